@@ -1,0 +1,37 @@
+/**
+ * Base error of every gantry domain. `code` is a stable string users and code can branch on;
+ * the message says what went wrong, where, and how to fix it. `cause` keeps the original error.
+ */
+export class GantryError<C extends string = string> extends Error {
+  readonly code: C;
+  /** A mistake in the user's input (bad reference, bad config): shown without a stack trace, exit 2. */
+  readonly userError: boolean;
+  constructor(code: C, message: string, options?: { cause?: unknown; userError?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.userError = options?.userError ?? false;
+    this.name = new.target.name;
+  }
+}
+
+export type OciErrorCode =
+  | 'DIGEST_INVALID'
+  | 'DIGEST_MISMATCH'
+  | 'SIZE_EXCEEDED'
+  | 'SIZE_MISMATCH'
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_TOO_LARGE'
+  | 'MEDIA_TYPE_UNSUPPORTED'
+  | 'REFERENCE_INVALID'
+  | 'PLATFORM_INVALID'
+  | 'PLATFORM_NOT_FOUND'
+  | 'NOT_FOUND'
+  | 'UNSUPPORTED';
+
+/** Errors about OCI values and content: invalid digests, manifests, references, mismatching bytes. */
+export class OciError extends GantryError<OciErrorCode> {}
+
+/** Exhaustiveness check for discriminated unions. */
+export function assertNever(x: never, what = 'value'): never {
+  throw new OciError('UNSUPPORTED', `unexpected ${what}: ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { digestOf } from '../../src/oci/digest.js';
+import { readAll, verified } from '../../src/oci/verify.js';
+
+async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield Buffer.from(p);
+}
+
+describe('verified', () => {
+  it('passes matching content through', async () => {
+    const out = await readAll(verified(chunks('hel', 'lo'), { digest: digestOf('hello'), size: 5 }));
+    expect(Buffer.from(out).toString()).toBe('hello');
+  });
+  it('refuses content with the wrong digest before releasing the last chunk', async () => {
+    const seen: string[] = [];
+    const run = async () => {
+      for await (const c of verified(chunks('hel', 'lp'), { digest: digestOf('hello'), size: 5 })) seen.push(Buffer.from(c).toString());
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect(seen).toEqual(['hel']);
+  });
+  it('refuses content longer than promised', async () => {
+    await expect(readAll(verified(chunks('hello!'), { digest: digestOf('hello'), size: 5 }))).rejects.toMatchObject({ code: 'SIZE_EXCEEDED' });
+  });
+  it('refuses content shorter than promised', async () => {
+    await expect(readAll(verified(chunks('hell'), { digest: digestOf('hello'), size: 5 }))).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
+  });
+});
