@@ -3,9 +3,9 @@ import type { Digest } from './digest.js';
 
 /** Progress and cancellation passed down to one operation. */
 export interface CallOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Called with the number of new bytes moved, for progress displays. */
-  readonly onProgress?: (bytes: number) => void;
+  readonly onProgress?: ((bytes: number) => void) | undefined;
 }
 
 /** A manifest's exact bytes and its descriptor (digest of exactly these bytes). */

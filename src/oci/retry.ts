@@ -1,0 +1,69 @@
+/** How often and how long an operation that is safe to repeat is retried. */
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  /** Base delay of the exponential backoff, in ms. */
+  readonly baseDelayMs: number;
+  /** Upper bound of one delay, in ms (a larger Retry-After is capped too). */
+  readonly maxDelayMs: number;
+  /** Upper bound of the whole operation including waits, in ms. */
+  readonly maxElapsedMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 10_000, maxElapsedMs: 120_000 };
+
+/** Exponential backoff with full jitter (AWS architecture blog), or the server's Retry-After when given. */
+export function backoffDelay(p: RetryPolicy, attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, p.maxDelayMs);
+  const cap = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
+  return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+/** Parses Retry-After: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(v: string | undefined, now: number): number | undefined {
+  if (!v) return undefined;
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s) * 1000;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const TEMPORARY_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/**
+ * Whether an operation that failed with `e` may succeed when repeated: errors that say so
+ * (`temporary: true`: rate limits, 5xx) and network failures (resets, timeouts, refused).
+ */
+export function isTemporaryError(e: unknown, depth = 0): boolean {
+  if (e === null || typeof e !== 'object' || depth > 5) return false;
+  const x = e as { temporary?: unknown; code?: unknown; cause?: unknown };
+  if (typeof x.temporary === 'boolean') return x.temporary;
+  if (typeof x.code === 'string' && TEMPORARY_CODES.has(x.code)) return true;
+  return x.cause !== undefined && x.cause !== e && isTemporaryError(x.cause, depth + 1);
+}

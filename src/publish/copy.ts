@@ -1,0 +1,260 @@
+import type { Descriptor, Platform } from '../oci/descriptor.js';
+import type { Digest } from '../oci/digest.js';
+import { OciError } from '../oci/errors.js';
+import { fanOut } from '../oci/fan-out.js';
+import { mapLimit } from '../oci/limit.js';
+import { buildIndex, manifestChildren, parseManifest, type ImageIndex } from '../oci/manifest.js';
+import { isIndexMediaType, isManifestMediaType, type IndexMediaType } from '../oci/media-types.js';
+import { formatPlatform, platformMatches } from '../oci/platform.js';
+import { backoffDelay, DEFAULT_RETRY, isTemporaryError, sleep, type RetryPolicy } from '../oci/retry.js';
+import { isBlobMounter, type ManifestBytes, type Store } from '../oci/store.js';
+import type { CopyEventListener } from './copy-events.js';
+
+/** Where a copy goes: a store, and the tag to give the top manifest there (by digest when absent). */
+export interface CopyTarget {
+  readonly store: Store;
+  readonly tag?: string | undefined;
+}
+
+export interface CopyOptions {
+  /** Copy only these platforms of an index (a new index is made); all when absent. */
+  readonly platforms?: readonly Platform[];
+  /** Also copy the referrers (signatures, SBOMs, attestations) of the image and its platforms. */
+  readonly referrers?: boolean;
+  /** Blobs transferred at once. */
+  readonly concurrency?: number;
+  /** Retries of one blob transfer after a temporary failure (the source is read again). */
+  readonly retry?: RetryPolicy;
+  readonly signal?: AbortSignal | undefined;
+  readonly onEvent?: CopyEventListener | undefined;
+}
+
+export interface CopyResult {
+  /** The manifest now at the targets (a new index when platforms were chosen). */
+  readonly descriptor: Descriptor;
+  readonly platforms: readonly string[];
+  readonly bytesTransferred: number;
+  readonly bytesSkipped: number;
+  readonly blobs: { readonly copied: number; readonly skipped: number; readonly mounted: number };
+  readonly seconds: number;
+}
+
+interface Graph {
+  /** Manifests in push order: children before the manifests that reference them. */
+  readonly manifests: ManifestBytes[];
+  /** Blobs by digest: configs and layers of every image manifest. */
+  readonly blobs: Map<Digest, Descriptor>;
+  /** Blobs each manifest needs (directly), to skip those of manifests already at a target. */
+  readonly blobsOf: Map<Digest, Digest[]>;
+}
+
+/**
+ * Copies an image or index from `src` to every target: blobs that are missing are mounted
+ * (same registry) or streamed, reading the source once for all targets; then child manifests
+ * by digest; then the top manifest, under its tag, last. Works for any pair of stores.
+ */
+export async function copyImage(src: Store, reference: string, targets: readonly CopyTarget[], o: CopyOptions = {}): Promise<CopyResult> {
+  const started = performance.now();
+  const top = await src.fetchManifest(reference, { signal: o.signal });
+  const { root, graph, platforms } = await collectGraph(src, top, o.platforms);
+  const stats = { transferred: 0, skipped: 0, copied: 0, skippedBlobs: 0, mounted: 0 };
+
+  // Per target, the blobs it lacks: skip every blob of a manifest already there.
+  const present = await Promise.all(
+    targets.map(async (t) => {
+      const have = new Set<Digest>();
+      for (const m of graph.manifests) {
+        if (await t.store.manifestExists(m.descriptor, { signal: o.signal })) {
+          for (const b of graph.blobsOf.get(m.descriptor.digest) ?? []) have.add(b);
+        }
+      }
+      return have;
+    }),
+  );
+  const blobs = [...graph.blobs.values()].sort((a, b) => b.size - a.size);
+  await mapLimit(blobs, o.concurrency ?? 6, async (blob) => {
+    const how = await copyBlob(src, blob, targets.filter((_, i) => !present[i]!.has(blob.digest)).map((t) => t.store), o);
+    if (how === 'skipped') {
+      stats.skipped += blob.size;
+      stats.skippedBlobs++;
+    } else if (how === 'mounted') {
+      stats.mounted++;
+      stats.skipped += blob.size;
+    } else {
+      stats.copied++;
+      stats.transferred += blob.size;
+    }
+  });
+
+  for (const t of targets) {
+    for (const m of graph.manifests) {
+      const isRoot = m.descriptor.digest === root.descriptor.digest;
+      if (isRoot && t.tag !== undefined) continue;
+      if (!(await t.store.manifestExists(m.descriptor, { signal: o.signal }))) {
+        await t.store.pushManifest(m, undefined, { signal: o.signal });
+        o.onEvent?.({ type: 'manifest-pushed', digest: m.descriptor.digest, target: t.store.name });
+      }
+    }
+  }
+  if (o.referrers) await copyReferrers(src, graph, targets, o);
+  // Tags last: only when everything they point at is in place.
+  for (const t of targets) {
+    if (t.tag === undefined) continue;
+    await t.store.pushManifest(root, t.tag, { signal: o.signal });
+    o.onEvent?.({ type: 'manifest-pushed', digest: root.descriptor.digest, target: t.store.name, tag: t.tag });
+  }
+  return {
+    descriptor: root.descriptor,
+    platforms,
+    bytesTransferred: stats.transferred,
+    bytesSkipped: stats.skipped,
+    blobs: { copied: stats.copied, skipped: stats.skippedBlobs, mounted: stats.mounted },
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Walks the manifest graph from `top`, choosing platforms of an index when asked. */
+async function collectGraph(
+  src: Store,
+  top: ManifestBytes,
+  want: readonly Platform[] | undefined,
+): Promise<{ root: ManifestBytes; graph: Graph; platforms: string[] }> {
+  const graph: Graph = { manifests: [], blobs: new Map(), blobsOf: new Map() };
+  const parsed = parseManifest(top.bytes, top.descriptor.mediaType);
+  let root = top;
+  const platforms: string[] = [];
+  if (isIndexMediaType(parsed.mediaType)) {
+    const index = parsed.manifest as ImageIndex;
+    let children = index.manifests;
+    if (want && want.length) {
+      const missing = want.filter((p) => !children.some((c) => c.platform && platformMatches(p, c.platform)));
+      if (missing.length) {
+        const have = children.flatMap((c) => (c.platform ? [formatPlatform(c.platform)] : []));
+        throw new OciError(
+          'PLATFORM_NOT_FOUND',
+          `${src.name}: the image has no ${missing.map(formatPlatform).join(', ')}; it has ${have.join(', ') || 'no platforms'}`,
+          { userError: true },
+        );
+      }
+      children = children.filter((c) => c.platform && want.some((p) => platformMatches(p, c.platform!)));
+      const built = buildIndex([...children], {
+        mediaType: parsed.mediaType as IndexMediaType,
+        ...(index.annotations ? { annotations: { ...index.annotations } } : {}),
+      });
+      root = built;
+    }
+    for (const c of children) {
+      if (c.platform) platforms.push(formatPlatform(c.platform));
+      await collectManifest(src, c, graph, 1);
+    }
+  } else {
+    const cfg = (parsed.manifest as { config?: Descriptor }).config;
+    if (cfg) platforms.push(...(await platformOfConfig(src, cfg)));
+  }
+  await addManifest(root, graph);
+  return { root, graph, platforms };
+}
+
+async function platformOfConfig(src: Store, cfg: Descriptor): Promise<string[]> {
+  if (!/config/.test(cfg.mediaType) || cfg.size > 1024 * 1024 || !cfg.mediaType.includes('image')) return [];
+  try {
+    const chunks: Uint8Array[] = [];
+    for await (const c of await src.fetchBlob(cfg)) chunks.push(c);
+    const j = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { os?: unknown; architecture?: unknown; variant?: unknown };
+    if (typeof j.os === 'string' && typeof j.architecture === 'string') {
+      return [formatPlatform({ os: j.os, architecture: j.architecture, ...(typeof j.variant === 'string' ? { variant: j.variant } : {}) })];
+    }
+  } catch {
+    // a config we cannot read still copies; it just has no platform to report
+  }
+  return [];
+}
+
+async function collectManifest(src: Store, desc: Descriptor, graph: Graph, depth: number): Promise<void> {
+  if (depth > 8) throw new OciError('MANIFEST_INVALID', `${src.name}: manifests nested more than 8 deep`);
+  if (graph.manifests.some((m) => m.descriptor.digest === desc.digest)) return;
+  const m = await src.fetchManifest(desc);
+  if (m.descriptor.digest !== desc.digest) throw new OciError('DIGEST_MISMATCH', `${src.name}: manifest ${desc.digest} came back as ${m.descriptor.digest}`);
+  const parsed = parseManifest(m.bytes, desc.mediaType);
+  if (isIndexMediaType(parsed.mediaType)) {
+    for (const c of (parsed.manifest as ImageIndex).manifests) await collectManifest(src, c, graph, depth + 1);
+  }
+  await addManifest({ descriptor: { ...m.descriptor, mediaType: parsed.mediaType }, bytes: m.bytes }, graph);
+}
+
+async function addManifest(m: ManifestBytes, graph: Graph): Promise<void> {
+  const parsed = parseManifest(m.bytes, m.descriptor.mediaType);
+  const own: Digest[] = [];
+  for (const c of manifestChildren(parsed.manifest)) {
+    if (isManifestMediaType(c.mediaType)) continue; // children manifests were collected before
+    graph.blobs.set(c.digest, c);
+    own.push(c.digest);
+  }
+  graph.blobsOf.set(m.descriptor.digest, own);
+  graph.manifests.push(m);
+}
+
+/**
+ * Makes one blob present at every store in `to`: mounted when source and target are repositories
+ * of the same registry, otherwise streamed from one read of the source. A temporary failure
+ * (reset, stall, 5xx) restarts the transfer for the targets that still lack the blob.
+ */
+async function copyBlob(src: Store, blob: Descriptor, to: readonly Store[], o: CopyOptions): Promise<'copied' | 'skipped' | 'mounted'> {
+  const retry = o.retry ?? DEFAULT_RETRY;
+  o.onEvent?.({ type: 'blob-start', digest: blob.digest, size: blob.size, mediaType: blob.mediaType });
+  let missing = [...to];
+  let mounted = false;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const check = await Promise.all(missing.map((t) => t.blobExists(blob, { signal: o.signal })));
+      missing = missing.filter((_, i) => !check[i]);
+      if (isBlobMounter(src)) {
+        const still: Store[] = [];
+        for (const t of missing) {
+          if (isBlobMounter(t) && t.host === src.host && t.repository !== src.repository && (await t.mountBlob(blob, src.repository, { signal: o.signal }))) {
+            mounted = true;
+          } else still.push(t);
+        }
+        missing = still;
+      }
+      if (missing.length === 0) break;
+      const body = await src.fetchBlob(blob, { signal: o.signal });
+      const streams = fanOut(body, missing.length);
+      let reported = false;
+      await Promise.all(
+        missing.map((t, i) =>
+          t.pushBlob(blob, streams[i]!, {
+            ...(o.signal ? { signal: o.signal } : {}),
+            onProgress: (n) => {
+              if (i === 0) o.onEvent?.({ type: 'blob-progress', digest: blob.digest, bytes: n });
+              reported = true;
+            },
+          }),
+        ),
+      );
+      void reported;
+      o.onEvent?.({ type: 'blob-done', digest: blob.digest, size: blob.size, how: 'copied' });
+      return 'copied';
+    } catch (e) {
+      if (!isTemporaryError(e) || attempt + 1 >= retry.attempts) throw e;
+      const reason = e instanceof Error ? e.message : String(e);
+      o.onEvent?.({ type: 'blob-retry', digest: blob.digest, attempt: attempt + 1, reason });
+      await sleep(backoffDelay(retry, attempt), o.signal);
+    }
+  }
+  const how = mounted ? 'mounted' : 'skipped';
+  o.onEvent?.({ type: 'blob-done', digest: blob.digest, size: blob.size, how });
+  return how;
+}
+
+/** Copies the referrers of every manifest of the graph (signatures, SBOMs), each by digest. */
+async function copyReferrers(src: Store, graph: Graph, targets: readonly CopyTarget[], o: CopyOptions): Promise<void> {
+  const seen = new Set<Digest>();
+  for (const m of graph.manifests) {
+    for (const r of await src.referrers(m.descriptor.digest, undefined, { signal: o.signal })) {
+      if (seen.has(r.digest)) continue;
+      seen.add(r.digest);
+      await copyImage(src, r.digest, targets.map((t) => ({ store: t.store })), { ...o, platforms: [], referrers: true });
+    }
+  }
+}

@@ -1,0 +1,272 @@
+import type { Descriptor } from '../oci/descriptor.js';
+import { OciError } from '../oci/errors.js';
+import type { CallOptions } from '../oci/store.js';
+import { verified } from '../oci/verify.js';
+import { repositoryScope } from './challenge.js';
+import { uploadUrl, type RepoContext } from './context.js';
+import { RegistryError, TransportError } from './errors.js';
+import { discard, header, type RegistryRequest } from './transport.js';
+
+/** HEAD /v2/<name>/blobs/<digest>: 200 present, 404 absent. */
+export async function blobExists(ctx: RepoContext, desc: Descriptor, o?: CallOptions): Promise<boolean> {
+  const req: RegistryRequest = { method: 'HEAD', url: `${ctx.base}/blobs/${desc.digest}`, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+  const res = await ctx.transport.send(req);
+  await res.body.dump().catch(() => undefined);
+  if (res.status === 200) return true;
+  if (res.status === 404) return false;
+  throw await ctx.transport.error(req, res);
+}
+
+/** GET a blob as a verified stream (follows redirects to object storage without credentials). */
+export async function fetchBlob(ctx: RepoContext, desc: Descriptor, o?: CallOptions): Promise<AsyncIterable<Uint8Array>> {
+  const req: RegistryRequest = { method: 'GET', url: `${ctx.base}/blobs/${desc.digest}`, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+  const res = await ctx.transport.send(req);
+  if (res.status === 404) {
+    discard(res);
+    throw new OciError('NOT_FOUND', `blob ${desc.digest} not found in ${ctx.host}/${ctx.repository}`);
+  }
+  await ctx.transport.expect(req, res, [200]);
+  const len = header(res.headers, 'content-length');
+  if (len !== undefined && Number(len) !== desc.size) {
+    discard(res);
+    throw new OciError('SIZE_MISMATCH', `${ctx.host}/${ctx.repository}: blob ${desc.digest} is ${len} bytes, the descriptor says ${desc.size}`);
+  }
+  return verified(res.body as AsyncIterable<Uint8Array>, desc, `${ctx.host}/${ctx.repository}: `);
+}
+
+/**
+ * Cross-repository mount (POST …/uploads/?mount=&from=). 201 means mounted; 202 means the
+ * registry opened an ordinary upload instead, which we cancel.
+ */
+export async function mountBlob(ctx: RepoContext, desc: Descriptor, from: string, o?: CallOptions): Promise<boolean> {
+  const req: RegistryRequest = {
+    method: 'POST',
+    url: `${ctx.base}/blobs/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(from)}`,
+    headers: { 'content-length': '0' },
+    scopes: [...ctx.pushScopes, repositoryScope(from, ['pull'])],
+    idempotent: true,
+    signal: o?.signal,
+  };
+  const res = await ctx.transport.send(req);
+  if (res.status === 201) {
+    await res.body.dump().catch(() => undefined);
+    return true;
+  }
+  if (res.status === 202) {
+    await res.body.dump().catch(() => undefined);
+    await cancelUpload(ctx, header(res.headers, 'location'));
+    return false;
+  }
+  throw await ctx.transport.error(req, res);
+}
+
+async function cancelUpload(ctx: RepoContext, location: string | undefined): Promise<void> {
+  if (!location) return;
+  const req: RegistryRequest = { method: 'DELETE', url: uploadUrl(ctx.base, location), scopes: ctx.pushScopes, idempotent: true };
+  const res = await ctx.transport.send(req).catch(() => undefined);
+  await res?.body.dump().catch(() => undefined);
+}
+
+async function startUpload(ctx: RepoContext, o?: CallOptions): Promise<string> {
+  const req: RegistryRequest = {
+    method: 'POST',
+    url: `${ctx.base}/blobs/uploads/`,
+    headers: { 'content-length': '0' },
+    scopes: ctx.pushScopes,
+    idempotent: true,
+    signal: o?.signal,
+  };
+  const res = await ctx.transport.send(req);
+  await ctx.transport.expect(req, res, [202]);
+  await res.body.dump().catch(() => undefined);
+  const location = header(res.headers, 'location');
+  if (!location) throw new TransportError('REGISTRY_PROTOCOL', `${ctx.host} opened an upload without a Location header`);
+  return uploadUrl(ctx.base, location);
+}
+
+async function* counted(src: AsyncIterable<Uint8Array>, onProgress?: (n: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const c of src) {
+    onProgress?.(c.byteLength);
+    yield c;
+  }
+}
+
+/**
+ * Uploads a blob, streaming: one PUT for blobs under the chunk threshold, PATCH chunks with
+ * resume from the registry's `Range` above it. The body is verified as it streams, so a wrong
+ * byte aborts the upload before the registry commits it.
+ */
+export async function pushBlob(
+  ctx: RepoContext,
+  desc: Descriptor,
+  body: AsyncIterable<Uint8Array> | Uint8Array,
+  o?: CallOptions,
+): Promise<void> {
+  const src = body instanceof Uint8Array ? single(body) : body;
+  const checked = counted(verified(src, desc), o?.onProgress);
+  const location = await startUpload(ctx, o);
+  if (desc.size >= ctx.chunkThreshold && !(body instanceof Uint8Array)) {
+    await uploadChunked(ctx, location, desc, checked, o);
+    return;
+  }
+  const req: RegistryRequest = {
+    method: 'PUT',
+    url: uploadUrl(ctx.base, location, { digest: desc.digest }),
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
+    body: body instanceof Uint8Array && desc.size < 1024 * 1024 ? await collect(checked, desc.size) : checked,
+    scopes: ctx.pushScopes,
+    idempotent: body instanceof Uint8Array,
+    signal: o?.signal,
+  };
+  const res = await ctx.transport.send(req);
+  await ctx.transport.expect(req, res, [201]);
+  await res.body.dump().catch(() => undefined);
+}
+
+async function* single(b: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield b;
+}
+
+async function collect(src: AsyncIterable<Uint8Array>, size: number): Promise<Uint8Array> {
+  const out = Buffer.allocUnsafe(size);
+  let n = 0;
+  for await (const c of src) {
+    out.set(c, n);
+    n += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Chunked upload (distribution-spec "Pushing a blob in chunks"). Each chunk streams as it is
+ * read while its bytes are kept (bounded by chunkSize); when a PATCH fails, the registry is
+ * asked how far it got (GET <location> → Range) and the rest of the chunk is sent again.
+ */
+async function uploadChunked(
+  ctx: RepoContext,
+  firstLocation: string,
+  desc: Descriptor,
+  src: AsyncIterable<Uint8Array>,
+  o?: CallOptions,
+): Promise<void> {
+  let location = firstLocation;
+  const it = src[Symbol.asyncIterator]();
+  let carry: Uint8Array | undefined;
+  let offset = 0;
+  while (offset < desc.size) {
+    const end = Math.min(offset + ctx.chunkSize, desc.size);
+    const kept: Uint8Array[] = [];
+    let keptBytes = 0;
+    // Produces exactly the bytes [offset, end) from the source, keeping them for a resend.
+    const chunkStream = async function* (): AsyncGenerator<Uint8Array> {
+      while (offset + keptBytes < end) {
+        let c: Uint8Array;
+        if (carry) {
+          c = carry;
+          carry = undefined;
+        } else {
+          const r = await it.next();
+          if (r.done) throw new OciError('SIZE_MISMATCH', `${desc.digest}: source ended at ${offset + keptBytes} of ${desc.size} bytes`);
+          c = r.value;
+        }
+        const room = end - (offset + keptBytes);
+        if (c.byteLength > room) {
+          carry = c.subarray(room);
+          c = c.subarray(0, room);
+        }
+        kept.push(c);
+        keptBytes += c.byteLength;
+        yield c;
+      }
+    };
+    try {
+      location = await patchChunk(ctx, location, offset, end, chunkStream(), o);
+    } catch (e) {
+      if (!isResumable(e)) throw e;
+      // Read the rest of this chunk, ask the registry where it stands, resend from there.
+      for await (const _ of chunkStream()) void _;
+      location = await resumeChunk(ctx, location, offset, end, Buffer.concat(kept, keptBytes), o);
+    }
+    offset = end;
+  }
+  // The verifying stream throws here if the digest of the whole blob is wrong.
+  const rest = await it.next();
+  if (!rest.done || carry) throw new OciError('SIZE_EXCEEDED', `${desc.digest}: more than ${desc.size} bytes`);
+  const req: RegistryRequest = {
+    method: 'PUT',
+    url: uploadUrl(ctx.base, location, { digest: desc.digest }),
+    headers: { 'content-length': '0' },
+    scopes: ctx.pushScopes,
+    idempotent: true,
+    signal: o?.signal,
+  };
+  const res = await ctx.transport.send(req);
+  await ctx.transport.expect(req, res, [201]);
+  await res.body.dump().catch(() => undefined);
+}
+
+function isResumable(e: unknown): boolean {
+  if (e instanceof OciError) return false;
+  if (e instanceof RegistryError) return e.temporary || e.status === 416;
+  if (e instanceof TransportError) return e.temporary;
+  return false;
+}
+
+async function patchChunk(
+  ctx: RepoContext,
+  location: string,
+  start: number,
+  end: number,
+  body: AsyncIterable<Uint8Array> | Uint8Array,
+  o?: CallOptions,
+): Promise<string> {
+  const req: RegistryRequest = {
+    method: 'PATCH',
+    url: location,
+    headers: {
+      'content-type': 'application/octet-stream',
+      'content-length': String(end - start),
+      'content-range': `${start}-${end - 1}`,
+    },
+    body,
+    scopes: ctx.pushScopes,
+    idempotent: false,
+    signal: o?.signal,
+  };
+  const res = await ctx.transport.send(req);
+  await ctx.transport.expect(req, res, [202]);
+  await res.body.dump().catch(() => undefined);
+  const next = header(res.headers, 'location');
+  return next ? uploadUrl(ctx.base, next) : location;
+}
+
+/** After a failed PATCH: GET the upload status, then send what the registry lacks of this chunk. */
+async function resumeChunk(
+  ctx: RepoContext,
+  location: string,
+  start: number,
+  end: number,
+  bytes: Uint8Array,
+  o?: CallOptions,
+): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const req: RegistryRequest = { method: 'GET', url: location, scopes: ctx.pushScopes, idempotent: true, signal: o?.signal };
+    const res = await ctx.transport.send(req);
+    await ctx.transport.expect(req, res, [204]);
+    await res.body.dump().catch(() => undefined);
+    const loc = header(res.headers, 'location');
+    if (loc) location = uploadUrl(ctx.base, loc);
+    const range = /^(?:bytes=)?0-(\d+)$/.exec(header(res.headers, 'range') ?? '');
+    const have = range ? Number(range[1]) + 1 : 0;
+    if (have < start || have > end) {
+      throw new TransportError('REGISTRY_PROTOCOL', `${ctx.host}: the upload is at byte ${have}, outside the chunk ${start}-${end - 1} being resent`);
+    }
+    if (have === end) return location;
+    try {
+      return await patchChunk(ctx, location, have, end, bytes.subarray(have - start), o);
+    } catch (e) {
+      if (!isResumable(e)) throw e;
+    }
+  }
+  throw new TransportError('REGISTRY_PROTOCOL', `${ctx.host}: could not resume the upload of bytes ${start}-${end - 1} after 5 attempts`);
+}

@@ -1,0 +1,93 @@
+import { Agent, type Dispatcher } from 'undici';
+import { staticCredentials, type CredentialSource } from './credentials.js';
+import { createRepoContext } from './context.js';
+import { RegistryRepository } from './repository.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../oci/retry.js';
+import { Transport } from './transport.js';
+
+export interface RegistryClientOptions {
+  /** Where credentials come from (docker config, explicit flags); anonymous when absent. */
+  readonly credentials?: CredentialSource;
+  readonly userAgent?: string;
+  readonly retry?: RetryPolicy;
+  /** Hosts spoken to over plain HTTP besides loopback ones (`--insecure-registry`). */
+  readonly insecureRegistries?: readonly string[];
+  /** Warnings and retry notices; never credentials. */
+  readonly log?: (message: string) => void;
+  /** Keep-alive connections per registry origin. */
+  readonly connectionsPerHost?: number;
+  /** Abort a response whose body makes no progress for this long (stalled transfers). */
+  readonly bodyTimeoutMs?: number;
+  readonly headersTimeoutMs?: number;
+  /** Blobs at least this large are uploaded in chunks with resume. */
+  readonly chunkThreshold?: number;
+  readonly chunkSize?: number;
+  /** An existing dispatcher (tests); the client then does not close it. */
+  readonly dispatcher?: Dispatcher;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/;
+
+/** Docker Hub's API lives on another host than its name (distribution/reference normalize.go). */
+export function apiHostOf(registry: string): string {
+  return registry === 'docker.io' || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
+}
+
+/**
+ * A client for OCI registries: one keep-alive connection pool shared by all hosts, one
+ * transport (auth state, token cache) per host, and `Store` handles per repository.
+ */
+export class RegistryClient {
+  readonly #o: RegistryClientOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #transports = new Map<string, Transport>();
+
+  constructor(o: RegistryClientOptions = {}) {
+    this.#o = o;
+    this.#ownsDispatcher = o.dispatcher === undefined;
+    this.#dispatcher =
+      o.dispatcher ??
+      new Agent({
+        connections: o.connectionsPerHost ?? 16,
+        keepAliveTimeout: 30_000,
+        bodyTimeout: o.bodyTimeoutMs ?? 60_000,
+        headersTimeout: o.headersTimeoutMs ?? 60_000,
+      });
+  }
+
+  /** Plain HTTP only for loopback registries and ones named insecure. */
+  schemeOf(registry: string): 'http' | 'https' {
+    return LOOPBACK.test(registry) || (this.#o.insecureRegistries ?? []).includes(registry) ? 'http' : 'https';
+  }
+
+  #transport(registry: string): Transport {
+    let t = this.#transports.get(registry);
+    if (!t) {
+      t = new Transport({
+        host: registry,
+        dispatcher: this.#dispatcher,
+        credentials: this.#o.credentials ?? staticCredentials({}),
+        userAgent: this.#o.userAgent ?? 'gantry',
+        retry: this.#o.retry ?? DEFAULT_RETRY,
+        log: this.#o.log,
+      });
+      this.#transports.set(registry, t);
+    }
+    return t;
+  }
+
+  /** A `Store` for `repository` in `registry` (as named in a reference: `docker.io`, `ghcr.io`, `localhost:5000`). */
+  repository(registry: string, repository: string): RegistryRepository {
+    return new RegistryRepository(
+      createRepoContext(this.#transport(registry), this.schemeOf(registry), apiHostOf(registry), repository, {
+        chunkThreshold: this.#o.chunkThreshold ?? 256 * 1024 * 1024,
+        chunkSize: this.#o.chunkSize ?? 32 * 1024 * 1024,
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+}

@@ -1,0 +1,103 @@
+import { GantryError } from '../oci/errors.js';
+
+/** Error codes of the distribution spec (§ error codes), plus what registries send in practice. */
+export type RegistryCode =
+  | 'BLOB_UNKNOWN'
+  | 'BLOB_UPLOAD_INVALID'
+  | 'BLOB_UPLOAD_UNKNOWN'
+  | 'DIGEST_INVALID'
+  | 'MANIFEST_BLOB_UNKNOWN'
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_UNKNOWN'
+  | 'NAME_INVALID'
+  | 'NAME_UNKNOWN'
+  | 'SIZE_INVALID'
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'UNSUPPORTED'
+  | 'TOOMANYREQUESTS'
+  | 'UNKNOWN';
+
+/** One entry of a registry error body `{"errors":[{code,message,detail}]}`. */
+export interface Diagnostic {
+  readonly code: RegistryCode | (string & {});
+  readonly message?: string;
+  readonly detail?: unknown;
+}
+
+const TEMPORARY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Removes credentials and signed query parameters from a URL before it appears anywhere. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    for (const k of [...u.searchParams.keys()]) {
+      if (/sig|signature|token|credential|secret|key|auth|password/i.test(k)) u.searchParams.set(k, 'REDACTED');
+    }
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+/**
+ * A registry answered with an unexpected status. Keeps the method, the redacted URL, the status
+ * and the registry's own error codes so callers can branch on them (`has('MANIFEST_UNKNOWN')`).
+ */
+export class RegistryError extends GantryError<'REGISTRY_HTTP'> {
+  readonly method: string;
+  readonly url: string;
+  readonly status: number;
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(method: string, url: string, status: number, diagnostics: readonly Diagnostic[], hint?: string, userError = false) {
+    const redacted = redactUrl(url);
+    const what = diagnostics.length
+      ? diagnostics.map((d) => (d.message ? `${d.code}: ${d.message}` : d.code)).join('; ')
+      : `HTTP ${status}`;
+    super('REGISTRY_HTTP', `${method} ${redacted}: ${status} ${what}${hint ? `\n  ${hint}` : ''}`, { userError });
+    this.method = method;
+    this.url = redacted;
+    this.status = status;
+    this.diagnostics = diagnostics;
+  }
+  has(code: RegistryCode): boolean {
+    return this.diagnostics.some((d) => d.code === code);
+  }
+  /** True when the same request may succeed later (rate limits, server errors). */
+  get temporary(): boolean {
+    return TEMPORARY_STATUS.has(this.status) || this.has('TOOMANYREQUESTS');
+  }
+}
+
+/** Parses a registry error body (capped by the caller); tolerates bodies that are not JSON. */
+export function parseDiagnostics(body: string): Diagnostic[] {
+  try {
+    const j = JSON.parse(body) as { errors?: unknown };
+    if (Array.isArray(j.errors)) {
+      return j.errors
+        .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
+        .map((e) => ({
+          code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
+          ...(typeof e.message === 'string' ? { message: e.message } : {}),
+          ...(e.detail !== undefined ? { detail: e.detail } : {}),
+        }));
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  const text = body.trim().slice(0, 200);
+  return text ? [{ code: 'UNKNOWN', message: text }] : [];
+}
+
+export type TransportErrorCode = 'REGISTRY_UNREACHABLE' | 'REGISTRY_TIMEOUT' | 'REGISTRY_AUTH' | 'REGISTRY_PROTOCOL';
+
+/** The registry could not be reached or spoke something that is not the distribution protocol. */
+export class TransportError extends GantryError<TransportErrorCode> {
+  readonly temporary: boolean;
+  constructor(code: TransportErrorCode, message: string, opts: { cause?: unknown; temporary?: boolean; userError?: boolean } = {}) {
+    super(code, message, { cause: opts.cause, userError: opts.userError ?? false });
+    this.temporary = opts.temporary ?? false;
+  }
+}

@@ -1,0 +1,258 @@
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { GantryError } from '../oci/errors.js';
+import { HostAuth } from './auth.js';
+import { parseChallenge } from './challenge.js';
+import type { CredentialSource } from './credentials.js';
+import { parseDiagnostics, RegistryError, redactUrl, TransportError } from './errors.js';
+import { backoffDelay, isTemporaryError, parseRetryAfter, sleep, type RetryPolicy } from '../oci/retry.js';
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+/** One request to a registry host. */
+export interface RegistryRequest {
+  readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  readonly headers?: Record<string, string>;
+  /** A streamed body cannot be replayed, so such a request is never retried here. */
+  readonly body?: Uint8Array | AsyncIterable<Uint8Array>;
+  /** Token scopes the request needs, e.g. `repository:app:pull,push`. */
+  readonly scopes: readonly string[];
+  /** Safe to send again after a failure (GET, HEAD, manifest PUT, upload POST). */
+  readonly idempotent: boolean;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface RegistryResponse {
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  readonly body: Dispatcher.ResponseData['body'];
+  /** The URL that answered, after redirects. */
+  readonly url: string;
+}
+
+export interface TransportOptions {
+  /** The registry host as the user names it (credentials are looked up under it). */
+  readonly host: string;
+  readonly dispatcher: Dispatcher;
+  readonly credentials: CredentialSource;
+  readonly userAgent: string;
+  readonly retry: RetryPolicy;
+  /** Receives warnings (registry `Warning` headers, retries); never credentials. */
+  readonly log?: ((message: string) => void) | undefined;
+  readonly random?: () => number;
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+const MAX_REDIRECTS = 5;
+export function header(h: ResponseHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Network-level failures that a retry may fix (never a response the registry gave). */
+export function isTemporaryNetworkError(e: unknown): boolean {
+  return !(e instanceof GantryError) && isTemporaryError(e);
+}
+
+/**
+ * The HTTP transport of one registry host: authorization (challenge → Basic or Bearer token,
+ * cached per scope), retries with backoff for requests that are safe to repeat, and redirects
+ * that never carry the Authorization header to another origin.
+ */
+export class Transport {
+  readonly host: string;
+  readonly #o: TransportOptions;
+  readonly #auth: HostAuth;
+
+  constructor(o: TransportOptions) {
+    this.host = o.host;
+    this.#o = o;
+    this.#auth = new HostAuth(o.host, o.credentials, (r) => this.#tokenRequest(r));
+  }
+
+  /** Sends a request; returns any response that is not a retryable failure or an auth challenge. */
+  async send(req: RegistryRequest): Promise<RegistryResponse> {
+    const started = Date.now();
+    const replayable = req.body === undefined || req.body instanceof Uint8Array;
+    const canRetry = req.idempotent && replayable;
+    let scopes = req.scopes;
+    let authRetries = 0;
+    for (let attempt = 0; ; attempt++) {
+      const auth = await this.#auth.header(scopes);
+      let res: RegistryResponse;
+      try {
+        res = await this.#dispatchFollowingRedirects(req, auth);
+      } catch (e) {
+        if (canRetry && isTemporaryNetworkError(e) && this.#mayRetry(attempt, started)) {
+          await this.#wait(req, attempt, undefined, `network error (${(e as { code?: string }).code ?? 'unknown'})`);
+          continue;
+        }
+        throw this.#networkError(req, e);
+      }
+      this.#warn(res.headers);
+      if (res.status === 401 && authRetries < 2 && replayable) {
+        await res.body.dump().catch(() => undefined);
+        const retryScopes = await this.#auth.unauthorized(parseChallenge(header(res.headers, 'www-authenticate')), scopes);
+        if (retryScopes) {
+          scopes = retryScopes;
+          authRetries++;
+          attempt--;
+          continue;
+        }
+        return res;
+      }
+      const temporary = res.status === 429 || res.status === 408 || (res.status >= 500 && res.status !== 501 && res.status !== 505);
+      if (temporary && canRetry && this.#mayRetry(attempt, started)) {
+        await res.body.dump().catch(() => undefined);
+        await this.#wait(req, attempt, parseRetryAfter(header(res.headers, 'retry-after'), Date.now()), `HTTP ${res.status}`);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  /** Throws a RegistryError for a response whose status is not among `ok`. */
+  async expect(req: RegistryRequest, res: RegistryResponse, ok: readonly number[]): Promise<void> {
+    if (ok.includes(res.status)) return;
+    throw await this.error(req, res);
+  }
+
+  /** Builds the RegistryError for a failed response, reading at most 64 KiB of its body. */
+  async error(req: RegistryRequest, res: RegistryResponse): Promise<RegistryError> {
+    let text = '';
+    if (req.method !== 'HEAD') {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      try {
+        for await (const c of res.body as AsyncIterable<Buffer>) {
+          chunks.push(c);
+          n += c.length;
+          if (n >= MAX_ERROR_BODY) break;
+        }
+      } catch {
+        // the body is only used for the message
+      }
+      text = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8');
+    }
+    discard(res);
+    const diags = parseDiagnostics(text);
+    let hint: string | undefined;
+    let userError = false;
+    if (res.status === 401) {
+      userError = true;
+      hint = (await this.#auth.hasCredential())
+        ? `${this.host} refused the credentials: check them with \`docker login ${this.host}\`, or pass --username and --password-stdin`
+        : `${this.host} requires authentication: log in with \`docker login ${this.host}\`, or pass --username and --password-stdin`;
+    } else if (res.status === 403) {
+      userError = true;
+      hint = `the credentials for ${this.host} are not allowed to do this (${req.method === 'GET' || req.method === 'HEAD' ? 'pull' : 'push'}); check the account's permissions on the repository`;
+    }
+    return new RegistryError(req.method, res.url, res.status, diags, hint, userError);
+  }
+
+  #mayRetry(attempt: number, started: number): boolean {
+    return attempt + 1 < this.#o.retry.attempts && Date.now() - started < this.#o.retry.maxElapsedMs;
+  }
+
+  async #wait(req: RegistryRequest, attempt: number, retryAfterMs: number | undefined, why: string): Promise<void> {
+    const ms = backoffDelay(this.#o.retry, attempt, retryAfterMs, this.#o.random);
+    this.#o.log?.(`${req.method} ${redactUrl(req.url)}: ${why}; retrying in ${ms} ms (attempt ${attempt + 2}/${this.#o.retry.attempts})`);
+    await sleep(ms, req.signal);
+  }
+
+  #warn(h: ResponseHeaders): void {
+    const w = h.warning;
+    for (const v of Array.isArray(w) ? w : w ? [w] : []) {
+      const m = /^\s*299\s+\S+\s+"((?:[^"\\]|\\.)*)"/.exec(v);
+      if (m) this.#o.log?.(`warning from ${this.host}: ${m[1]}`);
+    }
+  }
+
+  #networkError(req: RegistryRequest, e: unknown): Error {
+    if (e instanceof GantryError) return e;
+    const inner = (e as { cause?: unknown } | null)?.cause;
+    if (inner instanceof GantryError) return inner;
+    if ((e as { name?: string } | null)?.name === 'AbortError') return e as Error;
+    const code = (e as { code?: string } | null)?.code ?? (e as { cause?: { code?: string } } | null)?.cause?.code;
+    const what =
+      code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'host not found'
+          : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
+            ? 'timed out'
+            : (code ?? (e as Error).message);
+    return new TransportError(
+      code?.includes('TIMEOUT') ? 'REGISTRY_TIMEOUT' : 'REGISTRY_UNREACHABLE',
+      `cannot reach registry ${this.host} (${what}) for ${req.method} ${redactUrl(req.url)}: check the registry address and that it is running${/^(localhost|127\.|\[::1\])/.test(this.host) ? '' : ', or your network'}`,
+      { cause: e, temporary: isTemporaryNetworkError(e), userError: code === 'ECONNREFUSED' || code === 'ENOTFOUND' },
+    );
+  }
+
+  async #dispatchFollowingRedirects(req: RegistryRequest, auth: string | undefined): Promise<RegistryResponse> {
+    let url = new URL(req.url);
+    const origin = url.origin;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.#o.userAgent, ...req.headers };
+      // Credentials go only to the registry's own origin (never to object storage after a redirect).
+      if (auth && url.origin === origin) headers.authorization = auth;
+      const body =
+        req.body === undefined ? null : req.body instanceof Uint8Array ? req.body : Readable.from(req.body, { objectMode: false });
+      const r = await this.#o.dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: req.method,
+        headers,
+        body,
+        signal: req.signal ?? null,
+      });
+      const location = header(r.headers, 'location');
+      const redirect = [301, 302, 303, 307, 308].includes(r.statusCode) && location && (req.method === 'GET' || req.method === 'HEAD');
+      if (!redirect || hop >= MAX_REDIRECTS) {
+        return { status: r.statusCode, headers: r.headers, body: r.body, url: url.toString() };
+      }
+      await r.body.dump().catch(() => undefined);
+      url = new URL(location, url);
+    }
+  }
+
+  async #tokenRequest(r: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string }): Promise<{
+    status: number;
+    text: string;
+  }> {
+    const u = new URL(r.url);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.#o.dispatcher.request({
+          origin: u.origin,
+          path: u.pathname + u.search,
+          method: r.method,
+          headers: { 'user-agent': this.#o.userAgent, ...r.headers },
+          body: r.body ?? null,
+        });
+        const text = (await res.body.text()).slice(0, 1024 * 1024);
+        if ((res.statusCode === 429 || res.statusCode >= 500) && attempt + 1 < this.#o.retry.attempts) {
+          await sleep(backoffDelay(this.#o.retry, attempt, parseRetryAfter(header(res.headers, 'retry-after'), Date.now()), this.#o.random));
+          continue;
+        }
+        return { status: res.statusCode, text };
+      } catch (e) {
+        if (isTemporaryNetworkError(e) && attempt + 1 < this.#o.retry.attempts) {
+          await sleep(backoffDelay(this.#o.retry, attempt, undefined, this.#o.random));
+          continue;
+        }
+        throw new TransportError('REGISTRY_UNREACHABLE', `cannot reach the token service of ${this.host} at ${u.origin}: ${(e as Error).message}`, {
+          cause: e,
+          temporary: isTemporaryNetworkError(e),
+        });
+      }
+    }
+  }
+}
+
+/** Drops a response body without reading it (and without an unhandled 'error' event). */
+export function discard(res: RegistryResponse): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
