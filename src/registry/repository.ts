@@ -65,7 +65,8 @@ export class RegistryRepository implements Store, BlobMounter, ManifestDeleter {
     }
   }
 
-  listTags(o?: CallOptions): Promise<string[]> {
+  /** Lists tags; `pageSize` sets `n` of each page (all pages are read). */
+  listTags(o?: CallOptions & { pageSize?: number }): Promise<string[]> {
     return listTags(this.#ctx, o);
   }
 

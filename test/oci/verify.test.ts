@@ -26,3 +26,21 @@ describe('verified', () => {
     await expect(readAll(verified(chunks('hell'), { digest: digestOf('hello'), size: 5 }))).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
   });
 });
+
+describe('verified: edges', () => {
+  it('passes an empty blob and names where the content came from', async () => {
+    expect((await readAll(verified(chunks(), { digest: digestOf(''), size: 0 }))).byteLength).toBe(0);
+    await expect(readAll(verified(chunks('x'), { digest: digestOf('y'), size: 1 }, 'repo: '))).rejects.toThrow(/^repo: content does not match/);
+  });
+  it('verifies sha512 digests', async () => {
+    const out = await readAll(verified(chunks('a', 'b'), { digest: digestOf('ab', 'sha512'), size: 2 }));
+    expect(Buffer.from(out).toString()).toBe('ab');
+  });
+});
+
+describe('readAll', () => {
+  it('refuses more than the limit, and accepts exactly the limit', async () => {
+    await expect(readAll(chunks('abc', 'd'), 3)).rejects.toMatchObject({ code: 'SIZE_EXCEEDED' });
+    expect(Buffer.from(await readAll(chunks('ab', 'c'), 3)).toString()).toBe('abc');
+  });
+});
