@@ -150,48 +150,43 @@ async function uploadChunked(
   o?: CallOptions,
 ): Promise<void> {
   let location = firstLocation;
-  const it = src[Symbol.asyncIterator]();
-  let carry: Uint8Array | undefined;
+  const reader = new SerialReader(src, desc);
   let offset = 0;
   while (offset < desc.size) {
     const end = Math.min(offset + ctx.chunkSize, desc.size);
     const kept: Uint8Array[] = [];
     let keptBytes = 0;
-    // Produces exactly the bytes [offset, end) from the source, keeping them for a resend.
-    const chunkStream = async function* (): AsyncGenerator<Uint8Array> {
-      while (offset + keptBytes < end) {
-        let c: Uint8Array;
-        if (carry) {
-          c = carry;
-          carry = undefined;
-        } else {
-          const r = await it.next();
-          if (r.done) throw new OciError('SIZE_MISMATCH', `${desc.digest}: source ended at ${offset + keptBytes} of ${desc.size} bytes`);
-          c = r.value;
-        }
-        const room = end - (offset + keptBytes);
-        if (c.byteLength > room) {
-          carry = c.subarray(room);
-          c = c.subarray(0, room);
-        }
+    let generation = 0;
+    // One step reads the next piece of [offset, end) and keeps it for a resend; steps never overlap.
+    const step = (): Promise<Uint8Array | undefined> =>
+      reader.serial(async () => {
+        const room = end - offset - keptBytes;
+        if (room <= 0) return undefined;
+        const c = await reader.read(room);
         kept.push(c);
         keptBytes += c.byteLength;
+        return c;
+      });
+    const chunkStream = async function* (gen: number): AsyncGenerator<Uint8Array> {
+      for (;;) {
+        if (gen !== generation) return;
+        const c = await step();
+        if (!c) return;
         yield c;
       }
     };
     try {
-      location = await patchChunk(ctx, location, offset, end, chunkStream(), o);
+      location = await patchChunk(ctx, location, offset, end, chunkStream(generation), o);
     } catch (e) {
       if (!isResumable(e)) throw e;
-      // Read the rest of this chunk, ask the registry where it stands, resend from there.
-      for await (const _ of chunkStream()) void _;
+      // Stop the failed request's reader, read the rest of this chunk, ask the registry where it stands, resend from there.
+      generation++;
+      while (await step());
       location = await resumeChunk(ctx, location, offset, end, Buffer.concat(kept, keptBytes), o);
     }
     offset = end;
   }
-  // The verifying stream throws here if the digest of the whole blob is wrong.
-  const rest = await it.next();
-  if (!rest.done || carry) throw new OciError('SIZE_EXCEEDED', `${desc.digest}: more than ${desc.size} bytes`);
+  await reader.finish();
   const req: RegistryRequest = {
     method: 'PUT',
     url: uploadUrl(ctx.base, location, { digest: desc.digest }),
@@ -203,6 +198,48 @@ async function uploadChunked(
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [201]);
   await res.body.dump().catch(() => undefined);
+}
+
+/** Reads a stream in pieces of at most `max` bytes, one caller at a time. */
+class SerialReader {
+  readonly #it: AsyncIterator<Uint8Array>;
+  readonly #desc: Descriptor;
+  #carry: Uint8Array | undefined;
+  #read = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(src: AsyncIterable<Uint8Array>, desc: Descriptor) {
+    this.#it = src[Symbol.asyncIterator]();
+    this.#desc = desc;
+  }
+
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#queue.then(fn);
+    this.#queue = p.catch(() => undefined);
+    return p;
+  }
+
+  async read(max: number): Promise<Uint8Array> {
+    let c = this.#carry;
+    this.#carry = undefined;
+    if (!c) {
+      const r = await this.#it.next();
+      if (r.done) throw new OciError('SIZE_MISMATCH', `${this.#desc.digest}: source ended at ${this.#read} of ${this.#desc.size} bytes`);
+      c = r.value;
+    }
+    if (c.byteLength > max) {
+      this.#carry = c.subarray(max);
+      c = c.subarray(0, max);
+    }
+    this.#read += c.byteLength;
+    return c;
+  }
+
+  /** Reads to the end: the verifying source throws here if the whole blob's digest is wrong. */
+  async finish(): Promise<void> {
+    const rest = await this.#it.next();
+    if (!rest.done || this.#carry) throw new OciError('SIZE_EXCEEDED', `${this.#desc.digest}: more than ${this.#desc.size} bytes`);
+  }
 }
 
 function isResumable(e: unknown): boolean {
@@ -257,7 +294,9 @@ async function resumeChunk(
     const loc = header(res.headers, 'location');
     if (loc) location = uploadUrl(ctx.base, loc);
     const range = /^(?:bytes=)?0-(\d+)$/.exec(header(res.headers, 'range') ?? '');
-    const have = range ? Number(range[1]) + 1 : 0;
+    // distribution answers `0-0` both for an empty upload and for one byte; at a chunk starting
+    // at 0 the empty reading is the likely one (a one-byte upload then gets a 416 and a retry).
+    const have = range ? (range[1] === '0' && start === 0 ? 0 : Number(range[1]) + 1) : 0;
     if (have < start || have > end) {
       throw new TransportError('REGISTRY_PROTOCOL', `${ctx.host}: the upload is at byte ${have}, outside the chunk ${start}-${end - 1} being resent`);
     }
