@@ -9,7 +9,9 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      reporter: ['text-summary', 'json-summary'],
+      reporter: ['text-summary'],
+      // STYLE.md: the value types every other layer trusts are tested to the branch.
+      thresholds: { 'src/oci/**': { branches: 95 } },
     },
   },
 });

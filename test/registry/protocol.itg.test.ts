@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Descriptor } from '../../src/oci/descriptor.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { buildIndex } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/media-types.js';
@@ -92,9 +93,9 @@ describe('registry protocol against the real registry', () => {
   it('pushes and reads every manifest media type, and deletes by digest', async () => {
     const repo = client.repository(reg.host, 'app');
     const child = (await repo.fetchManifest('v1')).bytes;
-    const index = JSON.parse(Buffer.from(child).toString()) as { manifests: { mediaType: string; digest: string; size: number; platform: object }[] };
+    const index = JSON.parse(Buffer.from(child).toString()) as { manifests: Descriptor[] };
     const docker = buildIndex(
-      index.manifests.map((m) => ({ ...m, digest: m.digest as never })),
+      index.manifests,
       { mediaType: MediaType.DockerManifestList },
     );
     // A Docker manifest list may point at OCI children for this test: the registry stores what it is given.
