@@ -1,29 +1,47 @@
+interface Pending {
+  readonly resolve: (r: IteratorResult<Uint8Array>) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 /**
  * Splits one stream into `n` streams that see the same chunks, reading the source once.
  * The consumers advance in lockstep: a chunk is read only when every live consumer has asked
  * for the next one, so memory is bounded by one chunk whatever the stream's size. A consumer
- * that stops early is detached; an error of the source reaches every consumer.
+ * that stops early (`return()`) is detached and the others go on; an error of the source
+ * reaches every consumer.
  */
 export function fanOut(src: AsyncIterable<Uint8Array>, n: number): AsyncIterable<Uint8Array>[] {
   if (n === 1) return [src];
   const it = src[Symbol.asyncIterator]();
-  const live = new Set<number>();
-  for (let i = 0; i < n; i++) live.add(i);
-  let waiting: { i: number; resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void }[] = [];
+  const queues = new Map<number, Pending[]>();
+  for (let i = 0; i < n; i++) queues.set(i, []);
+  let reading = false;
   let finished: { error?: unknown } | undefined;
 
+  const settle = (p: Pending): void => {
+    if (finished?.error !== undefined) p.reject(finished.error);
+    else p.resolve({ done: true, value: undefined });
+  };
+
   const pump = (): void => {
-    if (waiting.length === 0 || waiting.length < live.size) return;
-    const batch = waiting;
-    waiting = [];
+    if (reading || finished || queues.size === 0) return;
+    for (const q of queues.values()) if (q.length === 0) return;
+    reading = true;
     it.next().then(
       (r) => {
-        if (r.done) finished = {};
-        for (const w of batch) w.resolve(r.done ? { done: true, value: undefined } : { done: false, value: r.value });
+        reading = false;
+        if (r.done) {
+          finished = {};
+          for (const q of queues.values()) q.splice(0).forEach(settle);
+          return;
+        }
+        for (const q of queues.values()) q.shift()!.resolve({ done: false, value: r.value });
+        pump();
       },
       (e: unknown) => {
+        reading = false;
         finished = { error: e };
-        for (const w of batch) w.reject(e);
+        for (const q of queues.values()) q.splice(0).forEach(settle);
       },
     );
   };
@@ -32,15 +50,19 @@ export function fanOut(src: AsyncIterable<Uint8Array>, n: number): AsyncIterable
     [Symbol.asyncIterator]: () => ({
       next: () =>
         new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
-          if (finished) return finished.error !== undefined ? reject(finished.error) : resolve({ done: true, value: undefined });
-          waiting.push({ i, resolve, reject });
+          const q = queues.get(i);
+          if (finished || !q) return settle({ resolve, reject });
+          q.push({ resolve, reject });
           pump();
         }),
       return: async () => {
-        live.delete(i);
-        waiting = waiting.filter((w) => w.i !== i);
-        if (live.size === 0) await it.return?.();
-        else pump();
+        const q = queues.get(i);
+        queues.delete(i);
+        q?.forEach((p) => p.resolve({ done: true, value: undefined }));
+        if (queues.size === 0 && !finished) {
+          finished = {};
+          await it.return?.();
+        } else pump();
         return { done: true, value: undefined };
       },
     }),

@@ -24,6 +24,8 @@ export function parseRetryAfter(v: string | undefined, now: number): number | un
   if (!v) return undefined;
   const s = v.trim();
   if (/^\d+$/.test(s)) return Number(s) * 1000;
+  // Only HTTP dates (IMF-fixdate, RFC 850, asctime all start with a day name); Date.parse takes too much.
+  if (!/^[A-Za-z]{3,9},? /.test(s)) return undefined;
   const t = Date.parse(s);
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }

@@ -220,19 +220,22 @@ async function copyBlob(src: Store, blob: Descriptor, to: readonly Store[], o: C
       if (missing.length === 0) break;
       const body = await src.fetchBlob(blob, { signal: o.signal });
       const streams = fanOut(body, missing.length);
-      let reported = false;
-      await Promise.all(
+      const results = await Promise.allSettled(
         missing.map((t, i) =>
-          t.pushBlob(blob, streams[i]!, {
-            ...(o.signal ? { signal: o.signal } : {}),
-            onProgress: (n) => {
-              if (i === 0) o.onEvent?.({ type: 'blob-progress', digest: blob.digest, bytes: n });
-              reported = true;
-            },
-          }),
+          t
+            .pushBlob(blob, streams[i]!, {
+              signal: o.signal,
+              onProgress: i === 0 ? (n) => o.onEvent?.({ type: 'blob-progress', digest: blob.digest, bytes: n }) : undefined,
+            })
+            .catch(async (e: unknown) => {
+              // Detach the failed target so the others are not held back waiting for it.
+              await streams[i]![Symbol.asyncIterator]().return?.();
+              throw e;
+            }),
         ),
       );
-      void reported;
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       o.onEvent?.({ type: 'blob-done', digest: blob.digest, size: blob.size, how: 'copied' });
       return 'copied';
     } catch (e) {

@@ -233,3 +233,39 @@ describe('fanOut', () => {
     );
   });
 });
+
+describe('fanOut: requests ahead of the others', () => {
+  it('a consumer asking twice without awaiting gets two chunks in order, and the source waits for the other', async () => {
+    let pulls = 0;
+    async function* src(): AsyncGenerator<Uint8Array> {
+      for (const s of ['a', 'b', 'c']) {
+        pulls++;
+        yield Buffer.from(s);
+      }
+    }
+    const [a, b] = fanOut(src(), 2);
+    const ia = a![Symbol.asyncIterator]();
+    const ib = b![Symbol.asyncIterator]();
+    const twice = Promise.all([ia.next(), ia.next()]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(pulls).toBe(0);
+    const b1 = await ib.next();
+    const b2 = await ib.next();
+    const [a1, a2] = await twice;
+    expect([a1, a2, b1, b2].map((r) => Buffer.from(r.value as Uint8Array).toString())).toEqual(['a', 'b', 'a', 'b']);
+  });
+
+  it('a next() pending when the same consumer returns settles as done', async () => {
+    async function* src(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('x');
+    }
+    const [a, b] = fanOut(src(), 2);
+    const ia = a![Symbol.asyncIterator]();
+    const pending = ia.next();
+    await ia.return!();
+    await expect(pending).resolves.toEqual({ done: true, value: undefined });
+    const got: string[] = [];
+    for await (const c of b!) got.push(Buffer.from(c).toString());
+    expect(got).toEqual(['x']);
+  });
+});
