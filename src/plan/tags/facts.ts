@@ -1,0 +1,118 @@
+// What tag rules read from the release context, in metadata-action's terms: is this run on a
+// tag, a branch or a pull request, and what do `{{branch}}`, `{{tag}}`, `{{sha}}`… say.
+import semver, { type SemVer } from 'semver';
+import type { ReleaseContext } from '../context.js';
+import { TagError } from './errors.js';
+import { formatUtcDate, type Placeholder } from './template.js';
+
+/** The facts tag rules are evaluated against. */
+export interface RefFacts {
+  /**
+   * `tag`: a release, a tag push, or a dispatch or local run with a tag (gantry treats those as
+   * releases of that tag); `branch`: a branch push, or a dispatch or local run on a branch;
+   * `pr`: a pull request; `none`: a local run on a detached HEAD without a tag.
+   */
+  readonly kind: 'tag' | 'branch' | 'pr' | 'none';
+  /** The git tag (`v1.2.3`), when `kind` is `tag`. */
+  readonly tag?: string;
+  /** The branch, unsanitized (`feature/x`), when `kind` is `branch`. */
+  readonly branch?: string;
+  /** The pull request number, when `kind` is `pr`. */
+  readonly pr?: number;
+  readonly defaultBranch?: string;
+  readonly isDefaultBranch: boolean;
+  readonly sha: string;
+  readonly shortSha: string;
+  /** What `type=semver` reads when it has no `value=`: the explicit version, else the git tag. */
+  readonly versionText?: string;
+  /** GitHub's `release.prerelease` flag. */
+  readonly flaggedPrerelease: boolean;
+  readonly commitTime: string;
+}
+
+// metadata-action's short SHA length (DOCKER_METADATA_SHORT_SHA_LENGTH default).
+const SHORT_SHA = 7;
+
+/** Reads the facts of a release context. */
+export function readFacts(c: ReleaseContext): RefFacts {
+  const tag = c.tag ?? strip(c.ref, 'refs/tags/');
+  const branch = c.branch ?? strip(c.ref, 'refs/heads/');
+  const kind = kindOf(c.event, tag, branch);
+  const pr = c.prNumber ?? Number(/^refs\/pull\/(\d+)\//.exec(c.ref ?? '')?.[1] ?? Number.NaN);
+  const onBranch = kind === 'branch' ? branch : undefined;
+  const onTag = kind === 'tag' ? tag : undefined;
+  const versionText = c.version ?? onTag;
+  return {
+    kind,
+    ...(onTag === undefined ? {} : { tag: onTag }),
+    ...(onBranch === undefined ? {} : { branch: onBranch }),
+    ...(kind === 'pr' && !Number.isNaN(pr) ? { pr } : {}),
+    ...(c.defaultBranch === undefined ? {} : { defaultBranch: c.defaultBranch }),
+    isDefaultBranch: onBranch !== undefined && onBranch === c.defaultBranch,
+    sha: c.sha,
+    shortSha: c.sha.slice(0, SHORT_SHA),
+    ...(versionText === undefined ? {} : { versionText }),
+    flaggedPrerelease: c.prerelease === true,
+    commitTime: c.commitTime,
+  };
+}
+
+function kindOf(event: ReleaseContext['event'], tag: string | undefined, branch: string | undefined): RefFacts['kind'] {
+  switch (event) {
+    case 'release':
+    case 'tag':
+      return 'tag';
+    case 'pull_request':
+      return 'pr';
+    case 'branch':
+      return 'branch';
+    case 'dispatch':
+    case 'local':
+      return tag !== undefined ? 'tag' : branch !== undefined ? 'branch' : 'none';
+  }
+}
+
+function strip(ref: string | undefined, prefix: string): string | undefined {
+  return ref?.startsWith(prefix) ? ref.slice(prefix.length) : undefined;
+}
+
+/** The value of a global expression (`{{branch}}`, `{{sha}}`, `{{commit_date 'YYYYMMDD'}}`…). */
+export function globalValue(f: RefFacts, p: Placeholder): string {
+  switch (p.name) {
+    case 'branch':
+      return f.branch ?? '';
+    case 'tag':
+      return f.tag ?? '';
+    case 'sha':
+      return f.shortSha;
+    case 'is_default_branch':
+      return String(f.isDefaultBranch);
+    case 'is_not_default_branch':
+      return String(!f.isDefaultBranch);
+    default: {
+      // commit_date: the parser lets no other name through.
+      const date = new Date(f.commitTime);
+      if (Number.isNaN(date.getTime())) {
+        throw new TagError('TAG_INVALID', `{{commit_date}}: the commit time ${JSON.stringify(f.commitTime)} is not an RFC 3339 time`);
+      }
+      return formatUtcDate(date, p.format!);
+    }
+  }
+}
+
+/** The release's version and whether it is a pre-release (semver pre-release or GitHub's flag). */
+export interface ReleaseVersion {
+  /** Without `v`; the explicit version as given when it is not semver. */
+  readonly version?: string;
+  readonly parsed?: SemVer;
+  readonly prerelease: boolean;
+}
+
+/** The version the plan reports: the explicit `--version`, else the git tag's semver version. */
+export function readReleaseVersion(c: ReleaseContext, f: RefFacts): ReleaseVersion {
+  const parsed = f.versionText === undefined ? null : semver.parse(f.versionText);
+  const prerelease = f.flaggedPrerelease || (parsed !== null && parsed.prerelease.length > 0);
+  if (parsed !== null) return { version: parsed.version, parsed, prerelease };
+  // A non-semver git tag is no version; an explicit non-semver version is still the version.
+  return { ...(c.version === undefined ? {} : { version: c.version }), prerelease };
+}
