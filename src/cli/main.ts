@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerCopy } from './commands/copy.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerPlan } from './commands/plan.js';
+import { registerSchema } from './commands/schema.js';
 import { registerTags } from './commands/tags.js';
 import { EXIT, reportError } from './run.js';
 
@@ -17,9 +19,11 @@ export function createProgram(): Command {
     .option('--verbose', 'show retries and stack traces')
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`gantry: ${s.replace(/^error: /, 'error: ')}`) });
+  registerPlan(program);
   registerCopy(program);
   registerInspect(program);
   registerTags(program);
+  registerSchema(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
