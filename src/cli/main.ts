@@ -11,7 +11,6 @@ import { EXIT, reportError } from './run.js';
 export function createProgram(): Command {
   const program = new Command('gantry')
     .description('release multi-architecture container images: plan, build, publish by digest, verify')
-    .version('0.1.0')
     .option('--json', 'print one JSON document on stdout (logs go to stderr)')
     .option('--username <user>', 'registry user name (with --password-stdin); otherwise docker credentials are used')
     .option('--password-stdin', 'read the registry password or token from standard input')
@@ -28,7 +27,14 @@ export function createProgram(): Command {
   return program;
 }
 
+export const VERSION = '0.1.0';
+
 async function main(argv: string[]): Promise<void> {
+  // `gantry --version` prints gantry's version; `gantry plan --version X` is the plan's option.
+  if (argv[2] === '--version' || argv[2] === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
   try {
     await createProgram().parseAsync(argv);
   } catch (e) {
