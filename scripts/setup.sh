@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(docker-registry skopeo umoci openssl ca-certificates git)
+APT_PACKAGES=(docker-registry skopeo umoci buildah qemu-user-static binfmt-support busybox-static openssl ca-certificates git)
 need=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
@@ -19,6 +19,29 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # The Debian package enables a system registry service on :5000; the tests start their own.
 if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry >/dev/null 2>&1 || true; fi
+
+# Static busybox for amd64 and arm64: the tests make tiny base images from them.
+for arch in amd64 arm64; do
+  out=".tools/busybox/$arch"
+  [ -x "$out/busybox" ] && continue
+  mkdir -p "$out" .tools/debs
+  if [ "$arch" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO dpkg --add-architecture "$arch"
+    $SUDO apt-get update -qq
+  fi
+  (cd .tools/debs && apt-get download -qq "busybox-static:$arch" >/dev/null 2>&1)
+  tmp="$(mktemp -d)"
+  dpkg-deb -x .tools/debs/busybox-static_*_"$arch".deb "$tmp"
+  cp "$tmp/bin/busybox" "$out/busybox"
+  rm -rf "$tmp"
+done
+
+# Emulation of other architectures for buildah RUN steps (binfmt_misc + qemu-user-static).
+if [ -w /proc/sys/fs ] || [ "$(id -u)" -eq 0 ]; then
+  [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || true
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64 2>/dev/null || true
+fi
 
 node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 NODE_BIN="$(command -v node || true)"
