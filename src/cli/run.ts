@@ -25,6 +25,7 @@ export function reportError(e: unknown, verbose: boolean): number {
     process.stderr.write(`gantry: error: ${e.message}\n`);
     if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
     if (verbose && e.cause) process.stderr.write(`caused by: ${String(e.cause)}\n`);
+    if (e.code === 'GATE_REFUSED' || e.code === 'VERIFY_REFUSED') return EXIT.refused;
     return e.userError ? EXIT.usage : EXIT.failure;
   }
   const err = e instanceof Error ? e : new Error(String(e));

@@ -1,0 +1,87 @@
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import type { Descriptor } from '../oci/descriptor.js';
+import { parseImageConfig, parseManifest, type ImageManifest } from '../oci/manifest.js';
+import type { Store } from '../oci/store.js';
+import { readAll } from '../oci/verify.js';
+
+/** What the gates look at: one platform of an image, measured from its manifest and config. */
+export interface PlatformFacts {
+  readonly platform: string;
+  readonly digest: string;
+  /** Manifest, config and layers as a pull downloads them. */
+  readonly compressedSize: number;
+  /** Config plus the layers' uncompressed tar sizes (what the image takes on disk, roughly). */
+  readonly uncompressedSize: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface GateResult {
+  readonly gate: string;
+  readonly passed: boolean;
+  /** One line per finding, for people. */
+  readonly details: readonly string[];
+}
+
+/** A check every image must pass before any of its tags moves. Later issues add vulnerability and signature gates. */
+export interface Gate {
+  readonly name: string;
+  check(image: string, platforms: readonly PlatformFacts[]): Promise<GateResult>;
+}
+
+function mb(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+/** Size budget per platform (compressed size, what a pull downloads). */
+export function sizeGate(maxBytes: number): Gate {
+  return {
+    name: 'size',
+    async check(_image, platforms) {
+      const over = platforms.filter((p) => p.compressedSize > maxBytes);
+      const details = platforms.map(
+        (p) => `${p.platform}: ${mb(p.compressedSize)} compressed (${mb(p.uncompressedSize)} uncompressed)${p.compressedSize > maxBytes ? `, over the budget of ${mb(maxBytes)} by ${mb(p.compressedSize - maxBytes)}` : ''}`,
+      );
+      return { gate: 'size', passed: over.length === 0, details };
+    },
+  };
+}
+
+/** Labels every platform's config must carry. */
+export function requiredLabelsGate(labels: readonly string[]): Gate {
+  return {
+    name: 'labels',
+    async check(_image, platforms) {
+      const details: string[] = [];
+      for (const p of platforms) {
+        const missing = labels.filter((l) => !(l in p.labels));
+        details.push(missing.length ? `${p.platform}: missing ${missing.join(', ')}` : `${p.platform}: all ${labels.length} required labels present`);
+      }
+      return { gate: 'labels', passed: details.every((d) => !d.includes('missing')), details };
+    },
+  };
+}
+
+async function uncompressedSizeOf(store: Store, layer: Descriptor): Promise<number> {
+  if (!/gzip/.test(layer.mediaType)) return layer.size;
+  let n = 0;
+  const gunzip = Readable.from(await store.fetchBlob(layer)).pipe(createGunzip());
+  for await (const c of gunzip as AsyncIterable<Buffer>) n += c.length;
+  return n;
+}
+
+/** Measures one platform manifest for the gates: sizes and config labels. */
+export async function platformFacts(store: Store, platform: string, desc: Descriptor): Promise<PlatformFacts> {
+  const m = await store.fetchManifest(desc);
+  const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest as ImageManifest;
+  const config = parseImageConfig(await readAll(await store.fetchBlob(manifest.config), 4 * 1024 * 1024));
+  let uncompressed = manifest.config.size;
+  for (const l of manifest.layers) uncompressed += await uncompressedSizeOf(store, l);
+  return {
+    platform,
+    digest: desc.digest,
+    compressedSize: m.descriptor.size + manifest.config.size + manifest.layers.reduce((s, l) => s + l.size, 0),
+    uncompressedSize: uncompressed,
+    labels: { ...(config.config?.Labels ?? {}) },
+  };
+}
