@@ -5,6 +5,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSchema } from './commands/schema.js';
 import { registerTags } from './commands/tags.js';
+import { registerVerify } from './commands/verify.js';
 import { EXIT, reportError } from './run.js';
 
 /** Builds the `gantry` command line. */
@@ -22,6 +23,7 @@ export function createProgram(): Command {
   registerCopy(program);
   registerInspect(program);
   registerTags(program);
+  registerVerify(program);
   registerSchema(program);
   for (const c of program.commands) c.exitOverride();
   return program;
