@@ -20,9 +20,17 @@ export class CliContext {
   readonly #client: RegistryClient;
   readonly log: (message: string) => void;
 
-  private constructor(client: RegistryClient, log: (m: string) => void) {
+  readonly #credentials: CredentialSource;
+
+  private constructor(client: RegistryClient, credentials: CredentialSource, log: (m: string) => void) {
     this.#client = client;
+    this.#credentials = credentials;
     this.log = log;
+  }
+
+  /** Whether credentials are configured for the registry of a location (layouts need none). */
+  async hasCredentials(l: Location): Promise<boolean> {
+    return l.kind === 'layout' || (await this.#credentials.get(l.ref.registry)) !== undefined;
   }
 
   static async create(o: GlobalOptions, hosts: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
@@ -42,14 +50,15 @@ export class CliContext {
       if (o.verbose || !m.includes('retrying')) process.stderr.write(`gantry: ${m}\n`);
     };
     const timeout = Number(env.GANTRY_BODY_TIMEOUT_MS ?? '') || undefined;
+    const credentials = chainCredentials(...sources);
     const client = new RegistryClient({
-      credentials: chainCredentials(...sources),
+      credentials,
       userAgent: 'gantry/0.1',
       insecureRegistries: o.insecureRegistry ?? [],
       log,
       ...(timeout ? { bodyTimeoutMs: timeout, headersTimeoutMs: timeout } : {}),
     });
-    return new CliContext(client, log);
+    return new CliContext(client, credentials, log);
   }
 
   /** Opens the store of a location; a layout is created when `create` (copy destinations). */

@@ -2,7 +2,6 @@ import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { valid as semverValid, rcompare } from 'semver';
 import { GantryError } from '../oci/errors.js';
-import { parseReference } from '../oci/reference.js';
 import { defaultConfig, parseConfig, type GantryConfig } from '../plan/config/index.js';
 import type { ReleaseContext } from '../plan/context.js';
 import { contextFromGit, contextFromGitHub } from '../plan/github.js';
@@ -98,8 +97,3 @@ function withRef(ctx: ReleaseContext, ref: string): ReleaseContext {
   return { ...rest, event: ctx.event === 'local' ? 'local' : 'tag', ref: `refs/tags/${tag}`, tag };
 }
 
-/** The repository whose tags decide floating tags: the image's first required repository. */
-export function firstRepository(repositories: readonly string[]): { registry: string; repository: string } {
-  const r = parseReference(repositories[0]!);
-  return { registry: r.registry, repository: r.repository };
-}

@@ -42,9 +42,9 @@ export interface PublishResult {
 export interface PublishOptions {
   readonly gates: (image: string) => readonly Gate[];
   readonly dryRun?: boolean;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   readonly log?: (line: string) => void;
-  readonly onCopyEvent?: CopyEventListener;
+  readonly onCopyEvent?: CopyEventListener | undefined;
 }
 
 /** A gate refused: nothing was tagged. Exit code 3. */

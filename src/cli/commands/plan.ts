@@ -6,10 +6,13 @@ import { CliContext, type GlobalOptions } from '../context.js';
 import { cell, writeGitHubOutputs, writeStepSummary } from '../github-output.js';
 import { parseLocation } from '../location.js';
 import { printJson, table } from '../output.js';
-import { firstRepository, loadConfig, loadContext, type ReleaseInputOptions } from '../release-inputs.js';
-import { run } from '../run.js';
+import { loadConfig, loadContext, type ReleaseInputOptions } from '../release-inputs.js';
+import { hostsOf, run } from '../run.js';
+import { stat } from 'node:fs/promises';
+import type { GantryConfig } from '../../plan/config/index.js';
+import type { ReleaseContext } from '../../plan/context.js';
 
-interface PlanFlags extends GlobalOptions, ReleaseInputOptions {
+export interface PlanFlags extends GlobalOptions, ReleaseInputOptions {
   matrix?: boolean;
   latest?: string;
   registryCheck?: boolean;
@@ -50,25 +53,30 @@ export function registerPlan(program: Command): void {
 
 /** Reads config, context and the registry's tags, and plans. Shared by build and publish. */
 export async function computePlan(cwd: string, flags: PlanFlags): Promise<Plan> {
+  return (await computeRelease(cwd, flags)).plan;
+}
+
+/** The configuration, the context, and the plan made from them. */
+export async function computeRelease(cwd: string, flags: PlanFlags): Promise<{ config: GantryConfig; context: ReleaseContext; plan: Plan }> {
   const latest = flags.latest;
   if (latest !== undefined && !['auto', 'always', 'never'].includes(latest)) {
     throw new GantryError('USAGE', `--latest must be auto, always or never, not "${latest}"`, { userError: true });
   }
-  const [{ config }, ctx] = await Promise.all([loadConfig(cwd, flags, process.env), loadContext(cwd, flags, process.env)]);
+  const [{ config }, context] = await Promise.all([loadConfig(cwd, flags, process.env), loadContext(cwd, flags, process.env)]);
   let existingTags: Record<string, string[]> | undefined;
   if (flags.registryCheck !== false) {
     existingTags = {};
-    const hosts = config.images.map((i) => firstRepository(i.repositories.filter((r) => !r.optional).map((r) => r.name)).registry);
-    const cli = await CliContext.create(flags, hosts);
+    const firsts = config.images.map((i) => parseLocation(i.repositories.find((r) => !r.optional)!.name));
+    const cli = await CliContext.create(flags, hostsOf(firsts));
     try {
-      for (const image of config.images) {
-        const repo = image.repositories.find((r) => !r.optional)!.name;
+      for (const [n, image] of config.images.entries()) {
+        const loc = firsts[n]!;
         try {
-          existingTags[image.name] = await (await cli.store(parseLocation(repo))).listTags();
+          existingTags[image.name] = loc.kind === 'layout' && !(await isDirectory(loc.path)) ? [] : await (await cli.store(loc)).listTags();
         } catch (e) {
           throw new GantryError(
             'REGISTRY_CHECK_FAILED',
-            `cannot read the tags of ${repo} to decide floating tags: ${(e as Error).message}\n  pass --no-registry-check to plan without them (latest and X/X.Y then move as metadata-action would)`,
+            `cannot read the tags of ${loc.text} to decide floating tags: ${(e as Error).message}\n  pass --no-registry-check to plan without them (latest and X/X.Y then move as metadata-action would)`,
             { cause: e, userError: (e as { userError?: boolean }).userError ?? false },
           );
         }
@@ -77,7 +85,15 @@ export async function computePlan(cwd: string, flags: PlanFlags): Promise<Plan> 
       await cli.close();
     }
   }
-  return planRelease(config, ctx, { ...(latest ? { latest: latest as LatestMode } : {}), ...(existingTags ? { existingTags } : {}) });
+  const plan = planRelease(config, context, { ...(latest ? { latest: latest as LatestMode } : {}), ...(existingTags ? { existingTags } : {}) });
+  return { config, context, plan };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** The plan for people: one block per image. */

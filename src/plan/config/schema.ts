@@ -14,7 +14,7 @@ export const DEFAULT_PLATFORMS: readonly string[] = ['linux/amd64', 'linux/arm64
 
 const repositorySchema = z
   .union([
-    text('A repository without tag or digest, e.g. ghcr.io/acme/api or docker.io/acme/api.'),
+    text('A repository without tag or digest, e.g. ghcr.io/acme/api or docker.io/acme/api, or an OCI image layout directory, e.g. oci:./out/api.'),
     z
       .strictObject({
         name: text('A repository without tag or digest, e.g. docker.io/acme/api.'),

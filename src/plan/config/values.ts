@@ -57,6 +57,15 @@ export function parsePlatformSpec(s: string): Parsed<string> {
 
 /** A repository to publish to: a reference without tag or digest, normalized (`acme/api` → `docker.io/acme/api`). */
 export function parseRepositoryName(s: string): Parsed<string> {
+  // An OCI image layout directory (`oci:./out/app`): publishing offline, with no registry.
+  if (s.startsWith('oci:')) {
+    const path = s.slice('oci:'.length);
+    if (path === '') return fail(`invalid repository ${quote(s)}: oci: needs a directory, e.g. "oci:./out/app"`);
+    if (path.includes(':') || path.includes('@')) {
+      return fail(`repository ${quote(s)} must not have a tag: gantry computes the tags from the tag rules; write the directory only, e.g. "oci:./out/app"`);
+    }
+    return ok(s);
+  }
   const parsed = parseWith(() => parseReference(s));
   if (!parsed.ok) return parsed;
   const r = parsed.value;
