@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerBuild } from './commands/build.js';
 import { registerCopy } from './commands/copy.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPlan } from './commands/plan.js';
@@ -20,6 +21,7 @@ export function createProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`gantry: ${s.replace(/^error: /, 'error: ')}`) });
   registerPlan(program);
+  registerBuild(program);
   registerCopy(program);
   registerInspect(program);
   registerTags(program);
