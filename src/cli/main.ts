@@ -4,6 +4,7 @@ import { registerBuild } from './commands/build.js';
 import { registerCopy } from './commands/copy.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPlan } from './commands/plan.js';
+import { registerPublish } from './commands/publish.js';
 import { registerSchema } from './commands/schema.js';
 import { registerTags } from './commands/tags.js';
 import { registerVerify } from './commands/verify.js';
@@ -22,6 +23,7 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(`gantry: ${s.replace(/^error: /, 'error: ')}`) });
   registerPlan(program);
   registerBuild(program);
+  registerPublish(program);
   registerCopy(program);
   registerInspect(program);
   registerTags(program);

@@ -13,14 +13,17 @@ import { formatRepository } from '../../oci/reference.js';
 import type { ImagePlan } from '../../plan/release.js';
 import { copyImage } from '../../publish/copy.js';
 import { CliContext, type GlobalOptions } from '../context.js';
-import { parseLocation, type Location } from '../location.js';
+import { locationReference, parseLocation, type Location } from '../location.js';
 import { printJson, table } from '../output.js';
 import { formatBytes } from '../progress.js';
-import { loadConfig, loadContext, type ReleaseInputOptions } from '../release-inputs.js';
+import type { ReleaseInputOptions } from '../release-inputs.js';
 import { hostsOf, run } from '../run.js';
-import { computePlan } from './plan.js';
+import { addReleaseOptions } from '../release-options.js';
+import { computeRelease } from './plan.js';
+import { createLayersBuilder } from '../../build/layers/index.js';
+import { openLayout } from '../../layout/index.js';
 
-interface BuildFlags extends GlobalOptions, ReleaseInputOptions {
+export interface BuildFlags extends GlobalOptions, ReleaseInputOptions {
   image?: string[];
   platform?: string[];
   to?: string;
@@ -29,27 +32,36 @@ interface BuildFlags extends GlobalOptions, ReleaseInputOptions {
 }
 
 export function registerBuild(program: Command): void {
-  program
-    .command('build')
+  addReleaseOptions(program.command('build'))
     .description('build the platforms of the images (default: all) and push each platform manifest by digest, never by tag; write one digest record per platform')
-    .option('--config <file>', 'gantry.yml to read (default: ./gantry.yml); build contexts and Dockerfiles are relative to it')
     .option('--image <name>', 'build this image (repeatable; default: every image)', collect, [])
     .option('--platform <os/arch[/variant]>', 'build this platform (repeatable; default: every platform of the image)', collect, [])
     .option('--to <destination>', 'stage here instead of the image\'s first repository: REGISTRY/REPO, or oci:DIR to build offline')
     .option('--record-dir <dir>', 'where to write the digest records', '.gantry/records')
-    .option('--version <version>', 'release this version (overrides the tag)')
-    .option('--ref <ref>', 'git ref to plan for: refs/tags/v1.2.3, refs/heads/main, or a tag')
-    .option('--sha <sha>', 'commit to plan for (default: HEAD or GITHUB_SHA)')
-    .option('--no-registry-check', 'do not read existing tags from the registry while planning (offline)')
     .action((_flags: unknown, cmd: Command) => run(cmd, (flags: BuildFlags) => buildCommand(process.cwd(), flags)));
 }
 
 async function buildCommand(cwd: string, flags: BuildFlags): Promise<void> {
+  const records = await buildPlatforms(cwd, flags, await computeRelease(cwd, flags), resolve(cwd, flags.recordDir));
+  if (flags.json) printJson(records);
+  else process.stdout.write(`${formatRecords(records, flags.recordDir)}\n`);
+}
+
+/**
+ * Builds the selected platforms of a planned release with each image's backend, pushing each by
+ * digest to its staging destination, and writes the records. Used by `build`, and by `publish`
+ * when it has no records (single-machine mode).
+ */
+export async function buildPlatforms(
+  cwd: string,
+  flags: Omit<BuildFlags, 'recordDir'>,
+  release: Awaited<ReturnType<typeof computeRelease>>,
+  recordDir: string,
+): Promise<readonly DigestRecord[]> {
+  const { config, configPath, context, plan } = release;
   const platforms = (flags.platform ?? []).map((p) => formatPlatform(parsePlatform(p)));
   const to = flags.to !== undefined ? parseStagingLocation(flags.to) : undefined;
-  // The plan first: it validates gantry.yml and decides the labels every platform gets.
-  const plan = await computePlan(cwd, flags);
-  const [{ config, path }, context] = await Promise.all([loadConfig(cwd, flags, process.env), loadContext(cwd, flags, process.env)]);
+  const configDir = configPath ? dirname(configPath) : cwd;
   const locations = to ? [to] : plan.images.map((i) => parseStagingLocation(i.repositories[0]!));
   const cli = await CliContext.create(flags, hostsOf(locations));
   try {
@@ -57,36 +69,45 @@ async function buildCommand(cwd: string, flags: BuildFlags): Promise<void> {
     const staging = async (image: ImagePlan): Promise<StagingTarget> => {
       const l = to ?? parseStagingLocation(image.repositories[0]!);
       if (l.kind === 'layout') {
-        const dir = resolve(cwd, l.path);
+        // Layout repositories in gantry.yml are relative to it; --to is relative to the working directory.
+        const dir = resolve(to ? cwd : configDir, l.path);
         return { kind: 'layout', path: dir, store: await cli.store({ ...l, path: dir }, true) };
       }
       const host = l.ref.registry;
       return { kind: 'registry', repository: formatRepository(l.ref), store: await cli.store(l), insecure: isLoopbackHost(host) || insecure.includes(host) };
     };
-    const builders = createDockerfileBuilders({
-      env: process.env,
-      stage: async (src, digest, target, o) => {
-        await copyImage(src, digest, [{ store: target }], { signal: o.signal });
-      },
-      tmpDir: tmpdir(),
-      hostArch: ociArchitecture(process.arch),
-      insecureRegistries: insecure,
-      buildah: buildahSettings(process.env),
-    });
+    const builders = {
+      ...createDockerfileBuilders({
+        env: process.env,
+        stage: async (src, digest, target, o) => {
+          await copyImage(src, digest, [{ store: target }], { signal: o.signal });
+        },
+        tmpDir: tmpdir(),
+        hostArch: ociArchitecture(process.arch),
+        insecureRegistries: insecure,
+        buildah: buildahSettings(process.env),
+      }),
+      layers: createLayersBuilder({
+        tmpDir: tmpdir(),
+        resolveBase: async (b) => {
+          if (b.kind === 'layout') return { store: await openLayout(resolve(configDir, b.path)), reference: b.tag ?? 'latest' };
+          const l = parseLocation(b.reference);
+          return { store: await cli.store(l), reference: locationReference(l)! };
+        },
+      }),
+    };
     const result = await runBuilds({
       plan,
       config,
       context,
-      cwd: path ? dirname(path) : cwd,
+      cwd: configDir,
       selection: { images: flags.image, platforms },
-      // The layers backend (src/build/layers/) is registered here once it lands.
       builders,
       staging,
-      recordDir: resolve(cwd, flags.recordDir),
+      recordDir,
       log: (line) => process.stderr.write(`${line}\n`),
     });
-    if (flags.json) printJson(result.records);
-    else process.stdout.write(`${formatRecords(result.records, flags.recordDir)}\n`);
+    return result.records;
   } finally {
     await cli.close();
   }

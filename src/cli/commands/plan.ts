@@ -8,6 +8,7 @@ import { parseLocation } from '../location.js';
 import { printJson, table } from '../output.js';
 import { loadConfig, loadContext, type ReleaseInputOptions } from '../release-inputs.js';
 import { hostsOf, run } from '../run.js';
+import { addReleaseOptions } from '../release-options.js';
 import { stat } from 'node:fs/promises';
 import type { GantryConfig } from '../../plan/config/index.js';
 import type { ReleaseContext } from '../../plan/context.js';
@@ -19,16 +20,9 @@ export interface PlanFlags extends GlobalOptions, ReleaseInputOptions {
 }
 
 export function registerPlan(program: Command): void {
-  program
-    .command('plan')
+  addReleaseOptions(program.command('plan'))
     .description('compute every tag, label and annotation of every image, and the build matrix, from the CI context or git')
-    .option('--config <file>', 'gantry.yml to read (default: ./gantry.yml, else defaults)')
     .option('--matrix', 'print the fan-out matrix [{image, platform, runner, dockerfile}] as JSON')
-    .option('--version <version>', 'release this version (overrides the tag)')
-    .option('--ref <ref>', 'git ref to plan for: refs/tags/v1.2.3, refs/heads/main, or a tag')
-    .option('--sha <sha>', 'commit to plan for (default: HEAD or GITHUB_SHA)')
-    .option('--latest <mode>', 'latest tag: auto (highest stable release only), always, never')
-    .option('--no-registry-check', 'do not read existing tags from the registry (offline; floating tags are not checked)')
     .action((_flags: unknown, cmd: Command) =>
       run(cmd, async (flags: PlanFlags) => {
         const plan = await computePlan(process.cwd(), flags);
@@ -57,12 +51,12 @@ export async function computePlan(cwd: string, flags: PlanFlags): Promise<Plan> 
 }
 
 /** The configuration, the context, and the plan made from them. */
-export async function computeRelease(cwd: string, flags: PlanFlags): Promise<{ config: GantryConfig; context: ReleaseContext; plan: Plan }> {
+export async function computeRelease(cwd: string, flags: PlanFlags): Promise<{ config: GantryConfig; configPath?: string | undefined; context: ReleaseContext; plan: Plan }> {
   const latest = flags.latest;
   if (latest !== undefined && !['auto', 'always', 'never'].includes(latest)) {
     throw new GantryError('USAGE', `--latest must be auto, always or never, not "${latest}"`, { userError: true });
   }
-  const [{ config }, context] = await Promise.all([loadConfig(cwd, flags, process.env), loadContext(cwd, flags, process.env)]);
+  const [{ config, path: configPath }, context] = await Promise.all([loadConfig(cwd, flags, process.env), loadContext(cwd, flags, process.env)]);
   let existingTags: Record<string, string[]> | undefined;
   if (flags.registryCheck !== false) {
     existingTags = {};
@@ -86,7 +80,7 @@ export async function computeRelease(cwd: string, flags: PlanFlags): Promise<{ c
     }
   }
   const plan = planRelease(config, context, { ...(latest ? { latest: latest as LatestMode } : {}), ...(existingTags ? { existingTags } : {}) });
-  return { config, context, plan };
+  return { config, configPath, context, plan };
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { GantryError } from '../../oci/errors.js';
 import type { GantryConfig } from '../../plan/config/index.js';
 import { planPublish, type BuiltPlatform } from '../../plan/publish-plan.js';
@@ -12,6 +13,8 @@ import { parseLocation } from '../location.js';
 import { printJson, table } from '../output.js';
 import { formatBytes, ProgressDisplay } from '../progress.js';
 import { hostsOf, run } from '../run.js';
+import { addReleaseOptions } from '../release-options.js';
+import { buildPlatforms } from './build.js';
 import { computeRelease, type PlanFlags } from './plan.js';
 
 interface PublishFlags extends PlanFlags {
@@ -19,53 +22,57 @@ interface PublishFlags extends PlanFlags {
   dryRun?: boolean;
 }
 
-/** Builds every platform here when no records are given (single-machine mode); set by the build command. */
-export type LocalBuild = (cwd: string, flags: PublishFlags) => Promise<BuiltPlatform[]>;
-
-export function registerPublish(program: Command, buildHere: LocalBuild): void {
-  program
-    .command('publish')
+export function registerPublish(program: Command): void {
+  addReleaseOptions(program.command('publish'))
     .description('fan in the per-platform builds, make one multi-arch index per image, copy it to every repository, pass the gates, and only then move the tags')
-    .option('--config <file>', 'gantry.yml to read')
     .option('--records <dir>', 'digest records written by `gantry build` on other machines (without it, every platform is built here first)')
     .option('--dry-run', 'print exactly what would be pushed and tagged; touch nothing')
-    .option('--version <version>', 'release this version (overrides the tag)')
-    .option('--ref <ref>', 'git ref to release: refs/tags/v1.2.3, refs/heads/main, or a tag')
-    .option('--sha <sha>', 'commit to release (default: HEAD or GITHUB_SHA)')
-    .option('--latest <mode>', 'latest tag: auto (highest stable release only), always, never')
-    .option('--no-registry-check', 'do not read existing tags from the registry (floating tags are not checked)')
-    .action((_flags: unknown, cmd: Command) =>
-      run(cmd, async (flags: PublishFlags) => {
-        const cwd = process.cwd();
-        const { config, plan } = await computeRelease(cwd, flags);
-        const records = flags.records ? await readRecords(resolve(cwd, flags.records)) : await buildHere(cwd, flags);
-        const planned = planPublish(plan, records);
-        const locations = planned.flatMap((p) => [...p.repositories, ...p.platforms.map((x) => x.repository)]).map(parseLocation);
-        const ctx = await CliContext.create(flags, hostsOf(locations));
-        const progress = process.stderr.isTTY && !flags.json ? new ProgressDisplay(process.stderr) : undefined;
-        try {
-          const result = await publish(
-            planned,
-            { open: (r) => ctx.store(parseLocation(r), true), hasCredentials: (r) => ctx.hasCredentials(parseLocation(r)) },
-            { gates: (image) => gatesFor(config, image), dryRun: flags.dryRun ?? false, log: ctx.log, onCopyEvent: progress?.onEvent },
-          );
-          progress?.finish();
-          if (flags.json) printJson(result);
-          else process.stdout.write(`${formatResult(result)}\n`);
-          const refs = result.images.flatMap((i) => i.repositories.flatMap((r) => r.tags.map((t) => `${r.repository}:${t.tag}`)));
-          await writeGitHubOutputs(process.env.GITHUB_OUTPUT, {
-            digest: result.images[0]?.digest ?? '',
-            tags: refs.join('\n'),
-            refs: result.images.flatMap((i) => i.repositories.filter((r) => !r.skipped).map((r) => `${r.repository}@${i.digest}`)).join('\n'),
-            json: JSON.stringify(result),
-          });
-          await writeStepSummary(process.env.GITHUB_STEP_SUMMARY, summary(result));
-        } finally {
-          progress?.finish();
-          await ctx.close();
-        }
-      }),
-    );
+    .action((_flags: unknown, cmd: Command) => run(cmd, (flags: PublishFlags) => publishCommand(process.cwd(), flags)));
+}
+
+async function publishCommand(cwd: string, flags: PublishFlags): Promise<void> {
+  const release = await computeRelease(cwd, flags);
+  const { config, configPath, plan } = release;
+  const scratch = await mkdtemp(join(tmpdir(), 'gantry-publish-'));
+  try {
+    // Without records, every platform is built here first (single-machine mode); a dry run builds
+    // into a throwaway OCI layout, so nothing outside this machine is touched.
+    const records = flags.records
+      ? await readRecords(resolve(cwd, flags.records))
+      : await buildPlatforms(cwd, flags.dryRun ? { ...flags, to: `oci:${join(scratch, 'staging')}` } : flags, release, join(scratch, 'records'));
+    // Layout repositories in gantry.yml are relative to it.
+    const base = configPath ? dirname(configPath) : cwd;
+    const locate = (r: string) => {
+      const l = parseLocation(r);
+      return l.kind === 'layout' ? { ...l, path: resolve(base, l.path) } : l;
+    };
+    const planned = planPublish(plan, records);
+    const ctx = await CliContext.create(flags, hostsOf(planned.flatMap((p) => [...p.repositories, ...p.platforms.map((x) => x.repository)]).map(locate)));
+    const progress = process.stderr.isTTY && !flags.json ? new ProgressDisplay(process.stderr) : undefined;
+    try {
+      const result = await publish(
+        planned,
+        { open: (r) => ctx.store(locate(r), true), hasCredentials: (r) => ctx.hasCredentials(locate(r)) },
+        { gates: (image) => gatesFor(config, image), dryRun: flags.dryRun ?? false, log: ctx.log, onCopyEvent: progress?.onEvent },
+      );
+      progress?.finish();
+      if (flags.json) printJson(result);
+      else process.stdout.write(`${formatResult(result)}\n`);
+      const refs = result.images.flatMap((i) => i.repositories.flatMap((r) => r.tags.map((t) => `${r.repository}:${t.tag}`)));
+      await writeGitHubOutputs(process.env.GITHUB_OUTPUT, {
+        digest: result.images[0]?.digest ?? '',
+        tags: refs.join('\n'),
+        refs: result.images.flatMap((i) => i.repositories.filter((r) => !r.skipped).map((r) => `${r.repository}@${i.digest}`)).join('\n'),
+        json: JSON.stringify(result),
+      });
+      await writeStepSummary(process.env.GITHUB_STEP_SUMMARY, summary(result));
+    } finally {
+      progress?.finish();
+      await ctx.close();
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 function gatesFor(config: GantryConfig, image: string): Gate[] {
