@@ -31,8 +31,10 @@ function sha256(b: Uint8Array): string {
 async function tarOf(busybox: Buffer): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((resolve) => pack.on('end', resolve));
+  pack.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  const done = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   const base = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: EPOCH };
   pack.entry({ ...base, name: 'bin/', type: 'directory', mode: 0o755 });
   pack.entry({ ...base, name: 'bin/busybox', mode: 0o755, size: busybox.length }, busybox);
