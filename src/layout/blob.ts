@@ -62,7 +62,8 @@ export async function writeBlob(root: string, desc: Descriptor, body: BlobBody, 
     await mkdir(dirname(final), { recursive: true });
     const src = typeof body === 'function' ? await body() : isBytes(body) ? [body] : body;
     opened = true;
-    await writeFileAtomic(final, verified(toAsync(src), desc, o.where ?? ''), {
+    // A source that already verifies itself against this digest is not hashed a second time.
+    await writeFileAtomic(final, verified(Symbol.asyncIterator in src ? src : toAsync(src), desc, o.where ?? ''), {
       fsync: o.fsync,
       signal: o.signal,
       onChunk: o.onProgress,

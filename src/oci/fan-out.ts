@@ -1,3 +1,5 @@
+import { VERIFIED_DIGEST } from './verify.js';
+
 interface Pending {
   readonly resolve: (r: IteratorResult<Uint8Array>) => void;
   readonly reject: (e: unknown) => void;
@@ -11,6 +13,8 @@ interface Pending {
  * reaches every consumer.
  */
 export function fanOut(src: AsyncIterable<Uint8Array>, n: number): AsyncIterable<Uint8Array>[] {
+  // Each branch verifies exactly as much as its source does (the source's error reaches every branch).
+  const mark = (src as { [VERIFIED_DIGEST]?: string })[VERIFIED_DIGEST];
   if (n === 1) return [src];
   const it = src[Symbol.asyncIterator]();
   const queues = new Map<number, Pending[]>();
@@ -47,6 +51,7 @@ export function fanOut(src: AsyncIterable<Uint8Array>, n: number): AsyncIterable
   };
 
   const consumer = (i: number): AsyncIterable<Uint8Array> => ({
+    ...(mark !== undefined ? { [VERIFIED_DIGEST]: mark } : {}),
     [Symbol.asyncIterator]: () => ({
       next: () =>
         new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {

@@ -3,15 +3,44 @@ import type { Descriptor } from './descriptor.js';
 import { digestAlgorithm, type Digest } from './digest.js';
 import { OciError } from './errors.js';
 
+/** Marks a stream that `verified()` (or a stream split from one) checks against this digest. */
+export const VERIFIED_DIGEST = Symbol('gantry.verifiedDigest');
+
+/** True when `src` already verifies itself against `digest`, so a consumer need not hash it again. */
+export function isVerifiedFor(src: unknown, digest: string): boolean {
+  return typeof src === 'object' && src !== null && (src as { [VERIFIED_DIGEST]?: string })[VERIFIED_DIGEST] === digest;
+}
+
+/**
+ * A verifying stream: see verifiedStream. Marked with VERIFIED_DIGEST, so the store it is pushed
+ * into does not hash the same bytes a second time.
+ */
+export function verified(
+  src: AsyncIterable<Uint8Array>,
+  want: Pick<Descriptor, 'digest' | 'size'>,
+  where = '',
+): AsyncGenerator<Uint8Array, void, undefined> {
+  if (isVerifiedFor(src, want.digest)) return passThrough(src, want.digest);
+  return Object.assign(verifiedStream(src, want, where), { [VERIFIED_DIGEST]: want.digest });
+}
+
+async function* passThroughGen(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  yield* src;
+}
+
+function passThrough(src: AsyncIterable<Uint8Array>, digest: string): AsyncGenerator<Uint8Array, void, undefined> {
+  return Object.assign(passThroughGen(src), { [VERIFIED_DIGEST]: digest });
+}
+
 /**
  * Passes `src` through while hashing it; throws before the final chunk is released when the
  * bytes exceed `want.size`, and at the end when size or digest differ. Nothing downstream can
  * commit unverified data as long as it commits only after the iteration completes.
  */
-export async function* verified(
+async function* verifiedStream(
   src: AsyncIterable<Uint8Array>,
   want: Pick<Descriptor, 'digest' | 'size'>,
-  where = '',
+  where: string,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const h = createHash(digestAlgorithm(want.digest));
   let n = 0;

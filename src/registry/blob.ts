@@ -152,9 +152,10 @@ async function uploadChunked(
   let location = firstLocation;
   const reader = new SerialReader(src, desc);
   let offset = 0;
+  // One buffer for the whole upload keeps the current chunk's bytes for a resend (memory: one chunk).
+  const kept = Buffer.allocUnsafe(Math.min(ctx.chunkSize, desc.size));
   while (offset < desc.size) {
     const end = Math.min(offset + ctx.chunkSize, desc.size);
-    const kept: Uint8Array[] = [];
     let keptBytes = 0;
     let generation = 0;
     // One step reads the next piece of [offset, end) and keeps it for a resend; steps never overlap.
@@ -163,7 +164,7 @@ async function uploadChunked(
         const room = end - offset - keptBytes;
         if (room <= 0) return undefined;
         const c = await reader.read(room);
-        kept.push(c);
+        kept.set(c, keptBytes);
         keptBytes += c.byteLength;
         return c;
       });
@@ -182,7 +183,7 @@ async function uploadChunked(
       // Stop the failed request's reader, read the rest of this chunk, ask the registry where it stands, resend from there.
       generation++;
       while (await step());
-      location = await resumeChunk(ctx, location, offset, end, Buffer.concat(kept, keptBytes), o);
+      location = await resumeChunk(ctx, location, offset, end, kept.subarray(0, keptBytes), o);
     }
     offset = end;
   }

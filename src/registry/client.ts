@@ -82,7 +82,7 @@ export class RegistryClient {
     return new RegistryRepository(
       createRepoContext(this.#transport(registry), this.schemeOf(registry), apiHostOf(registry), repository, {
         chunkThreshold: this.#o.chunkThreshold ?? 256 * 1024 * 1024,
-        chunkSize: this.#o.chunkSize ?? 32 * 1024 * 1024,
+        chunkSize: this.#o.chunkSize ?? 16 * 1024 * 1024,
       }),
     );
   }

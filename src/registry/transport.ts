@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { GantryError } from '../oci/errors.js';
 import { HostAuth } from './auth.js';
@@ -198,7 +198,8 @@ export class Transport {
       // Credentials go only to the registry's own origin (never to object storage after a redirect).
       if (auth && url.origin === origin) headers.authorization = auth;
       const body =
-        req.body === undefined ? null : req.body instanceof Uint8Array ? req.body : Readable.from(req.body, { objectMode: false });
+        // undici streams an async iterable body directly (no Readable in between).
+        req.body === undefined ? null : req.body instanceof Uint8Array ? req.body : (req.body as unknown as Readable);
       const r = await this.#o.dispatcher.request({
         origin: url.origin,
         path: url.pathname + url.search,
