@@ -1,0 +1,57 @@
+// What a release workflow has to provide for one gantry.yml: registries to log in to, tools to set
+// up, permissions of the token, secrets to pass on, and the chart job. Pure: a parsed configuration in,
+// facts out, so the generated workflow asks for exactly what the configuration uses.
+import { parsePlatform } from '../oci/platform.js';
+import type { GantryConfig } from '../plan/config/index.js';
+import { DEFAULT_RUNNERS } from '../plan/release.js';
+
+/** What the workflow must provide for a configuration. */
+export interface WorkflowRequirements {
+  /** Some repository (or the chart's) is on ghcr.io: the jobs need `packages` permission. */
+  readonly ghcr: boolean;
+  /** Some repository, or a layers base image, is on Docker Hub: pass the Docker Hub secrets. */
+  readonly dockerHub: boolean;
+  /** Some image builds with buildx: set up a BuildKit builder (docker/setup-buildx-action). */
+  readonly buildx: boolean;
+  /** Dockerfile platforms with no native runner: they run under QEMU (docker/setup-qemu-action). */
+  readonly emulated: readonly string[];
+  /**
+   * Keyless signing, or attestations (signed with the workflow's identity through Sigstore): the
+   * publish job needs an OIDC token, `id-token: write`. Not `attestations: write`: that scope is for GitHub's
+   * own attestation store, and gantry attaches SBOMs and provenance to the image as OCI referrers.
+   */
+  readonly idToken: boolean;
+  /** Environment variables holding signing keys (`sign.key: env:NAME`), passed from secrets of the same name. */
+  readonly keyEnv: readonly string[];
+  readonly chart?: { readonly path: string; readonly repository: string; readonly image: string };
+}
+
+const onDockerHub = (repository: string): boolean => repository.startsWith('docker.io/');
+const onGhcr = (repository: string): boolean => repository.startsWith('ghcr.io/');
+
+/** Reads what a release workflow for `config` needs. */
+export function workflowRequirements(config: GantryConfig): WorkflowRequirements {
+  const repositories = config.images.flatMap((i) => i.repositories.map((r) => r.name));
+  const bases = config.images.flatMap((i) => (i.build.backend === 'layers' && i.build.base.kind === 'registry' ? [i.build.base.reference] : []));
+  const emulated = new Set<string>();
+  for (const image of config.images) {
+    if (image.build.backend === 'layers') continue; // the layers builder runs nothing, so needs no emulation
+    for (const platform of image.platforms) {
+      const native = DEFAULT_RUNNERS[parsePlatform(platform).architecture] !== undefined;
+      if (!native && image.build.platform[platform]?.runner === undefined) emulated.add(platform);
+    }
+  }
+  const keyless = config.images.some((i) => i.sign?.mode === 'keyless');
+  const attest = config.images.some((i) => i.attest.sbom !== false || i.attest.provenance);
+  const keyEnv = new Set(config.images.flatMap((i) => (i.sign?.mode === 'key' && i.sign.key.source === 'env' ? [i.sign.key.name] : [])));
+  const chartRepository = config.chart?.repository.slice('oci://'.length);
+  return {
+    ghcr: repositories.some(onGhcr) || (chartRepository !== undefined && onGhcr(chartRepository)),
+    dockerHub: repositories.some(onDockerHub) || bases.some(onDockerHub),
+    buildx: config.images.some((i) => i.build.backend === 'buildx'),
+    emulated: [...emulated].sort(),
+    idToken: keyless || attest,
+    keyEnv: [...keyEnv].sort(),
+    ...(config.chart ? { chart: config.chart } : {}),
+  };
+}
