@@ -83,9 +83,12 @@ export async function publish(plans: readonly ImagePublishPlan[], stores: Publis
         log(`${p.name}: skipping ${r}: optional, and no credentials for it`);
       } else targets.push({ repository: r, store: await stores.open(r) });
     }
-    const facts: PlatformFacts[] = [];
-    for (const pl of p.platforms) facts.push(await platformFacts(await stores.open(pl.repository), pl.platform, pl.descriptor));
-    const gates = await Promise.all(o.gates(p.name).map((g) => g.check(p.name, facts)));
+    const gateList = o.gates(p.name);
+    const uncompressed = gateList.some((g) => g.needsUncompressed);
+    const facts: PlatformFacts[] = await Promise.all(
+      p.platforms.map(async (pl) => platformFacts(await stores.open(pl.repository), pl.platform, pl.descriptor, { uncompressed })),
+    );
+    const gates = await Promise.all(gateList.map((g) => g.check(p.name, facts)));
     work.push({ plan: p, targets, facts, gates });
   }
   const refused = work.flatMap((w) => w.gates.filter((g) => !g.passed).map((g) => ({ image: w.plan.name, g })));
@@ -102,17 +105,19 @@ export async function publish(plans: readonly ImagePublishPlan[], stores: Publis
     for (const w of work) {
       const live = w.targets.filter((t) => t.store && w.plan.push).map((t) => ({ store: t.store! }));
       if (!live.length) continue;
-      for (const pl of w.plan.platforms) {
-        const r = await copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent });
-        if (r.bytesTransferred > 0 || r.blobs.mounted > 0) changed = true;
-      }
-      for (const t of live) {
-        if (!(await t.store.manifestExists(w.plan.index.descriptor, { signal: o.signal }))) {
-          await t.store.pushManifest(w.plan.index, undefined, { signal: o.signal });
-          changed = true;
-        }
-        await confirm(t.store, w.plan, o.signal);
-      }
+      const copies = await Promise.all(
+        w.plan.platforms.map(async (pl) => copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent })),
+      );
+      if (copies.some((r) => r.bytesTransferred > 0 || r.blobs.mounted > 0)) changed = true;
+      await Promise.all(
+        live.map(async (t) => {
+          if (!(await t.store.manifestExists(w.plan.index.descriptor, { signal: o.signal }))) {
+            await t.store.pushManifest(w.plan.index, undefined, { signal: o.signal });
+            changed = true;
+          }
+          await confirm(t.store, w.plan, o.signal);
+        }),
+      );
     }
   }
 
@@ -125,18 +130,18 @@ export async function publish(plans: readonly ImagePublishPlan[], stores: Publis
         repositories.push({ repository: t.repository, skipped: t.skipped ?? 'not pushed (pull request)', tags: [] });
         continue;
       }
-      const tags: TagChange[] = [];
-      for (const tag of w.plan.tags) {
-        const was = o.dryRun && !(await canRead(t.store)) ? undefined : await currentDigest(t.store, tag);
-        const now = w.plan.index.descriptor.digest;
-        if (was === now) {
-          tags.push({ tag, how: 'unchanged' });
-          continue;
-        }
-        if (!o.dryRun) await t.store.pushManifest(w.plan.index, tag, { signal: o.signal });
-        changed = true;
-        tags.push({ tag, how: was ? 'moved' : 'created', ...(was ? { was } : {}) });
-      }
+      // Every tag of a repository at once: they all point at the same, already confirmed index.
+      const readable = o.dryRun ? await canRead(t.store) : true;
+      const tags: TagChange[] = await Promise.all(
+        w.plan.tags.map(async (tag): Promise<TagChange> => {
+          const was = readable ? await currentDigest(t.store!, tag) : undefined;
+          const now = w.plan.index.descriptor.digest;
+          if (was === now) return { tag, how: 'unchanged' };
+          if (!o.dryRun) await t.store!.pushManifest(w.plan.index, tag, { signal: o.signal });
+          changed = true;
+          return { tag, how: was ? 'moved' : 'created', ...(was ? { was } : {}) };
+        }),
+      );
       repositories.push({ repository: t.repository, tags });
     }
     images.push({ name: w.plan.name, digest: w.plan.index.descriptor.digest, platforms: w.facts, repositories, gates: w.gates });
@@ -155,13 +160,15 @@ async function canRead(store: Store): Promise<boolean> {
 
 /** Every manifest and blob of the image is present in `store`. */
 async function confirm(store: Store, p: ImagePublishPlan, signal?: AbortSignal): Promise<void> {
-  for (const pl of p.platforms) {
-    const m = await store.fetchManifest(pl.descriptor, { signal });
-    const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest as ImageManifest;
-    for (const b of [manifest.config, ...manifest.layers]) {
-      if (!(await store.blobExists(b, { signal }))) {
-        throw new OciError('NOT_FOUND', `${store.name}: blob ${b.digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`);
+  await Promise.all(
+    p.platforms.map(async (pl) => {
+      const m = await store.fetchManifest(pl.descriptor, { signal });
+      const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest as ImageManifest;
+      const present = await Promise.all([manifest.config, ...manifest.layers].map(async (b) => [b, await store.blobExists(b, { signal })] as const));
+      const missing = present.find(([, ok]) => !ok);
+      if (missing) {
+        throw new OciError('NOT_FOUND', `${store.name}: blob ${missing[0].digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`);
       }
-    }
-  }
+    }),
+  );
 }

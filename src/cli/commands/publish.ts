@@ -122,7 +122,7 @@ export function formatResult(r: PublishResult): string {
   const out: string[] = [];
   for (const i of r.images) {
     out.push(`${i.name}  ${i.digest}`);
-    out.push(table(i.platforms.map((p) => [`  ${p.platform}`, p.digest, `${formatBytes(p.compressedSize)} compressed`, `${formatBytes(p.uncompressedSize)} uncompressed`])));
+    out.push(table(i.platforms.map((p) => [`  ${p.platform}`, p.digest, `${formatBytes(p.compressedSize)} compressed`, p.uncompressedSize !== undefined ? `${formatBytes(p.uncompressedSize)} uncompressed` : ''])));
     for (const g of i.gates) out.push(`  gate ${g.gate}: ${g.passed ? 'passed' : 'REFUSED'}`);
     for (const repo of i.repositories) {
       if (repo.skipped) {
