@@ -8,11 +8,14 @@
 // times). Two traps of tar-stream are avoided here: a mode of 0 or a uid/gid of 0 would be
 // replaced by its defaults (harmless for ids, wrong for mode 0), and octal fields that overflow
 // (uid/gid above 0o777777) would silently be written as 777777, so those ids go into PAX records.
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import tar from 'tar-stream';
 import { BuildError } from '../errors.js';
 import type { LayerEntry } from './walk.js';
+
+/** Files up to this size are read whole (one read per file); larger ones stream in pieces of this size. */
+const READ_BYTES = 1024 * 1024;
 
 /** Largest id a ustar octal field holds (6 digits). */
 const MAX_USTAR_ID = 0o777777;
@@ -55,30 +58,97 @@ function headerOf(e: LayerEntry, mtime: Date): Parameters<tar.Pack["entry"]>[0] 
   };
 }
 
+type Sink = ReturnType<tar.Pack['entry']>;
+
+/** Adds one entry whose data is `data` (or none); resolves once tar-stream has taken it (backpressure). */
+function addEntry(pack: tar.Pack, header: Parameters<tar.Pack['entry']>[0], data?: Uint8Array): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error | null): void => (err ? reject(err) : resolve());
+    if (data === undefined) pack.entry(header, done);
+    else pack.entry(header, data, done);
+  });
+}
+
+/** Writes with backpressure; rejects when the entry is torn down (the layer failed elsewhere) instead of waiting forever. */
+function write(sink: Sink, chunk: Uint8Array): Promise<void> {
+  if (sink.write(chunk)) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const onDrain = (): void => {
+      sink.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      sink.off('drain', onDrain);
+      reject(new Error('the tar stream was closed'));
+    };
+    sink.once('drain', onDrain);
+    sink.once('close', onClose);
+  });
+}
+
+/** Streams a big file into its entry in pieces; fails when the file's size changed since it was listed. */
+async function addFileStreaming(pack: tar.Pack, header: Parameters<tar.Pack['entry']>[0], path: string, size: number): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    const sink = pack.entry(header);
+    const finished = new Promise<void>((resolve, reject) => {
+      sink.once('error', reject);
+      sink.once('finish', () => resolve());
+    });
+    finished.catch(() => undefined); // when we fail first, pack.destroy() errors the sink too
+    let done = 0;
+    while (done < size) {
+      // A new buffer per piece: tar-stream queues the chunk itself, it does not copy it.
+      const piece = Buffer.allocUnsafe(Math.min(READ_BYTES, size - done));
+      const { bytesRead } = await fh.read(piece, 0, piece.length, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+      await write(sink, bytesRead === piece.length ? piece : piece.subarray(0, bytesRead));
+    }
+    // A file that grew would otherwise be cut silently at its listed size.
+    if (done === size && (await fh.read(Buffer.alloc(1), 0, 1, size)).bytesRead > 0) throw new Error(`size changed: more than the ${size} bytes listed`);
+    if (done < size) throw new Error(`size changed: ${done} bytes, ${size} listed`);
+    (sink as unknown as { end(): void }).end();
+    await finished;
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
- * Streams the tar of `entries` (in the given order) with every mtime set to `mtime`. File
- * contents are streamed from their sources one at a time; a file whose size changed since it was
- * listed fails the layer (tar-stream checks the byte count).
+ * Streams the tar of `entries` (in the given order) with every mtime set to `mtime`. Files up to
+ * 1 MiB are read whole with one synchronous read each, bigger ones stream in 1 MiB pieces; a file
+ * whose size changed since it was listed fails the layer (tar-stream checks the byte count).
+ *
+ * Why synchronous: an async readFile is four thread-pool round trips (open, fstat, read, close)
+ * and a FileHandle; on the bench tree (3 391 files, 210 MB) that cost 0.6 s of CPU more and 9% more
+ * wall time than readFileSync, which blocks the event loop for well under a millisecond per file
+ * read from the page cache, while the gzip members keep compressing on the thread pool.
  */
 export function tarEntries(entries: readonly LayerEntry[], mtime: Date, signal?: AbortSignal): AsyncIterable<Uint8Array> {
   const pack = tar.pack();
-  const write = async (): Promise<void> => {
+  const run = async (): Promise<void> => {
     for (const e of entries) {
       signal?.throwIfAborted();
       const header = headerOf(e, mtime);
-      if (e.type === 'file' && e.source !== undefined) {
-        const sink = pack.entry(header);
-        try {
-          await pipeline(createReadStream(e.source), sink);
-        } catch (cause) {
-          throw new BuildError('BUILD_FAILED', `reading ${e.source} for ${e.name}: ${(cause as Error).message} (did the file change during the build?)`, { cause });
+      if (e.type !== 'file' || e.source === undefined) {
+        await addEntry(pack, header);
+        continue;
+      }
+      try {
+        if (e.size <= READ_BYTES) {
+          const data = readFileSync(e.source);
+          if (data.byteLength !== e.size) throw new Error(`size changed from ${e.size} to ${data.byteLength} bytes`);
+          await addEntry(pack, header, data);
+        } else {
+          await addFileStreaming(pack, header, e.source, e.size);
         }
-      } else {
-        await new Promise<void>((resolve, reject) => pack.entry(header, (err) => (err ? reject(err) : resolve())));
+      } catch (cause) {
+        throw new BuildError('BUILD_FAILED', `reading ${e.source} for ${e.name}: ${(cause as Error).message} (did the file change during the build?)`, { cause });
       }
     }
     pack.finalize();
   };
-  write().catch((err: unknown) => pack.destroy(err as Error));
+  run().catch((err: unknown) => pack.destroy(err as Error));
   return pack as unknown as AsyncIterable<Uint8Array>;
 }
