@@ -102,50 +102,52 @@ export async function publish(plans: readonly ImagePublishPlan[], stores: Publis
   // 2. Content, by digest, to every repository; then confirm it is all there.
   let changed = false;
   if (!o.dryRun) {
-    for (const w of work) {
-      const live = w.targets.filter((t) => t.store && w.plan.push).map((t) => ({ store: t.store! }));
-      if (!live.length) continue;
-      const copies = await Promise.all(
-        w.plan.platforms.map(async (pl) => copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent })),
-      );
-      if (copies.some((r) => r.bytesTransferred > 0 || r.blobs.mounted > 0)) changed = true;
-      await Promise.all(
-        live.map(async (t) => {
-          if (!(await t.store.manifestExists(w.plan.index.descriptor, { signal: o.signal }))) {
-            await t.store.pushManifest(w.plan.index, undefined, { signal: o.signal });
-            changed = true;
-          }
-          await confirm(t.store, w.plan, o.signal);
-        }),
-      );
-    }
+    // Images are independent: their content goes up at the same time.
+    await Promise.all(
+      work.map(async (w) => {
+        const live = w.targets.filter((t) => t.store && w.plan.push).map((t) => ({ store: t.store! }));
+        if (!live.length) return;
+        const copies = await Promise.all(
+          w.plan.platforms.map(async (pl) => copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent })),
+        );
+        if (copies.some((r) => r.bytesTransferred > 0 || r.blobs.mounted > 0)) changed = true;
+        await Promise.all(
+          live.map(async (t) => {
+            if (!(await t.store.manifestExists(w.plan.index.descriptor, { signal: o.signal }))) {
+              await t.store.pushManifest(w.plan.index, undefined, { signal: o.signal });
+              changed = true;
+            }
+            await confirm(t.store, w.plan, o.signal);
+          }),
+        );
+      }),
+    );
   }
 
-  // 3. Tags last, in every repository.
-  const images: ImageResult[] = [];
-  for (const w of work) {
-    const repositories: RepositoryResult[] = [];
-    for (const t of w.targets) {
-      if (!t.store || !w.plan.push) {
-        repositories.push({ repository: t.repository, skipped: t.skipped ?? 'not pushed (pull request)', tags: [] });
-        continue;
-      }
-      // Every tag of a repository at once: they all point at the same, already confirmed index.
-      const readable = o.dryRun ? await canRead(t.store) : true;
-      const tags: TagChange[] = await Promise.all(
-        w.plan.tags.map(async (tag): Promise<TagChange> => {
-          const was = readable ? await currentDigest(t.store!, tag) : undefined;
-          const now = w.plan.index.descriptor.digest;
-          if (was === now) return { tag, how: 'unchanged' };
-          if (!o.dryRun) await t.store!.pushManifest(w.plan.index, tag, { signal: o.signal });
-          changed = true;
-          return { tag, how: was ? 'moved' : 'created', ...(was ? { was } : {}) };
+  // 3. Tags last, in every repository: only now that every image's content is confirmed everywhere.
+  const images: ImageResult[] = await Promise.all(
+    work.map(async (w): Promise<ImageResult> => {
+      const repositories = await Promise.all(
+        w.targets.map(async (t): Promise<RepositoryResult> => {
+          if (!t.store || !w.plan.push) return { repository: t.repository, skipped: t.skipped ?? 'not pushed (pull request)', tags: [] };
+          // Every tag of a repository at once: they all point at the same, already confirmed index.
+          const readable = o.dryRun ? await canRead(t.store) : true;
+          const tags = await Promise.all(
+            w.plan.tags.map(async (tag): Promise<TagChange> => {
+              const was = readable ? await currentDigest(t.store!, tag) : undefined;
+              const now = w.plan.index.descriptor.digest;
+              if (was === now) return { tag, how: 'unchanged' };
+              if (!o.dryRun) await t.store!.pushManifest(w.plan.index, tag, { signal: o.signal });
+              changed = true;
+              return { tag, how: was ? 'moved' : 'created', ...(was ? { was } : {}) };
+            }),
+          );
+          return { repository: t.repository, tags };
         }),
       );
-      repositories.push({ repository: t.repository, tags });
-    }
-    images.push({ name: w.plan.name, digest: w.plan.index.descriptor.digest, platforms: w.facts, repositories, gates: w.gates });
-  }
+      return { name: w.plan.name, digest: w.plan.index.descriptor.digest, platforms: w.facts, repositories, gates: w.gates };
+    }),
+  );
   return { images, changed, dryRun: o.dryRun ?? false };
 }
 

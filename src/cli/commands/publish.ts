@@ -14,7 +14,6 @@ import { printJson, table } from '../output.js';
 import { formatBytes, ProgressDisplay } from '../progress.js';
 import { hostsOf, run } from '../run.js';
 import { addReleaseOptions } from '../release-options.js';
-import { buildPlatforms } from './build.js';
 import { computeRelease, type PlanFlags } from './plan.js';
 
 interface PublishFlags extends PlanFlags {
@@ -39,7 +38,7 @@ async function publishCommand(cwd: string, flags: PublishFlags): Promise<void> {
     // into a throwaway OCI layout, so nothing outside this machine is touched.
     const records = flags.records
       ? await readRecords(resolve(cwd, flags.records))
-      : await buildPlatforms(cwd, flags.dryRun ? { ...flags, to: `oci:${join(scratch, 'staging')}` } : flags, release, join(scratch, 'records'));
+      : await (await import('./build.js')).buildPlatforms(cwd, flags.dryRun ? { ...flags, to: `oci:${join(scratch, 'staging')}` } : flags, release, join(scratch, 'records'));
     // Layout repositories in gantry.yml are relative to it.
     const base = configPath ? dirname(configPath) : cwd;
     const locate = (r: string) => {
