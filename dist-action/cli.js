@@ -40008,8 +40008,8 @@ ${cn.comment}` : item.comment;
     }
     function createPairs(schema, iterable, ctx) {
       const { replacer } = ctx;
-      const pairs4 = new YAMLSeq.YAMLSeq(schema);
-      pairs4.tag = "tag:yaml.org,2002:pairs";
+      const pairs3 = new YAMLSeq.YAMLSeq(schema);
+      pairs3.tag = "tag:yaml.org,2002:pairs";
       let i = 0;
       if (iterable && Symbol.iterator in Object(iterable))
         for (let it of iterable) {
@@ -40033,11 +40033,11 @@ ${cn.comment}` : item.comment;
           } else {
             key = it;
           }
-          pairs4.items.push(Pair.createPair(key, value, ctx));
+          pairs3.items.push(Pair.createPair(key, value, ctx));
         }
-      return pairs4;
+      return pairs3;
     }
-    var pairs3 = {
+    var pairs2 = {
       collection: "seq",
       default: false,
       tag: "tag:yaml.org,2002:pairs",
@@ -40045,7 +40045,7 @@ ${cn.comment}` : item.comment;
       createNode: createPairs
     };
     exports.createPairs = createPairs;
-    exports.pairs = pairs3;
+    exports.pairs = pairs2;
     exports.resolvePairs = resolvePairs;
   }
 });
@@ -40058,7 +40058,7 @@ var require_omap = __commonJS({
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
-    var pairs3 = require_pairs();
+    var pairs2 = require_pairs();
     var YAMLOMap = class _YAMLOMap extends YAMLSeq.YAMLSeq {
       constructor() {
         super();
@@ -40094,7 +40094,7 @@ var require_omap = __commonJS({
         return map2;
       }
       static from(schema, iterable, ctx) {
-        const pairs$1 = pairs3.createPairs(schema, iterable, ctx);
+        const pairs$1 = pairs2.createPairs(schema, iterable, ctx);
         const omap2 = new this();
         omap2.items = pairs$1.items;
         return omap2;
@@ -40108,7 +40108,7 @@ var require_omap = __commonJS({
       default: false,
       tag: "tag:yaml.org,2002:omap",
       resolve(seq, onError) {
-        const pairs$1 = pairs3.resolvePairs(seq, onError);
+        const pairs$1 = pairs2.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
           if (identity.isScalar(key)) {
@@ -40479,7 +40479,7 @@ var require_schema3 = __commonJS({
     var int2 = require_int2();
     var merge2 = require_merge();
     var omap = require_omap();
-    var pairs3 = require_pairs();
+    var pairs2 = require_pairs();
     var set2 = require_set();
     var timestamp = require_timestamp();
     var schema = [
@@ -40499,7 +40499,7 @@ var require_schema3 = __commonJS({
       binary.binary,
       merge2.merge,
       omap.omap,
-      pairs3.pairs,
+      pairs2.pairs,
       set2.set,
       timestamp.intTime,
       timestamp.floatTime,
@@ -40525,7 +40525,7 @@ var require_tags = __commonJS({
     var binary = require_binary();
     var merge2 = require_merge();
     var omap = require_omap();
-    var pairs3 = require_pairs();
+    var pairs2 = require_pairs();
     var schema$2 = require_schema3();
     var set2 = require_set();
     var timestamp = require_timestamp();
@@ -40551,7 +40551,7 @@ var require_tags = __commonJS({
       merge: merge2.merge,
       null: _null4.nullTag,
       omap: omap.omap,
-      pairs: pairs3.pairs,
+      pairs: pairs2.pairs,
       seq: seq.seq,
       set: set2.set,
       timestamp: timestamp.timestamp
@@ -40560,7 +40560,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:binary": binary.binary,
       "tag:yaml.org,2002:merge": merge2.merge,
       "tag:yaml.org,2002:omap": omap.omap,
-      "tag:yaml.org,2002:pairs": pairs3.pairs,
+      "tag:yaml.org,2002:pairs": pairs2.pairs,
       "tag:yaml.org,2002:set": set2.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
@@ -66728,12 +66728,25 @@ function resolveDockerfileInputs(req) {
     ...build.cache !== void 0 ? { cache: build.cache } : {}
   };
 }
-var VERSION_KEY;
+function dockerfileBuildFlags(i) {
+  return [
+    "--platform",
+    i.platform,
+    "--file",
+    i.dockerfile,
+    ...i.target !== void 0 ? ["--target", i.target] : [],
+    ...pairs("--build-arg", i.buildArgs),
+    ...pairs("--label", i.labels),
+    ...pairs("--annotation", i.annotations)
+  ];
+}
+var VERSION_KEY, pairs;
 var init_dockerfile_inputs = __esm({
   "src/build/dockerfile-inputs.ts"() {
     "use strict";
     init_errors7();
     VERSION_KEY = "org.opencontainers.image.version";
+    pairs = (flag, kv) => kv.flatMap(([k, v]) => [flag, `${k}=${v}`]);
   }
 });
 
@@ -67202,14 +67215,7 @@ function buildahBuildArgs(i, o) {
   return [
     ...buildahGlobalArgs(o.storage),
     "build",
-    "--platform",
-    i.platform,
-    "--file",
-    i.dockerfile,
-    ...i.target !== void 0 ? ["--target", i.target] : [],
-    ...pairs("--build-arg", i.buildArgs),
-    ...pairs("--label", i.labels),
-    ...pairs("--annotation", i.annotations),
+    ...dockerfileBuildFlags(i),
     "--timestamp",
     String(i.sourceDateEpoch),
     "--isolation",
@@ -67228,11 +67234,10 @@ function buildahPushArgs(image, layoutDir, digestFile, storage) {
 function buildahRmiArgs(image, storage) {
   return [...buildahGlobalArgs(storage), "rmi", image];
 }
-var pairs;
 var init_command = __esm({
   "src/build/buildah/command.ts"() {
     "use strict";
-    pairs = (flag, kv) => kv.flatMap(([k, v]) => [flag, `${k}=${v}`]);
+    init_dockerfile_inputs();
   }
 });
 
@@ -67363,14 +67368,7 @@ function buildxBuildArgs(i, o) {
   return [
     "buildx",
     "build",
-    "--platform",
-    i.platform,
-    "--file",
-    i.dockerfile,
-    ...i.target !== void 0 ? ["--target", i.target] : [],
-    ...pairs2("--build-arg", i.buildArgs),
-    ...pairs2("--label", i.labels),
-    ...pairs2("--annotation", i.annotations),
+    ...dockerfileBuildFlags(i),
     "--output",
     buildxOutput(o.output),
     "--metadata-file",
@@ -67382,12 +67380,11 @@ function buildxBuildArgs(i, o) {
     i.context
   ];
 }
-var pairs2;
 var init_command2 = __esm({
   "src/build/buildx/command.ts"() {
     "use strict";
     init_reference();
-    pairs2 = (flag, kv) => kv.flatMap(([k, v]) => [flag, `${k}=${v}`]);
+    init_dockerfile_inputs();
   }
 });
 

@@ -70,3 +70,17 @@ export function resolveDockerfileInputs(req: BuildRequest): DockerfileInputs {
     ...(build.cache !== undefined ? { cache: build.cache } : {}),
   };
 }
+
+const pairs = (flag: string, kv: readonly (readonly [string, string])[]): string[] => kv.flatMap(([k, v]) => [flag, `${k}=${v}`]);
+
+/** The Dockerfile build flags buildah and buildx share: platform, file, target, args, labels, annotations. */
+export function dockerfileBuildFlags(i: DockerfileInputs): string[] {
+  return [
+    '--platform', i.platform,
+    '--file', i.dockerfile,
+    ...(i.target !== undefined ? ['--target', i.target] : []),
+    ...pairs('--build-arg', i.buildArgs),
+    ...pairs('--label', i.labels),
+    ...pairs('--annotation', i.annotations),
+  ];
+}

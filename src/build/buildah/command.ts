@@ -1,6 +1,6 @@
 // buildah command lines, built as data (pure) so they can be read and tested without running them.
 // https://github.com/containers/buildah/blob/v1.28.2/docs/buildah-build.1.md
-import type { DockerfileInputs } from '../dockerfile-inputs.js';
+import { dockerfileBuildFlags, type DockerfileInputs } from '../dockerfile-inputs.js';
 
 /** Where buildah keeps images and containers; absent fields are buildah's own defaults (storage.conf). */
 export interface BuildahStorage {
@@ -31,7 +31,6 @@ export function buildahGlobalArgs(s: BuildahStorage = {}): string[] {
   ];
 }
 
-const pairs = (flag: string, kv: readonly (readonly [string, string])[]): string[] => kv.flatMap(([k, v]) => [flag, `${k}=${v}`]);
 
 /**
  * `buildah build` of one platform. `--timestamp` is the commit time: buildah 1.28 does not read
@@ -42,12 +41,7 @@ export function buildahBuildArgs(i: DockerfileInputs, o: BuildahBuildOptions): s
   return [
     ...buildahGlobalArgs(o.storage),
     'build',
-    '--platform', i.platform,
-    '--file', i.dockerfile,
-    ...(i.target !== undefined ? ['--target', i.target] : []),
-    ...pairs('--build-arg', i.buildArgs),
-    ...pairs('--label', i.labels),
-    ...pairs('--annotation', i.annotations),
+    ...dockerfileBuildFlags(i),
     '--timestamp', String(i.sourceDateEpoch),
     '--isolation', o.isolation,
     '--format', 'oci',

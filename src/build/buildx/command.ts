@@ -2,7 +2,7 @@
 // gantry is tested on, so these lines are what the tests pin down.
 // https://docs.docker.com/reference/cli/docker/buildx/build/
 import { formatReference, parseReference, withTag } from '../../oci/reference.js';
-import type { DockerfileInputs } from '../dockerfile-inputs.js';
+import { dockerfileBuildFlags, type DockerfileInputs } from '../dockerfile-inputs.js';
 
 /** Where BuildKit puts the image: pushed by digest to a repository, or written to an OCI layout directory. */
 export type BuildxOutput =
@@ -62,7 +62,6 @@ export function buildxCacheArgs(i: DockerfileInputs, githubActions: boolean): st
   return ['--cache-from', `type=gha,scope=${scope}`, '--cache-to', `type=gha,scope=${scope}${mode}`];
 }
 
-const pairs = (flag: string, kv: readonly (readonly [string, string])[]): string[] => kv.flatMap(([k, v]) => [flag, `${k}=${v}`]);
 
 /**
  * The arguments of `docker` for one platform: `buildx build` pushing by digest, the digest read
@@ -73,12 +72,7 @@ const pairs = (flag: string, kv: readonly (readonly [string, string])[]): string
 export function buildxBuildArgs(i: DockerfileInputs, o: BuildxBuildOptions): string[] {
   return [
     'buildx', 'build',
-    '--platform', i.platform,
-    '--file', i.dockerfile,
-    ...(i.target !== undefined ? ['--target', i.target] : []),
-    ...pairs('--build-arg', i.buildArgs),
-    ...pairs('--label', i.labels),
-    ...pairs('--annotation', i.annotations),
+    ...dockerfileBuildFlags(i),
     '--output', buildxOutput(o.output),
     '--metadata-file', o.metadataFile,
     '--provenance=false',
