@@ -66320,6 +66320,10 @@ async function readGitFacts(cwd, sha) {
     repository
   };
 }
+async function readRemoteRepository(cwd) {
+  const remote = await git(cwd, ["remote", "get-url", "origin"]);
+  return remote ? repositoryFromRemote(remote) : void 0;
+}
 async function commitTimeOf(cwd, sha) {
   const t = await git(cwd, ["show", "-s", "--format=%ct", sha]);
   return t ? epochToRfc3339(t) : void 0;
@@ -66343,7 +66347,7 @@ async function exists(p) {
 }
 async function loadConfig(cwd, o, env) {
   const path2 = o.config ? resolve(cwd, o.config) : await exists(join5(cwd, "gantry.yml")) ? join5(cwd, "gantry.yml") : await exists(join5(cwd, "gantry.yaml")) ? join5(cwd, "gantry.yaml") : void 0;
-  const remote = (await readGitFacts(cwd).catch(() => void 0))?.repository;
+  const remote = await readRemoteRepository(cwd);
   const defaults = {
     ...remote ? { remoteRepository: remote.url } : {},
     ...env.GITHUB_ACTIONS === "true" && env.GITHUB_REPOSITORY ? { github: { repository: env.GITHUB_REPOSITORY } } : {},
@@ -67858,7 +67862,7 @@ async function collectGraph(src, top, want) {
     const cfg = parsed.manifest.config;
     if (cfg) platforms.push(...await platformOfConfig(src, cfg));
   }
-  await addManifest(root, graph);
+  await addManifest(root, graph, root === top ? parsed : void 0);
   return { root, graph, platforms };
 }
 async function platformOfConfig(src, cfg) {
@@ -67883,10 +67887,9 @@ async function collectManifest(src, desc, graph, depth) {
   if (isIndexMediaType(parsed.mediaType)) {
     for (const c of parsed.manifest.manifests) await collectManifest(src, c, graph, depth + 1);
   }
-  await addManifest({ descriptor: { ...m.descriptor, mediaType: parsed.mediaType }, bytes: m.bytes }, graph);
+  await addManifest({ descriptor: { ...m.descriptor, mediaType: parsed.mediaType }, bytes: m.bytes }, graph, parsed);
 }
-async function addManifest(m, graph) {
-  const parsed = parseManifest(m.bytes, m.descriptor.mediaType);
+async function addManifest(m, graph, parsed = parseManifest(m.bytes, m.descriptor.mediaType)) {
   const own2 = [];
   for (const c of manifestChildren(parsed.manifest)) {
     if (isManifestMediaType(c.mediaType)) continue;

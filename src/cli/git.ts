@@ -44,6 +44,12 @@ export async function readGitFacts(cwd: string, sha?: string): Promise<GitFacts>
   };
 }
 
+/** The `origin` remote's repository (for default image names), without reading anything else. */
+export async function readRemoteRepository(cwd: string): Promise<GitFacts['repository']> {
+  const remote = await git(cwd, ['remote', 'get-url', 'origin']);
+  return remote ? repositoryFromRemote(remote) : undefined;
+}
+
 /** The commit time of `sha`, or undefined when git cannot tell (shallow clones of other commits). */
 export async function commitTimeOf(cwd: string, sha: string): Promise<string | undefined> {
   const t = await git(cwd, ['show', '-s', '--format=%ct', sha]);

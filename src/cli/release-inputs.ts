@@ -6,7 +6,7 @@ import { defaultConfig, parseConfig, type GantryConfig } from '../plan/config/in
 import type { ReleaseContext } from '../plan/context.js';
 import { contextFromGit, contextFromGitHub } from '../plan/github.js';
 import { parseTagRules, TagError } from '../plan/tags/index.js';
-import { commitTimeOf, epochToRfc3339, readGitFacts } from './git.js';
+import { commitTimeOf, epochToRfc3339, readGitFacts, readRemoteRepository } from './git.js';
 
 export interface ReleaseInputOptions {
   readonly config?: string;
@@ -25,7 +25,8 @@ async function exists(p: string): Promise<boolean> {
 /** Reads gantry.yml (or builds the default configuration when there is none). */
 export async function loadConfig(cwd: string, o: ReleaseInputOptions, env: NodeJS.ProcessEnv): Promise<{ config: GantryConfig; path?: string }> {
   const path = o.config ? resolve(cwd, o.config) : (await exists(join(cwd, 'gantry.yml'))) ? join(cwd, 'gantry.yml') : (await exists(join(cwd, 'gantry.yaml'))) ? join(cwd, 'gantry.yaml') : undefined;
-  const remote = (await readGitFacts(cwd).catch(() => undefined))?.repository;
+  // Only the remote is needed here; the context reads the rest of git once, in loadContext.
+  const remote = await readRemoteRepository(cwd);
   const defaults = {
     ...(remote ? { remoteRepository: remote.url } : {}),
     ...(env.GITHUB_ACTIONS === 'true' && env.GITHUB_REPOSITORY ? { github: { repository: env.GITHUB_REPOSITORY } } : {}),

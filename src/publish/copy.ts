@@ -3,7 +3,7 @@ import type { Digest } from '../oci/digest.js';
 import { OciError } from '../oci/errors.js';
 import { fanOut } from '../oci/fan-out.js';
 import { mapLimit } from '../oci/limit.js';
-import { buildIndex, manifestChildren, parseManifest, type ImageIndex } from '../oci/manifest.js';
+import { buildIndex, manifestChildren, parseManifest, type ImageIndex, type ParsedManifest } from '../oci/manifest.js';
 import { isIndexMediaType, isManifestMediaType, type IndexMediaType } from '../oci/media-types.js';
 import { formatPlatform, platformMatches } from '../oci/platform.js';
 import { backoffDelay, DEFAULT_RETRY, isTemporaryError, sleep, type RetryPolicy } from '../oci/retry.js';
@@ -151,7 +151,8 @@ async function collectGraph(
     const cfg = (parsed.manifest as { config?: Descriptor }).config;
     if (cfg) platforms.push(...(await platformOfConfig(src, cfg)));
   }
-  await addManifest(root, graph);
+  // A new index (platforms chosen) is parsed afresh; the original was parsed above.
+  await addManifest(root, graph, root === top ? parsed : undefined);
   return { root, graph, platforms };
 }
 
@@ -179,11 +180,10 @@ async function collectManifest(src: Store, desc: Descriptor, graph: Graph, depth
   if (isIndexMediaType(parsed.mediaType)) {
     for (const c of (parsed.manifest as ImageIndex).manifests) await collectManifest(src, c, graph, depth + 1);
   }
-  await addManifest({ descriptor: { ...m.descriptor, mediaType: parsed.mediaType }, bytes: m.bytes }, graph);
+  await addManifest({ descriptor: { ...m.descriptor, mediaType: parsed.mediaType }, bytes: m.bytes }, graph, parsed);
 }
 
-async function addManifest(m: ManifestBytes, graph: Graph): Promise<void> {
-  const parsed = parseManifest(m.bytes, m.descriptor.mediaType);
+async function addManifest(m: ManifestBytes, graph: Graph, parsed: ParsedManifest = parseManifest(m.bytes, m.descriptor.mediaType)): Promise<void> {
   const own: Digest[] = [];
   for (const c of manifestChildren(parsed.manifest)) {
     if (isManifestMediaType(c.mediaType)) continue; // children manifests were collected before
