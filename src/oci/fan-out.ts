@@ -39,7 +39,10 @@ export function fanOut(src: AsyncIterable<Uint8Array>, n: number): AsyncIterable
           for (const q of queues.values()) q.splice(0).forEach(settle);
           return;
         }
-        for (const q of queues.values()) q.shift()!.resolve({ done: false, value: r.value });
+        // Each consumer gets its own view object: a consumer may hand a chunk it holds alone back to
+        // the buffer pool it came from (registry/slabs.ts); a view shared by several must not go back.
+        const v = r.value;
+        for (const q of queues.values()) q.shift()!.resolve({ done: false, value: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
         pump();
       },
       (e: unknown) => {

@@ -56,6 +56,9 @@ const TEMPORARY_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
+  // registry/http1.ts
+  'HEADERS_TIMEOUT',
+  'BODY_TIMEOUT',
 ]);
 
 /**

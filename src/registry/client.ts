@@ -1,9 +1,9 @@
-import { Agent, type Dispatcher } from 'undici';
 import { staticCredentials, type CredentialSource } from './credentials.js';
 import { createRepoContext } from './context.js';
 import { RegistryRepository } from './repository.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../oci/retry.js';
 import { Transport } from './transport.js';
+import { Http1Agent, type HttpDispatcher } from './http1.js';
 
 export interface RegistryClientOptions {
   /** Where credentials come from (docker config, explicit flags); anonymous when absent. */
@@ -23,7 +23,7 @@ export interface RegistryClientOptions {
   readonly chunkThreshold?: number;
   readonly chunkSize?: number;
   /** An existing dispatcher (tests); the client then does not close it. */
-  readonly dispatcher?: Dispatcher;
+  readonly dispatcher?: HttpDispatcher;
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/;
@@ -39,21 +39,20 @@ export function apiHostOf(registry: string): string {
  */
 export class RegistryClient {
   readonly #o: RegistryClientOptions;
-  readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
+  readonly #dispatcher: HttpDispatcher;
+  readonly #own: Http1Agent | undefined;
   readonly #transports = new Map<string, Transport>();
 
   constructor(o: RegistryClientOptions = {}) {
     this.#o = o;
-    this.#ownsDispatcher = o.dispatcher === undefined;
-    this.#dispatcher =
-      o.dispatcher ??
-      new Agent({
-        connections: o.connectionsPerHost ?? 16,
-        keepAliveTimeout: 30_000,
-        bodyTimeout: o.bodyTimeoutMs ?? 60_000,
-        headersTimeout: o.headersTimeoutMs ?? 60_000,
-      });
+    this.#own = o.dispatcher
+      ? undefined
+      : new Http1Agent({
+          maxIdlePerOrigin: o.connectionsPerHost ?? 16,
+          bodyTimeoutMs: o.bodyTimeoutMs ?? 60_000,
+          headersTimeoutMs: o.headersTimeoutMs ?? 60_000,
+        });
+    this.#dispatcher = o.dispatcher ?? this.#own!;
   }
 
   /** Plain HTTP only for loopback registries and ones named insecure. */
@@ -88,6 +87,6 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    await this.#own?.close();
   }
 }

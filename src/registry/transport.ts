@@ -1,10 +1,9 @@
-import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import { GantryError } from '../oci/errors.js';
 import { HostAuth } from './auth.js';
 import { parseChallenge } from './challenge.js';
 import type { CredentialSource } from './credentials.js';
 import { parseDiagnostics, RegistryError, redactUrl, TransportError } from './errors.js';
+import type { HttpDispatcher, ResponseBody } from './http1.js';
 import { backoffDelay, isTemporaryError, parseRetryAfter, sleep, type RetryPolicy } from '../oci/retry.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -26,7 +25,7 @@ export interface RegistryRequest {
 export interface RegistryResponse {
   readonly status: number;
   readonly headers: ResponseHeaders;
-  readonly body: Dispatcher.ResponseData['body'];
+  readonly body: ResponseBody;
   /** The URL that answered, after redirects. */
   readonly url: string;
 }
@@ -34,7 +33,7 @@ export interface RegistryResponse {
 export interface TransportOptions {
   /** The registry host as the user names it (credentials are looked up under it). */
   readonly host: string;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: HttpDispatcher;
   readonly credentials: CredentialSource;
   readonly userAgent: string;
   readonly retry: RetryPolicy;
@@ -180,7 +179,7 @@ export class Transport {
         ? 'connection refused'
         : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
           ? 'host not found'
-          : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
+          : code?.endsWith('_TIMEOUT')
             ? 'timed out'
             : (code ?? (e as Error).message);
     return new TransportError(
@@ -197,15 +196,12 @@ export class Transport {
       const headers: Record<string, string> = { 'user-agent': this.#o.userAgent, ...req.headers };
       // Credentials go only to the registry's own origin (never to object storage after a redirect).
       if (auth && url.origin === origin) headers.authorization = auth;
-      const body =
-        // undici streams an async iterable body directly (no Readable in between).
-        req.body === undefined ? null : req.body instanceof Uint8Array ? req.body : (req.body as unknown as Readable);
       const r = await this.#o.dispatcher.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: req.method,
         headers,
-        body,
+        body: req.body ?? null,
         signal: req.signal ?? null,
       });
       const location = header(r.headers, 'location');
@@ -230,7 +226,8 @@ export class Transport {
           path: u.pathname + u.search,
           method: r.method,
           headers: { 'user-agent': this.#o.userAgent, ...r.headers },
-          body: r.body ?? null,
+          body: r.body === undefined ? null : Buffer.from(r.body, 'utf8'),
+          signal: null,
         });
         const text = (await res.body.text()).slice(0, 1024 * 1024);
         if ((res.statusCode === 429 || res.statusCode >= 500) && attempt + 1 < this.#o.retry.attempts) {

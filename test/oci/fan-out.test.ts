@@ -198,8 +198,13 @@ describe('fanOut', () => {
     const pc = ic.next();
     const [ra, rb, rc] = await Promise.all([pa, pb, pc]);
     expect(state.pulls).toBe(1);
-    expect(ra.value).toBe(rb.value);
-    expect(rb.value).toBe(rc.value);
+    // The same bytes, not copied, but each consumer its own view object (one it may not hand back to a pool).
+    expect(ra.value).not.toBe(rb.value);
+    expect(rb.value).not.toBe(rc.value);
+    for (const r of [ra, rb, rc]) {
+      expect(r.value.buffer).toBe(ra.value.buffer);
+      expect(new TextDecoder().decode(r.value)).toBe('a');
+    }
   });
 
   it('property: every consumer sees exactly the source bytes', async () => {
