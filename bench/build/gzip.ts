@@ -5,6 +5,8 @@
  *
  *  - levels: zlib levels 1–6 and 9 over the whole tar, one thread: CPU seconds and size. CPU time
  *    (not wall time) so that other load on the machine does not blur the comparison.
+ *  - member codings: the tar's 4 MiB members all coded with LZ77 (memLevel 8, as before, and 9) and
+ *    as the builder codes them (a probe picks LZ77, Huffman only or stored): CPU seconds and size.
  *  - members: the layer pipeline (tar → gzip members → file, as the builder runs it) with 1, 2
  *    and 3 members compressed at a time, plus one plain `zlib.createGzip` stream for reference:
  *    wall and CPU time, median of the rounds, with the load average next to it.
@@ -16,7 +18,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync, createGzip } from 'node:zlib';
 import { GZIP_MEMBER_BYTES } from '../../src/build/layers/index.js';
-import { gzipMembers } from '../../src/build/layers/gzip.js';
+import { chooseCoding, compressMember, GZIP_MEM_LEVEL, gzipMembers } from '../../src/build/layers/gzip.js';
 import { tarEntries } from '../../src/build/layers/tar.js';
 import { walkCopyRule } from '../../src/build/layers/walk.js';
 import { readAll } from '../../src/oci/verify.js';
@@ -39,12 +41,14 @@ async function measure(fn: () => Promise<number>): Promise<{ wall: number; cpu: 
   return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, bytes };
 }
 
-async function consume(src: AsyncIterable<Uint8Array>): Promise<number> {
+async function consume(src: AsyncIterable<Uint8Array | readonly Uint8Array[]>): Promise<number> {
   const h = createHash('sha256');
   let n = 0;
-  for await (const c of src) {
-    h.update(c);
-    n += c.byteLength;
+  for await (const chunk of src) {
+    for (const c of chunk instanceof Uint8Array ? [chunk] : chunk) {
+      h.update(c);
+      n += c.byteLength;
+    }
   }
   return n;
 }
@@ -61,6 +65,31 @@ try {
   for (const level of [1, 2, 3, 4, 5, 6, 9]) {
     const r = await measure(async () => gzipSync(tarBytes, { level }).length);
     process.stdout.write(`  level ${level}: ${r.cpu.toFixed(2)} s CPU, ${(tarBytes.length / 1e6 / r.cpu).toFixed(0)} MB/s, ${(r.bytes / 1e6).toFixed(1)} MB (${((r.bytes / tarBytes.length) * 100).toFixed(1)}%)\n`);
+  }
+
+  // Member codings (gzip.ts): every 4 MiB member coded with LZ77 (as the builder did before), at
+  // memLevel 8 (zlib's default, GZIP_MEM_LEVEL) and 9, and as the builder codes it now (the probe
+  // picks LZ77, Huffman only or stored). One thread, CPU time, probes included.
+  process.stdout.write('member codings at level 1 (one thread, CPU time, 4 MiB members):\n');
+  const piecesOf = (b: Buffer): Buffer[] => Array.from({ length: Math.ceil(b.length / GZIP_MEMBER_BYTES) }, (_, i) => b.subarray(i * GZIP_MEMBER_BYTES, (i + 1) * GZIP_MEMBER_BYTES));
+  const codings: [string, (p: Buffer) => Promise<number>][] = [
+    ['all LZ77, memLevel 8', async (p) => gzipSync(p, { level: 1, memLevel: GZIP_MEM_LEVEL }).length],
+    ['all LZ77, memLevel 9', async (p) => gzipSync(p, { level: 1, memLevel: 9 }).length],
+    ['probed (the builder)', async (p) => (await compressMember(p, 1)).reduce((n, b) => n + b.byteLength, 0)],
+  ];
+  const chosen = new Map<string, number>();
+  for (const p of piecesOf(tarBytes)) {
+    const c = await chooseCoding(p, 1);
+    chosen.set(c, (chosen.get(c) ?? 0) + 1);
+  }
+  process.stdout.write(`  members: ${[...chosen].map(([c, n]) => `${n} ${c}`).join(', ')}\n`);
+  for (const [name, fn] of codings) {
+    const r = await measure(async () => {
+      let n = 0;
+      for (const p of piecesOf(tarBytes)) n += await fn(p);
+      return n;
+    });
+    process.stdout.write(`  ${name.padEnd(22)} ${r.cpu.toFixed(2)} s CPU, ${(r.bytes / 1e6).toFixed(1)} MB (${((r.bytes / tarBytes.length) * 100).toFixed(2)}%)\n`);
   }
 
   for (const level of [6, 1]) {

@@ -37,6 +37,13 @@ export const DEFAULT_GZIP_LEVEL = 1;
  */
 export const GZIP_MEMBER_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Read size when a layer's temp file is pushed: 1 MiB pieces instead of the stream default of
+ * 64 KiB, 16 times fewer chunks through the verifying stream and the HTTP client (measured on the
+ * bench layer: about 0.2 s less CPU for the 124 MB push).
+ */
+const PUSH_READ_BYTES = 1024 * 1024;
+
 export interface LayersBuilderOptions {
   /** Opens a registry or layout base image: a Store and the tag or digest to resolve in it. */
   readonly resolveBase: BaseResolver;
@@ -110,7 +117,7 @@ export function createLayersBuilder(o: LayersBuilderOptions): LayersBuilder {
       const blob = await writeLayerBlob(entries, { mtime, gzip, tmpDir: dir, signal: req.signal });
       stats.layersBuilt++;
       stats.bytesCompressed += blob.tarSize;
-      await ensureBlob(req.staging.store, blob.descriptor, { open: () => createReadStream(blob.path), signal: req.signal });
+      await ensureBlob(req.staging.store, blob.descriptor, { open: () => createReadStream(blob.path, { highWaterMark: PUSH_READ_BYTES }), signal: req.signal });
       return { descriptor: blob.descriptor, diffId: blob.diffId, tarSize: blob.tarSize, holder: req.staging.store };
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -176,14 +183,33 @@ export function createLayersBuilder(o: LayersBuilderOptions): LayersBuilder {
     // Refuse bad excludes before anything is fetched or pushed.
     spec.copy.forEach((rule, i) => compileExcludes(i, rule));
 
-    const base = await step(`base ${spec.base.kind}`, () => resolveBase(spec.base, platform, o.resolveBase, req.signal));
-    req.log(`layers: ${req.image.name} ${req.platform}: base ${base.label}${base.digest ? `@${base.digest}` : ''}`);
-    // New layers (CPU) and the base's layers (I/O) at the same time; both settle before a failure
-    // is reported, so nothing is still pushing once build() has returned.
-    const [layers, copied] = await Promise.allSettled([addLayers(req, spec, seconds), copyBaseLayers(req, base)]);
+    // New layers (CPU) at the same time as resolving the base and copying its layers (I/O): the
+    // layers do not depend on the base. The first failure stops the other side; both settle before
+    // it is reported, so nothing is still pushing once build() has returned.
+    const stop = new AbortController();
+    const inner: BuildRequest = { ...req, signal: req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal };
+    let failure: { error: unknown } | undefined;
+    const failed = (error: unknown): never => {
+      if (failure === undefined) {
+        failure = { error };
+        stop.abort();
+      }
+      throw error;
+    };
+    const layersDone = addLayers(inner, spec, seconds).catch(failed);
+    const baseDone = step(`base ${spec.base.kind}`, () => resolveBase(spec.base, platform, o.resolveBase, inner.signal))
+      .then(async (resolved) => {
+        req.log(`layers: ${req.image.name} ${req.platform}: base ${resolved.label}${resolved.digest ? `@${resolved.digest}` : ''}`);
+        await copyBaseLayers(inner, resolved);
+        return resolved;
+      })
+      .catch(failed);
+    const [layers, based] = await Promise.allSettled([layersDone, baseDone]);
+    if (failure !== undefined) throw failure.error;
     if (layers.status === 'rejected') throw layers.reason;
-    if (copied.status === 'rejected') throw copied.reason;
+    if (based.status === 'rejected') throw based.reason;
     const added = layers.value;
+    const base = based.value;
 
     const created = rfc3339(seconds);
     const config = buildImageConfig({

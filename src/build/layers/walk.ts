@@ -3,8 +3,8 @@
 // (byte order of each path segment, parents before children, as a sorted depth-first walk), file
 // modes are normalized (0644/0755, or the rule's mode) so neither umask nor checkout tool matters,
 // owners come from the rule (default 0:0), and file times are not read into the layer at all.
-import type { Dirent, Stats } from 'node:fs';
-import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { lstatSync, type Dirent, type Stats } from 'node:fs';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, posix, relative, resolve, sep } from 'node:path';
 import type { CopyRule } from '../../plan/config/index.js';
 import { BuildError } from '../errors.js';
@@ -186,7 +186,9 @@ async function walkDirectory(s: WalkState, dir: string, relDir: string, destDir:
     const rel = relDir === '' ? child.name : `${relDir}/${child.name}`;
     if (isExcluded(s.excludes, rel)) continue;
     const path = resolve(dir, child.name);
-    const st = await lstat(path);
+    // Synchronous: a cached lstat takes microseconds, a thread-pool round trip per entry far more
+    // (the bench tree's 3 666 entries: 0.2 s → 0.07 s per walk, and every platform walks again).
+    const st = lstatSync(path);
     const name = `${destDir}${child.name}`;
     if (st.isDirectory()) {
       s.entries.push({ name: `${name}/`, type: 'directory', mode: DIR_MODE, uid: s.uid, gid: s.gid, size: 0, fingerprint: fingerprint(st, path) });

@@ -103,10 +103,11 @@ describe('layers builder', () => {
 
   // Guards against drift. This digest depends on: node's bundled zlib (Chromium's fork; its deflate
   // output differs from madler zlib's and from a node linked against the system zlib) at level 1 (DEFAULT_GZIP_LEVEL),
-  // GZIP_MEMBER_BYTES, the tar headers tar-stream 3.x writes (ustar, PAX only where needed), the
-  // entry order and mode normalization of walk.ts, and the key order of config.ts and
-  // manifest.ts. It may legitimately change when one of those changes on purpose (a node upgrade
-  // that updates zlib, a tar-stream major, a format decision); then check the new layer with
+  // GZIP_MEMBER_BYTES, GZIP_MEM_LEVEL and the member coding rule of gzip.ts (this layer's one member
+  // is under PROBE_MIN_BYTES: LZ77), the tar headers tar.ts writes (tar-stream 3.x's format: ustar,
+  // PAX only where needed), the entry order and mode normalization of walk.ts, and the key order
+  // of config.ts and manifest.ts. It may legitimately change when one of those changes on purpose
+  // (a node upgrade that updates zlib, a format decision); then check the new layer with
   // `tar tvzf` and update it here, saying why in the commit.
   it('matches the committed digest of a tiny scratch image', async () => {
     const cwd = await tempDir('gantry-layers-tiny-');

@@ -1,10 +1,16 @@
 // The layers builder end to end: the busybox base from an OCI layout and from a real registry,
 // linux/amd64 + linux/arm64 pushed by digest to a real registry (CNCF distribution), each image
-// run with buildah (arm64 under QEMU), and unpacked with umoci.
-import { lstat, readFile, readlink } from 'node:fs/promises';
+// run with buildah (arm64 under QEMU), and unpacked with umoci. A layer whose gzip members are
+// coded all three ways (LZ77, Huffman only, stored) is read back by Go's gzip (umoci, buildah) and
+// GNU gzip.
+import { createHash, randomBytes } from 'node:crypto';
+import { lstat, mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLayersBuilder } from '../../../src/build/layers/index.js';
+import { chooseCoding } from '../../../src/build/layers/gzip.js';
+import { createLayersBuilder, GZIP_MEMBER_BYTES } from '../../../src/build/layers/index.js';
+import { tarMtime, tarPieces } from '../../../src/build/layers/tar.js';
+import { walkCopyRule } from '../../../src/build/layers/walk.js';
 import type { StagingTarget } from '../../../src/build/types.js';
 import { openLayout } from '../../../src/layout/index.js';
 import { buildIndex } from '../../../src/oci/manifest.js';
@@ -125,5 +131,59 @@ describe('umoci', () => {
     expect(owner('hello.sh')).toBe('root');
     const config = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: { args: string[]; cwd: string; env: string[] } };
     expect(config.process).toMatchObject({ args: ['/bin/sh', '/app/hello.sh'], cwd: '/app', env: expect.arrayContaining(['GREETING=hi there']) });
+  });
+});
+
+describe('gzip members coded three ways', () => {
+  it('LZ77, Huffman-only and stored members are read by umoci, buildah (Go) and GNU gzip', { timeout: 240_000 }, async () => {
+    const cwd = await tempDir('gantry-layers-codings-');
+    await writeFixtureContext(cwd);
+    const MiB = 1024 * 1024;
+    const words = 'const let function return import export from await async class value result'.split(' ');
+    const r = randomBytes(8 * MiB);
+    let text = '';
+    for (let i = 0; text.length < 8 * MiB; i++) text += `${words[r[i]! % words.length]!}${r[i]! % 7 === 0 ? ';\n' : ' '}`;
+    const files: Record<string, Buffer> = {
+      'nibbles.bin': Buffer.from(randomBytes(9 * MiB).map((b) => b & 0x0f)), // Huffman only
+      'random.bin': randomBytes(9 * MiB), // stored
+      'text.txt': Buffer.from(text.slice(0, 8 * MiB)), // LZ77
+    };
+    await mkdir(join(cwd, 'data'));
+    for (const [name, bytes] of Object.entries(files)) await writeFile(join(cwd, 'data', name), bytes);
+    const build = { base: FIXTURE_BUILD.base, copy: [{ from: 'data', to: '/data' }] };
+
+    // The layer really has members of each coding.
+    const walked = await walkCopyRule(0, { from: 'data', to: '/data', exclude: [] }, cwd);
+    const codings = new Set<string>();
+    for await (const piece of tarPieces(walked.entries, tarMtime(0), { pieceSize: GZIP_MEMBER_BYTES })) codings.add(await chooseCoding(piece, 1));
+    expect([...codings].sort()).toEqual(['huffman', 'lz77', 'stored']);
+
+    const staging = registryStaging('codings');
+    const result = await createLayersBuilder({ resolveBase: baseResolver(cwd) }).build(layersRequest({ build, platform: 'linux/amd64', cwd, staging }));
+    const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+    const want = Object.entries(files).map(([name, bytes]) => `${sha(bytes)}  /data/${name}`);
+
+    // GNU gzip: every member, and the tar it gives is the diffID.
+    const layout = await tempDir('gantry-layers-codings-layout-');
+    await copyImage(staging.store, result.descriptor.digest, [{ store: await openLayout(layout, { create: true }), tag: 'amd64' }]);
+    const { manifest, config } = await readImage(staging.store, result.descriptor);
+    const top = manifest.layers.at(-1)!;
+    const blobPath = join(layout, 'blobs', 'sha256', top.digest.slice('sha256:'.length));
+    const gunzipped = await run('sh', ['-c', `gzip -dc < '${blobPath}' | sha256sum`]);
+    expect(`sha256:${gunzipped.stdout.split(' ')[0]}`).toBe(config.rootfs.diff_ids.at(-1));
+
+    // umoci (Go's gzip) unpacks the same files.
+    const bundle = join(await tempDir('gantry-layers-codings-bundle-'), 'bundle');
+    await run('umoci', ['unpack', '--rootless', '--image', `${layout}:amd64`, bundle]);
+    for (const [name, bytes] of Object.entries(files)) expect(sha(await readFile(join(bundle, 'rootfs', 'data', name)))).toBe(sha(bytes));
+
+    // buildah (containers/storage) pulls the image from the registry and runs busybox's sha256sum in it.
+    const buildah = await createBuildah();
+    try {
+      const out = await buildah.runImage(`${reg.host}/codings@${result.descriptor.digest}`, ['/bin/busybox', 'sha256sum', ...Object.keys(files).map((n) => `/data/${n}`)]);
+      expect(out.trim().split('\n')).toEqual(want);
+    } finally {
+      await buildah.close();
+    }
   });
 });
