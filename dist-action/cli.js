@@ -4517,6 +4517,65 @@ var init_context = __esm({
   }
 });
 
+// src/oci/retry.ts
+function backoffDelay(p, attempt, retryAfterMs, random = Math.random) {
+  if (retryAfterMs !== void 0) return Math.min(retryAfterMs, p.maxDelayMs);
+  const cap = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
+  return Math.round(cap / 2 + random() * cap / 2);
+}
+function parseRetryAfter(v, now) {
+  if (!v) return void 0;
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s) * 1e3;
+  if (!/^[A-Za-z]{3,9},? /.test(s)) return void 0;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? void 0 : Math.max(0, t - now);
+}
+function sleep(ms, signal) {
+  return new Promise((resolve8, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve8();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+function isTemporaryError(e, depth = 0) {
+  if (e === null || typeof e !== "object" || depth > 5) return false;
+  const x = e;
+  if (typeof x.temporary === "boolean") return x.temporary;
+  if (typeof x.code === "string" && TEMPORARY_CODES.has(x.code)) return true;
+  return x.cause !== void 0 && x.cause !== e && isTemporaryError(x.cause, depth + 1);
+}
+var DEFAULT_RETRY, TEMPORARY_CODES;
+var init_retry = __esm({
+  "src/oci/retry.ts"() {
+    "use strict";
+    DEFAULT_RETRY = { attempts: 5, baseDelayMs: 250, maxDelayMs: 1e4, maxElapsedMs: 12e4 };
+    TEMPORARY_CODES = /* @__PURE__ */ new Set([
+      "ECONNRESET",
+      "ECONNREFUSED",
+      "EPIPE",
+      "ETIMEDOUT",
+      "EAI_AGAIN",
+      "UND_ERR_SOCKET",
+      "UND_ERR_CLOSED",
+      "UND_ERR_CONNECT_TIMEOUT",
+      "UND_ERR_HEADERS_TIMEOUT",
+      "UND_ERR_BODY_TIMEOUT",
+      // registry/http1.ts
+      "CONNECT_TIMEOUT",
+      "HEADERS_TIMEOUT",
+      "BODY_TIMEOUT"
+    ]);
+  }
+});
+
 // src/registry/errors.ts
 function redactUrl(url2) {
   try {
@@ -4703,61 +4762,750 @@ var init_auth = __esm({
   }
 });
 
-// src/oci/retry.ts
-function backoffDelay(p, attempt, retryAfterMs, random = Math.random) {
-  if (retryAfterMs !== void 0) return Math.min(retryAfterMs, p.maxDelayMs);
-  const cap = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
-  return Math.round(cap / 2 + random() * cap / 2);
-}
-function parseRetryAfter(v, now) {
-  if (!v) return void 0;
-  const s = v.trim();
-  if (/^\d+$/.test(s)) return Number(s) * 1e3;
-  if (!/^[A-Za-z]{3,9},? /.test(s)) return void 0;
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? void 0 : Math.max(0, t - now);
-}
-function sleep(ms, signal) {
-  return new Promise((resolve8, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve8();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-function isTemporaryError(e, depth = 0) {
-  if (e === null || typeof e !== "object" || depth > 5) return false;
-  const x = e;
-  if (typeof x.temporary === "boolean") return x.temporary;
-  if (typeof x.code === "string" && TEMPORARY_CODES.has(x.code)) return true;
-  return x.cause !== void 0 && x.cause !== e && isTemporaryError(x.cause, depth + 1);
-}
-var DEFAULT_RETRY, TEMPORARY_CODES;
-var init_retry = __esm({
-  "src/oci/retry.ts"() {
+// src/registry/http1-parser.ts
+var HttpProtocolError, MAX_HEAD, MAX_LINE, CRLFCRLF, ResponseParser;
+var init_http1_parser = __esm({
+  "src/registry/http1-parser.ts"() {
     "use strict";
-    DEFAULT_RETRY = { attempts: 5, baseDelayMs: 250, maxDelayMs: 1e4, maxElapsedMs: 12e4 };
-    TEMPORARY_CODES = /* @__PURE__ */ new Set([
-      "ECONNRESET",
-      "ECONNREFUSED",
-      "EPIPE",
-      "ETIMEDOUT",
-      "EAI_AGAIN",
-      "UND_ERR_SOCKET",
-      "UND_ERR_CLOSED",
-      "UND_ERR_CONNECT_TIMEOUT",
-      "UND_ERR_HEADERS_TIMEOUT",
-      "UND_ERR_BODY_TIMEOUT",
-      // registry/http1.ts
-      "HEADERS_TIMEOUT",
-      "BODY_TIMEOUT"
-    ]);
+    HttpProtocolError = class extends Error {
+      code = "HTTP_PROTOCOL";
+      constructor(message) {
+        super(message);
+        this.name = "HttpProtocolError";
+      }
+    };
+    MAX_HEAD = 64 * 1024;
+    MAX_LINE = 4 * 1024;
+    CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
+    ResponseParser = class {
+      #method;
+      #ev;
+      #state = "head";
+      #head = Buffer.alloc(0);
+      #line = "";
+      #remaining = 0;
+      #keepAlive = true;
+      #extra = false;
+      constructor(method, ev) {
+        this.#method = method;
+        this.#ev = ev;
+      }
+      /** The response is complete. */
+      get done() {
+        return this.#state === "done";
+      }
+      /** The connection may carry another request: the response said so and nothing followed it. */
+      get reusable() {
+        return this.#state === "done" && this.#keepAlive && !this.#extra;
+      }
+      feed(input2) {
+        let buf = input2;
+        while (buf.byteLength > 0) {
+          switch (this.#state) {
+            case "head":
+              buf = this.#feedHead(buf);
+              break;
+            case "length": {
+              const n = Math.min(this.#remaining, buf.byteLength);
+              this.#remaining -= n;
+              this.#ev.body(buf.subarray(0, n));
+              buf = buf.subarray(n);
+              if (this.#remaining === 0) this.#finish();
+              break;
+            }
+            case "chunk-data": {
+              const n = Math.min(this.#remaining, buf.byteLength);
+              this.#remaining -= n;
+              this.#ev.body(buf.subarray(0, n));
+              buf = buf.subarray(n);
+              if (this.#remaining === 0) this.#state = "chunk-end";
+              break;
+            }
+            case "chunk-size":
+            case "chunk-end":
+            case "trailers":
+              buf = this.#feedLine(buf);
+              break;
+            case "close":
+              this.#ev.body(buf);
+              buf = buf.subarray(buf.byteLength);
+              break;
+            case "done":
+              this.#extra = true;
+              return;
+          }
+        }
+      }
+      /** The peer closed the connection: completes a close-delimited body, else the response is cut short. */
+      end() {
+        if (this.#state === "close") return this.#finish();
+        if (this.#state !== "done") {
+          throw Object.assign(new Error(`the connection closed before the response was complete (${this.#state === "head" ? "no response" : "body cut short"})`), {
+            code: "ECONNRESET"
+          });
+        }
+      }
+      #finish() {
+        this.#state = "done";
+        this.#ev.complete();
+      }
+      #feedHead(buf) {
+        const from = Math.max(0, this.#head.byteLength - 3);
+        this.#head = this.#head.byteLength === 0 ? Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength) : Buffer.concat([this.#head, buf]);
+        const at = this.#head.indexOf(CRLFCRLF, from);
+        if (at < 0) {
+          if (this.#head.byteLength > MAX_HEAD) throw new HttpProtocolError(`response head larger than ${MAX_HEAD} bytes`);
+          this.#head = Buffer.from(this.#head);
+          return buf.subarray(buf.byteLength);
+        }
+        const text2 = this.#head.subarray(0, at).toString("latin1");
+        const rest = this.#head.subarray(at + 4);
+        this.#head = Buffer.alloc(0);
+        this.#onHead(text2);
+        return rest;
+      }
+      #onHead(text2) {
+        const lines = text2.split("\r\n");
+        const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? "");
+        if (!m) throw new HttpProtocolError(`not an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`);
+        const status = Number(m[2]);
+        const headers = {};
+        for (const line of lines.slice(1)) {
+          const i = line.indexOf(":");
+          if (i <= 0) throw new HttpProtocolError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
+          const name = line.slice(0, i).trim().toLowerCase();
+          const value = line.slice(i + 1).trim();
+          const have = headers[name];
+          headers[name] = have === void 0 ? value : Array.isArray(have) ? [...have, value] : [have, value];
+        }
+        if (status >= 100 && status < 200) return;
+        const connection = String(headers.connection ?? "").toLowerCase();
+        this.#keepAlive = m[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
+        const te = String(headers["transfer-encoding"] ?? "").toLowerCase();
+        const cl = headers["content-length"];
+        let length;
+        const noBody = this.#method === "HEAD" || status === 204 || status === 304;
+        if (noBody) {
+        } else if (te !== "") {
+          if (!/(?:^|,)\s*chunked\s*$/.test(te)) throw new HttpProtocolError(`unsupported transfer-encoding: ${te}`);
+          if (cl !== void 0) this.#keepAlive = false;
+        } else if (cl !== void 0) {
+          const values = new Set((Array.isArray(cl) ? cl : [cl]).flatMap((v) => v.split(",")).map((v) => v.trim()));
+          const [only] = values;
+          if (values.size !== 1 || only === void 0 || !/^\d{1,15}$/.test(only)) throw new HttpProtocolError(`invalid content-length: ${String(cl)}`);
+          length = Number(only);
+        }
+        this.#ev.head(status, headers);
+        if (noBody) return this.#finish();
+        if (te !== "") {
+          this.#state = "chunk-size";
+          return;
+        }
+        if (length !== void 0) {
+          this.#remaining = length;
+          if (length === 0) return this.#finish();
+          this.#state = "length";
+          return;
+        }
+        this.#keepAlive = false;
+        this.#state = "close";
+      }
+      /** Chunk-size lines, the CRLF after chunk data, and trailer lines. */
+      #feedLine(buf) {
+        const nl = buf.indexOf(10);
+        const take = nl < 0 ? buf.byteLength : nl + 1;
+        this.#line += Buffer.from(buf.buffer, buf.byteOffset, take).toString("latin1");
+        if (this.#line.length > MAX_LINE) throw new HttpProtocolError("chunk line too long");
+        if (nl < 0) return buf.subarray(take);
+        const line = this.#line.replace(/\r?\n$/, "");
+        this.#line = "";
+        if (this.#state === "chunk-end") {
+          if (line !== "") throw new HttpProtocolError("chunk data not followed by CRLF");
+          this.#state = "chunk-size";
+        } else if (this.#state === "chunk-size") {
+          const size = /^([0-9a-fA-F]{1,12})\s*(?:;.*)?$/.exec(line);
+          if (!size) throw new HttpProtocolError(`invalid chunk size line: ${JSON.stringify(line.slice(0, 40))}`);
+          this.#remaining = parseInt(size[1], 16);
+          this.#state = this.#remaining === 0 ? "trailers" : "chunk-data";
+        } else if (line === "") {
+          this.#finish();
+        }
+        return buf.subarray(take);
+      }
+    };
+  }
+});
+
+// src/registry/slabs.ts
+function takeSlab() {
+  const s = freeList.pop();
+  if (s) {
+    s.retired = false;
+    s.free = false;
+    return s;
+  }
+  const buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  allocated++;
+  const slab = { buf, lent: /* @__PURE__ */ new Set(), retired: false, free: false };
+  slabOf.set(buf.buffer, slab);
+  return slab;
+}
+function retireSlab(s) {
+  s.retired = true;
+  recycle(s);
+}
+function lendChunk(view, replaces) {
+  const s = slabOf.get(view.buffer);
+  if (!s) return;
+  if (replaces) s.lent.delete(replaces);
+  s.lent.add(view);
+}
+function releaseChunk(chunk) {
+  const s = slabOf.get(chunk.buffer);
+  if (s?.lent.delete(chunk)) recycle(s);
+}
+function recycle(s) {
+  if (!s.retired || s.free || s.lent.size > 0 || freeList.length >= MAX_FREE) return;
+  s.free = true;
+  freeList.push(s);
+}
+var SLAB_BYTES, MAX_FREE, slabOf, freeList, allocated;
+var init_slabs = __esm({
+  "src/registry/slabs.ts"() {
+    "use strict";
+    SLAB_BYTES = 1024 * 1024;
+    MAX_FREE = 48;
+    slabOf = /* @__PURE__ */ new WeakMap();
+    freeList = [];
+    allocated = 0;
+  }
+});
+
+// src/registry/http1-body.ts
+var SLAB, HIGH_WATER, LOW_WATER, DUMP_LIMIT, Body;
+var init_http1_body = __esm({
+  "src/registry/http1-body.ts"() {
+    "use strict";
+    init_slabs();
+    SLAB = 1024 * 1024;
+    HIGH_WATER = 2 * SLAB;
+    LOW_WATER = SLAB;
+    DUMP_LIMIT = 256 * 1024;
+    Body = class {
+      #source;
+      #chunks = [];
+      #bytes = 0;
+      #ended = false;
+      #error;
+      #paused = false;
+      #waiters = [];
+      #dropped = false;
+      constructor(source) {
+        this.#source = source;
+      }
+      /** Whether the connection should stop reading now (it is resumed through BodySource.resume). */
+      get full() {
+        if (this.#bytes >= HIGH_WATER) this.#paused = true;
+        return this.#paused;
+      }
+      get ended() {
+        return this.#ended;
+      }
+      push(c) {
+        if (this.#dropped) return;
+        const last = this.#chunks[this.#chunks.length - 1];
+        if (last && last.buffer === c.buffer && last.byteOffset + last.byteLength === c.byteOffset) {
+          const merged = new Uint8Array(c.buffer, last.byteOffset, last.byteLength + c.byteLength);
+          lendChunk(merged, last);
+          this.#chunks[this.#chunks.length - 1] = merged;
+        } else {
+          lendChunk(c);
+          this.#chunks.push(c);
+        }
+        this.#bytes += c.byteLength;
+        this.#wake();
+      }
+      end(e) {
+        if (this.#ended) return;
+        this.#ended = true;
+        this.#error = e;
+        this.#wake();
+      }
+      #wake() {
+        for (const w of this.#waiters.splice(0)) w();
+      }
+      async #next() {
+        while (this.#chunks.length === 0) {
+          if (this.#error) throw this.#error;
+          if (this.#ended || this.#dropped) return { done: true, value: void 0 };
+          await new Promise((r) => this.#waiters.push(r));
+        }
+        const c = this.#chunks.shift();
+        this.#bytes -= c.byteLength;
+        if (this.#paused && this.#bytes < LOW_WATER) {
+          this.#paused = false;
+          this.#source.resume();
+        }
+        return { done: false, value: c };
+      }
+      [Symbol.asyncIterator]() {
+        return {
+          next: () => this.#next(),
+          return: async () => {
+            this.destroy();
+            return { done: true, value: void 0 };
+          }
+        };
+      }
+      /** Drops what is left; before the end this also drops the connection. */
+      destroy() {
+        this.#chunks.forEach(releaseChunk);
+        this.#chunks = [];
+        this.#bytes = 0;
+        if (!this.#ended) {
+          this.#dropped = true;
+          this.#source.abandon();
+          this.end();
+        }
+        return this;
+      }
+      on() {
+        return this;
+      }
+      async dump() {
+        let n = 0;
+        try {
+          for (; ; ) {
+            const r = await this.#next();
+            if (r.done) return;
+            n += r.value.byteLength;
+            releaseChunk(r.value);
+            if (n > DUMP_LIMIT) return void this.destroy();
+          }
+        } catch {
+        }
+      }
+      async text() {
+        const parts = [];
+        for (; ; ) {
+          const r = await this.#next();
+          if (r.done) break;
+          parts.push(r.value);
+        }
+        const text2 = Buffer.concat(parts).toString("utf8");
+        parts.forEach(releaseChunk);
+        return text2;
+      }
+      async json() {
+        return JSON.parse(await this.text());
+      }
+    };
+  }
+});
+
+// src/registry/http1.ts
+import net from "node:net";
+import tls from "node:tls";
+var SLAB2, MIN_READ, DISCARD, WRITE_HIGH_WATER, IDEMPOTENT, STALE, timeoutError, RequestBodyError, Http1Agent, Connection;
+var init_http1 = __esm({
+  "src/registry/http1.ts"() {
+    "use strict";
+    init_http1_parser();
+    init_http1_body();
+    init_slabs();
+    SLAB2 = SLAB_BYTES;
+    MIN_READ = 64 * 1024;
+    DISCARD = Buffer.allocUnsafeSlow(MIN_READ);
+    WRITE_HIGH_WATER = SLAB2;
+    IDEMPOTENT = /* @__PURE__ */ new Set(["GET", "HEAD", "PUT", "DELETE"]);
+    STALE = /* @__PURE__ */ new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+    timeoutError = (code, what) => Object.assign(new Error(`${what} timed out`), { code });
+    RequestBodyError = class extends Error {
+      constructor(source) {
+        super(`the request body failed: ${source instanceof Error ? source.message : String(source)}`, { cause: source });
+        this.source = source;
+        this.name = "RequestBodyError";
+      }
+      source;
+    };
+    Http1Agent = class {
+      #o;
+      #idle = /* @__PURE__ */ new Map();
+      #all = /* @__PURE__ */ new Set();
+      #closed = false;
+      constructor(o = {}) {
+        this.#o = { connectTimeoutMs: 1e4, headersTimeoutMs: 6e4, bodyTimeoutMs: 6e4, idleTimeoutMs: 4e3, maxIdlePerOrigin: 16, ...o };
+      }
+      async request(o) {
+        if (this.#closed) throw Object.assign(new Error("the HTTP client is closed"), { code: "ERR_CLIENT_CLOSED" });
+        o.signal?.throwIfAborted();
+        const resendable = IDEMPOTENT.has(o.method) && (o.body === null || o.body instanceof Uint8Array);
+        for (; ; ) {
+          const reused = this.#takeIdle(o.origin);
+          const conn = reused ?? this.#open(o.origin);
+          try {
+            return await conn.exchange(o);
+          } catch (e) {
+            if (reused && resendable && conn.failedUnsent && !o.signal?.aborted) continue;
+            throw e;
+          }
+        }
+      }
+      #open(origin) {
+        const c = new Connection(origin, this.#o, {
+          release: (conn) => this.#release(conn),
+          gone: (conn) => this.#all.delete(conn)
+        });
+        this.#all.add(c);
+        return c;
+      }
+      #takeIdle(origin) {
+        const list = this.#idle.get(origin);
+        while (list?.length) {
+          const c = list.pop();
+          if (c.usable) {
+            c.leaveIdle();
+            return c;
+          }
+        }
+        return void 0;
+      }
+      #release(c) {
+        let list = this.#idle.get(c.origin);
+        if (!list) this.#idle.set(c.origin, list = []);
+        if (this.#closed || list.length >= this.#o.maxIdlePerOrigin) return c.destroy();
+        list.push(c);
+        c.enterIdle(() => {
+          const i = list.indexOf(c);
+          if (i >= 0) list.splice(i, 1);
+        });
+      }
+      /** Closes every connection, busy ones too: nothing the client started keeps the process alive. */
+      async close() {
+        this.#closed = true;
+        this.#idle.clear();
+        for (const c of [...this.#all]) c.destroy();
+      }
+    };
+    Connection = class {
+      origin;
+      #o;
+      #hooks;
+      #socket;
+      #slab;
+      #used = 0;
+      #dead = false;
+      #connected = false;
+      /** Reading stopped because the response body's consumer is behind. */
+      #readPaused = false;
+      /** The request body's source is being waited for (the peer is not the slow one). */
+      #awaitingSource = false;
+      #idleTimer;
+      #onIdleGone;
+      /** The current exchange. */
+      #x;
+      /** The last exchange failed before any response, on a connection error that says the request was never read. */
+      failedUnsent = false;
+      constructor(origin, o, hooks) {
+        this.origin = origin;
+        this.#o = o;
+        this.#hooks = hooks;
+        const u = new URL(origin);
+        const https = u.protocol === "https:";
+        const port = Number(u.port || (https ? 443 : 80));
+        const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
+        const onread = { buffer: () => this.#nextBuffer(), callback: (n, buf) => this.#onRead(buf.subarray(0, n)) };
+        this.#socket = https ? (
+          // `onread` works for TLS sockets too (tls.connect docs); @types/node lacks it there.
+          tls.connect({ host, port, ALPNProtocols: ["http/1.1"], onread, ...net.isIP(host) ? {} : { servername: host } })
+        ) : net.connect({ host, port, onread });
+        this.#socket.setNoDelay(true);
+        this.#socket.once(https ? "secureConnect" : "connect", () => {
+          this.#connected = true;
+          this.#arm();
+        });
+        this.#socket.on("error", (e) => this.#fail(e));
+        this.#socket.on("end", () => this.#onEnd());
+        this.#socket.on("close", () => this.#onEnd());
+        this.#socket.on("timeout", () => {
+          const x = this.#x;
+          this.#fail(
+            !this.#connected ? timeoutError("CONNECT_TIMEOUT", `connecting to ${origin}`) : x && !x.gotHead ? timeoutError("HEADERS_TIMEOUT", "waiting for the response") : timeoutError("BODY_TIMEOUT", "the transfer")
+          );
+        });
+        this.#arm();
+        this.#socket.resume();
+      }
+      get usable() {
+        return !this.#dead && !this.#socket.destroyed;
+      }
+      /**
+       * The inactivity timer for what the connection is waiting for: the connection, the response
+       * head, the next body bytes. Off while the wait is ours (a slow consumer, a slow request source)
+       * and while idle in the pool.
+       */
+      #arm() {
+        if (this.#dead) return;
+        const x = this.#x;
+        const ms = !this.#connected ? this.#o.connectTimeoutMs : !x || this.#readPaused || this.#awaitingSource ? 0 : x.gotHead ? this.#o.bodyTimeoutMs : this.#o.headersTimeoutMs;
+        this.#socket.setTimeout(ms);
+      }
+      #nextBuffer() {
+        if (this.#dead) return DISCARD;
+        if (!this.#slab || SLAB2 - this.#used < MIN_READ) {
+          if (this.#slab) retireSlab(this.#slab);
+          this.#slab = takeSlab();
+          this.#used = 0;
+        }
+        return this.#slab.buf.subarray(this.#used);
+      }
+      #retire() {
+        if (this.#slab) retireSlab(this.#slab);
+        this.#slab = void 0;
+      }
+      #onRead(view) {
+        this.#used += view.byteLength;
+        const x = this.#x;
+        if (!x) {
+          this.destroy();
+          return false;
+        }
+        x.gotBytes = true;
+        try {
+          x.parser.feed(view);
+        } catch (e) {
+          this.#fail(e);
+          return false;
+        }
+        if (x.parser.done) {
+          this.#finish(x);
+          return !this.#dead;
+        }
+        if (x.body?.full) {
+          this.#readPaused = true;
+          this.#arm();
+          return false;
+        }
+        return true;
+      }
+      /** The response is complete: the connection goes back to the pool when the request went out whole. */
+      #finish(x) {
+        if (this.#x !== x) return;
+        this.#x = void 0;
+        if (x.sent && x.parser.reusable && this.usable) {
+          if (this.#readPaused) {
+            this.#readPaused = false;
+            this.#socket.resume();
+          }
+          this.#hooks.release(this);
+        } else this.destroy();
+      }
+      #onEnd() {
+        const x = this.#x;
+        this.#dead = true;
+        this.#retire();
+        this.#onIdleGone?.();
+        this.#hooks.gone(this);
+        if (!x) return;
+        try {
+          x.parser.end();
+          this.#finish(x);
+        } catch (e) {
+          this.#fail(e);
+        }
+      }
+      #fail(e) {
+        const x = this.#x;
+        this.destroy();
+        if (!x) return;
+        this.#x = void 0;
+        const code = e.code;
+        this.failedUnsent = !x.gotBytes && typeof code === "string" && STALE.has(code);
+        x.fail(e);
+      }
+      destroy() {
+        this.#dead = true;
+        clearTimeout(this.#idleTimer);
+        this.#socket.destroy();
+        this.#retire();
+        this.#hooks.gone(this);
+      }
+      enterIdle(gone) {
+        this.#onIdleGone = gone;
+        this.#arm();
+        this.#socket.unref();
+        this.#idleTimer = setTimeout(() => {
+          gone();
+          this.destroy();
+        }, this.#o.idleTimeoutMs);
+        this.#idleTimer.unref();
+      }
+      leaveIdle() {
+        clearTimeout(this.#idleTimer);
+        this.#onIdleGone = void 0;
+        this.#socket.ref();
+      }
+      /** Sends the request; resolves with the response head, its body streaming behind it. */
+      exchange(o) {
+        this.failedUnsent = false;
+        if (this.#readPaused) {
+          this.#readPaused = false;
+          this.#socket.resume();
+        }
+        return new Promise((resolve8, reject) => {
+          let settled = false;
+          const onAbort = () => {
+            if (this.#x === x) this.#fail(o.signal.reason);
+          };
+          const cleanup = () => o.signal?.removeEventListener("abort", onAbort);
+          const x = {
+            gotHead: false,
+            gotBytes: false,
+            sent: false,
+            body: void 0,
+            parser: new ResponseParser(o.method, {
+              head: (status, headers) => {
+                x.gotHead = true;
+                this.#arm();
+                x.body = new Body({
+                  // Only while this exchange owns the connection: a later one has its own backpressure.
+                  resume: () => {
+                    if (this.#x === x && this.#readPaused) {
+                      this.#readPaused = false;
+                      this.#arm();
+                      this.#socket.resume();
+                    }
+                  },
+                  abandon: () => {
+                    if (this.#x === x) {
+                      this.#x = void 0;
+                      this.destroy();
+                    }
+                  }
+                });
+                settled = true;
+                resolve8({ statusCode: status, headers, body: x.body });
+              },
+              body: (chunk) => x.body.push(chunk),
+              complete: () => {
+                cleanup();
+                x.body?.end();
+              }
+            }),
+            fail: (e) => {
+              cleanup();
+              if (!settled) {
+                settled = true;
+                reject(e);
+              }
+              x.body?.end(e);
+            }
+          };
+          this.#x = x;
+          o.signal?.addEventListener("abort", onAbort, { once: true });
+          this.#arm();
+          this.#send(o, x).then(
+            () => {
+              x.sent = true;
+            },
+            (e) => {
+              if (this.#x === x) this.#fail(e);
+              else if (!settled) {
+                settled = true;
+                reject(e);
+              }
+              this.destroy();
+            }
+          );
+        });
+      }
+      async #send(o, x) {
+        const u = new URL(o.origin);
+        const lines = [`${o.method} ${o.path} HTTP/1.1`, `host: ${u.host}`];
+        let length;
+        for (const [k, v] of Object.entries(o.headers)) {
+          if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new HttpProtocolError(`header ${k} contains a line break`);
+          const name = k.toLowerCase();
+          if (name === "host" || name === "transfer-encoding") continue;
+          if (name === "content-length") {
+            if (!/^\d{1,15}$/.test(v)) throw new HttpProtocolError(`invalid content-length: ${v}`);
+            length = Number(v);
+          }
+          lines.push(`${k}: ${v}`);
+        }
+        const body = o.body;
+        const chunked = body !== null && !(body instanceof Uint8Array) && length === void 0;
+        if (body instanceof Uint8Array && length === void 0) lines.push(`content-length: ${body.byteLength}`);
+        else if (body === null && length === void 0 && ["POST", "PUT", "PATCH"].includes(o.method)) lines.push("content-length: 0");
+        if (chunked) lines.push("transfer-encoding: chunked");
+        const head = `${lines.join("\r\n")}\r
+\r
+`;
+        const s = this.#socket;
+        if (body === null) {
+          s.write(head, "latin1");
+          return;
+        }
+        if (body instanceof Uint8Array) {
+          if (length !== void 0 && length !== body.byteLength) throw new HttpProtocolError(`content-length ${length} for a body of ${body.byteLength} bytes`);
+          s.cork();
+          s.write(head, "latin1");
+          s.write(body);
+          s.uncork();
+          return;
+        }
+        s.write(head, "latin1");
+        const it = body[Symbol.asyncIterator]();
+        let n = 0;
+        for (; ; ) {
+          let r;
+          this.#awaitingSource = true;
+          this.#arm();
+          try {
+            r = await it.next();
+          } catch (e) {
+            throw new RequestBodyError(e);
+          } finally {
+            this.#awaitingSource = false;
+            this.#arm();
+          }
+          if (this.#x !== x) {
+            await it.return?.();
+            return;
+          }
+          if (r.done) break;
+          const c = r.value;
+          n += c.byteLength;
+          if (length !== void 0 && n > length) {
+            await it.return?.();
+            throw new RequestBodyError(new HttpProtocolError(`the request body is longer than its content-length ${length}`));
+          }
+          if (c.byteLength === 0) continue;
+          if (chunked) s.write(`${c.byteLength.toString(16)}\r
+`, "latin1");
+          s.write(c, (err) => {
+            if (!err) releaseChunk(c);
+          });
+          if (chunked) s.write("\r\n", "latin1");
+          if (s.writableLength > WRITE_HIGH_WATER) await this.#drained();
+        }
+        if (length !== void 0 && n !== length) {
+          throw new RequestBodyError(new HttpProtocolError(`the request body ended at ${n} of its content-length ${length} bytes`));
+        }
+        if (chunked) s.write("0\r\n\r\n", "latin1");
+      }
+      #drained() {
+        return new Promise((resolve8) => {
+          const done = () => {
+            this.#socket.off("drain", done);
+            this.#socket.off("close", done);
+            resolve8();
+          };
+          this.#socket.on("drain", done);
+          this.#socket.on("close", done);
+        });
+      }
+    };
   }
 });
 
@@ -4781,6 +5529,7 @@ var init_transport = __esm({
     init_auth();
     init_challenge();
     init_errors3();
+    init_http1();
     init_retry();
     MAX_ERROR_BODY = 64 * 1024;
     MAX_REDIRECTS = 5;
@@ -4883,11 +5632,16 @@ var init_transport = __esm({
         }
       }
       #networkError(req, e) {
+        if (e instanceof RequestBodyError) return e.source instanceof Error ? e.source : e;
         if (e instanceof GantryError) return e;
         const inner = e?.cause;
         if (inner instanceof GantryError) return inner;
         if (e?.name === "AbortError") return e;
-        const code = e?.code ?? e?.cause?.code;
+        const codeOf = (x) => {
+          const c = x?.code;
+          return typeof c === "string" ? c : void 0;
+        };
+        const code = codeOf(e) ?? codeOf(e?.cause);
         const what = code === "ECONNREFUSED" ? "connection refused" : code === "ENOTFOUND" || code === "EAI_AGAIN" ? "host not found" : code?.endsWith("_TIMEOUT") ? "timed out" : code ?? e.message;
         return new TransportError(
           code?.includes("TIMEOUT") ? "REGISTRY_TIMEOUT" : "REGISTRY_UNREACHABLE",
@@ -4974,7 +5728,30 @@ async function fetchBlob(ctx, desc, o) {
     discard(res);
     throw new OciError("SIZE_MISMATCH", `${ctx.host}/${ctx.repository}: blob ${desc.digest} is ${len} bytes, the descriptor says ${desc.size}`);
   }
-  return verified(res.body, desc, `${ctx.host}/${ctx.repository}: `);
+  return downloadOf(res, verified(res.body, desc, `${ctx.host}/${ctx.repository}: `), `${ctx.host}/${ctx.repository}`, desc);
+}
+function downloadOf(res, body, where, desc) {
+  return {
+    [VERIFIED_DIGEST]: desc.digest,
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        try {
+          return await body.next();
+        } catch (e) {
+          if (e instanceof GantryError || e?.name === "AbortError") throw e;
+          const code = e?.code;
+          throw new TransportError("REGISTRY_UNREACHABLE", `${where}: the download of ${desc.digest} broke off (${typeof code === "string" ? code : e.message})`, {
+            cause: e,
+            temporary: isTemporaryError(e)
+          });
+        }
+      },
+      return: async () => {
+        discard(res);
+        return body.return(void 0);
+      }
+    })
+  };
 }
 async function mountBlob(ctx, desc, from, o) {
   const req = {
@@ -5086,6 +5863,7 @@ async function uploadChunked(ctx, firstLocation, desc, src, o) {
     try {
       location = await patchChunk(ctx, location, offset, end, chunkStream(generation), o);
     } catch (e) {
+      if (reader.sourceError) throw reader.sourceError.error;
       if (!isResumable(e)) throw e;
       generation++;
       while (await step2()) ;
@@ -5159,6 +5937,7 @@ var init_blob2 = __esm({
   "src/registry/blob.ts"() {
     "use strict";
     init_errors();
+    init_retry();
     init_verify();
     init_challenge();
     init_context();
@@ -5170,6 +5949,8 @@ var init_blob2 = __esm({
       #carry;
       #read = 0;
       #queue = Promise.resolve();
+      /** The source itself failed (not the upload): resuming the upload cannot help. */
+      sourceError;
       constructor(src, desc) {
         this.#it = src[Symbol.asyncIterator]();
         this.#desc = desc;
@@ -5183,7 +5964,13 @@ var init_blob2 = __esm({
         let c = this.#carry;
         this.#carry = void 0;
         if (!c) {
-          const r = await this.#it.next();
+          let r;
+          try {
+            r = await this.#it.next();
+          } catch (e) {
+            this.sourceError = { error: e };
+            throw e;
+          }
           if (r.done) throw new OciError("SIZE_MISMATCH", `${this.#desc.digest}: source ended at ${this.#read} of ${this.#desc.size} bytes`);
           c = r.value;
         }
@@ -5523,612 +6310,6 @@ var init_repository = __esm({
       }
       deleteManifest(reference, o) {
         return deleteManifest(this.#ctx, reference, o);
-      }
-    };
-  }
-});
-
-// src/registry/http1-parser.ts
-var HttpProtocolError, MAX_HEAD, MAX_LINE, CRLFCRLF, ResponseParser;
-var init_http1_parser = __esm({
-  "src/registry/http1-parser.ts"() {
-    "use strict";
-    HttpProtocolError = class extends Error {
-      code = "HTTP_PROTOCOL";
-      constructor(message) {
-        super(message);
-        this.name = "HttpProtocolError";
-      }
-    };
-    MAX_HEAD = 64 * 1024;
-    MAX_LINE = 4 * 1024;
-    CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
-    ResponseParser = class {
-      #method;
-      #ev;
-      #state = "head";
-      #head = Buffer.alloc(0);
-      #line = "";
-      #remaining = 0;
-      #keepAlive = true;
-      #extra = false;
-      constructor(method, ev) {
-        this.#method = method;
-        this.#ev = ev;
-      }
-      /** The response is complete. */
-      get done() {
-        return this.#state === "done";
-      }
-      /** The connection may carry another request: the response said so and nothing followed it. */
-      get reusable() {
-        return this.#state === "done" && this.#keepAlive && !this.#extra;
-      }
-      feed(input2) {
-        let buf = input2;
-        while (buf.byteLength > 0) {
-          switch (this.#state) {
-            case "head":
-              buf = this.#feedHead(buf);
-              break;
-            case "length": {
-              const n = Math.min(this.#remaining, buf.byteLength);
-              this.#remaining -= n;
-              this.#ev.body(buf.subarray(0, n));
-              buf = buf.subarray(n);
-              if (this.#remaining === 0) this.#finish();
-              break;
-            }
-            case "chunk-data": {
-              const n = Math.min(this.#remaining, buf.byteLength);
-              this.#remaining -= n;
-              this.#ev.body(buf.subarray(0, n));
-              buf = buf.subarray(n);
-              if (this.#remaining === 0) this.#state = "chunk-end";
-              break;
-            }
-            case "chunk-size":
-            case "chunk-end":
-            case "trailers":
-              buf = this.#feedLine(buf);
-              break;
-            case "close":
-              this.#ev.body(buf);
-              buf = buf.subarray(buf.byteLength);
-              break;
-            case "done":
-              this.#extra = true;
-              return;
-          }
-        }
-      }
-      /** The peer closed the connection: completes a close-delimited body, else the response is cut short. */
-      end() {
-        if (this.#state === "close") return this.#finish();
-        if (this.#state !== "done") {
-          throw Object.assign(new Error(`the connection closed before the response was complete (${this.#state === "head" ? "no response" : "body cut short"})`), {
-            code: "ECONNRESET"
-          });
-        }
-      }
-      #finish() {
-        this.#state = "done";
-        this.#ev.complete();
-      }
-      #feedHead(buf) {
-        const from = Math.max(0, this.#head.byteLength - 3);
-        this.#head = this.#head.byteLength === 0 ? Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength) : Buffer.concat([this.#head, buf]);
-        const at = this.#head.indexOf(CRLFCRLF, from);
-        if (at < 0) {
-          if (this.#head.byteLength > MAX_HEAD) throw new HttpProtocolError(`response head larger than ${MAX_HEAD} bytes`);
-          this.#head = Buffer.from(this.#head);
-          return buf.subarray(buf.byteLength);
-        }
-        const text2 = this.#head.subarray(0, at).toString("latin1");
-        const rest = this.#head.subarray(at + 4);
-        this.#head = Buffer.alloc(0);
-        this.#onHead(text2);
-        return rest;
-      }
-      #onHead(text2) {
-        const lines = text2.split("\r\n");
-        const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? "");
-        if (!m) throw new HttpProtocolError(`not an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`);
-        const status = Number(m[2]);
-        const headers = {};
-        for (const line of lines.slice(1)) {
-          const i = line.indexOf(":");
-          if (i <= 0) throw new HttpProtocolError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
-          const name = line.slice(0, i).trim().toLowerCase();
-          const value = line.slice(i + 1).trim();
-          const have = headers[name];
-          headers[name] = have === void 0 ? value : Array.isArray(have) ? [...have, value] : [have, value];
-        }
-        if (status >= 100 && status < 200) return;
-        const connection = String(headers.connection ?? "").toLowerCase();
-        this.#keepAlive = m[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
-        const te = String(headers["transfer-encoding"] ?? "").toLowerCase();
-        const cl = headers["content-length"];
-        this.#ev.head(status, headers);
-        if (this.#method === "HEAD" || status === 204 || status === 304) return this.#finish();
-        if (te !== "") {
-          if (!/(?:^|,)\s*chunked\s*$/.test(te)) throw new HttpProtocolError(`unsupported transfer-encoding: ${te}`);
-          this.#state = "chunk-size";
-          return;
-        }
-        if (cl !== void 0) {
-          const values = new Set((Array.isArray(cl) ? cl : [cl]).flatMap((v) => v.split(",")).map((v) => v.trim()));
-          const [only] = values;
-          if (values.size !== 1 || only === void 0 || !/^\d{1,15}$/.test(only)) throw new HttpProtocolError(`invalid content-length: ${String(cl)}`);
-          this.#remaining = Number(only);
-          if (this.#remaining === 0) return this.#finish();
-          this.#state = "length";
-          return;
-        }
-        this.#keepAlive = false;
-        this.#state = "close";
-      }
-      /** Chunk-size lines, the CRLF after chunk data, and trailer lines. */
-      #feedLine(buf) {
-        const nl = buf.indexOf(10);
-        const take = nl < 0 ? buf.byteLength : nl + 1;
-        this.#line += Buffer.from(buf.buffer, buf.byteOffset, take).toString("latin1");
-        if (this.#line.length > MAX_LINE) throw new HttpProtocolError("chunk line too long");
-        if (nl < 0) return buf.subarray(take);
-        const line = this.#line.replace(/\r?\n$/, "");
-        this.#line = "";
-        if (this.#state === "chunk-end") {
-          if (line !== "") throw new HttpProtocolError("chunk data not followed by CRLF");
-          this.#state = "chunk-size";
-        } else if (this.#state === "chunk-size") {
-          const size = /^([0-9a-fA-F]{1,12})\s*(?:;.*)?$/.exec(line);
-          if (!size) throw new HttpProtocolError(`invalid chunk size line: ${JSON.stringify(line.slice(0, 40))}`);
-          this.#remaining = parseInt(size[1], 16);
-          this.#state = this.#remaining === 0 ? "trailers" : "chunk-data";
-        } else if (line === "") {
-          this.#finish();
-        }
-        return buf.subarray(take);
-      }
-    };
-  }
-});
-
-// src/registry/slabs.ts
-function takeSlab() {
-  const s = freeList.pop();
-  if (s) {
-    s.retired = false;
-    s.free = false;
-    return s;
-  }
-  const buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  allocated++;
-  const slab = { buf, lent: /* @__PURE__ */ new Set(), retired: false, free: false };
-  slabOf.set(buf.buffer, slab);
-  return slab;
-}
-function retireSlab(s) {
-  s.retired = true;
-  recycle(s);
-}
-function lendChunk(view, replaces) {
-  const s = slabOf.get(view.buffer);
-  if (!s) return;
-  if (replaces) s.lent.delete(replaces);
-  s.lent.add(view);
-}
-function releaseChunk(chunk) {
-  const s = slabOf.get(chunk.buffer);
-  if (s?.lent.delete(chunk)) recycle(s);
-}
-function recycle(s) {
-  if (!s.retired || s.free || s.lent.size > 0 || freeList.length >= MAX_FREE) return;
-  s.free = true;
-  freeList.push(s);
-}
-var SLAB_BYTES, MAX_FREE, slabOf, freeList, allocated;
-var init_slabs = __esm({
-  "src/registry/slabs.ts"() {
-    "use strict";
-    SLAB_BYTES = 1024 * 1024;
-    MAX_FREE = 48;
-    slabOf = /* @__PURE__ */ new WeakMap();
-    freeList = [];
-    allocated = 0;
-  }
-});
-
-// src/registry/http1.ts
-import net from "node:net";
-import tls from "node:tls";
-var SLAB, MIN_READ, DISCARD, HIGH_WATER, LOW_WATER, WRITE_HIGH_WATER, DUMP_LIMIT, timeoutError, Http1Agent, Connection, Body;
-var init_http1 = __esm({
-  "src/registry/http1.ts"() {
-    "use strict";
-    init_http1_parser();
-    init_slabs();
-    SLAB = SLAB_BYTES;
-    MIN_READ = 64 * 1024;
-    DISCARD = Buffer.allocUnsafeSlow(MIN_READ);
-    HIGH_WATER = 2 * SLAB;
-    LOW_WATER = SLAB;
-    WRITE_HIGH_WATER = SLAB;
-    DUMP_LIMIT = 256 * 1024;
-    timeoutError = (code, what) => Object.assign(new Error(`${what} timed out`), { code });
-    Http1Agent = class {
-      #o;
-      #idle = /* @__PURE__ */ new Map();
-      #closed = false;
-      constructor(o = {}) {
-        this.#o = { headersTimeoutMs: 6e4, bodyTimeoutMs: 6e4, idleTimeoutMs: 4e3, maxIdlePerOrigin: 16, ...o };
-      }
-      async request(o) {
-        if (this.#closed) throw Object.assign(new Error("the HTTP client is closed"), { code: "ERR_CLIENT_CLOSED" });
-        o.signal?.throwIfAborted();
-        const replayable = o.body === null || o.body instanceof Uint8Array;
-        for (; ; ) {
-          const reused = this.#takeIdle(o.origin);
-          const conn = reused ?? new Connection(o.origin, this.#o, (c) => this.#release(c));
-          try {
-            return await conn.exchange(o);
-          } catch (e) {
-            if (reused && replayable && conn.failedBeforeResponse && !o.signal?.aborted) continue;
-            throw e;
-          }
-        }
-      }
-      #takeIdle(origin) {
-        const list = this.#idle.get(origin);
-        while (list?.length) {
-          const c = list.pop();
-          if (c.usable) {
-            c.leaveIdle();
-            return c;
-          }
-        }
-        return void 0;
-      }
-      #release(c) {
-        let list = this.#idle.get(c.origin);
-        if (!list) this.#idle.set(c.origin, list = []);
-        if (this.#closed || list.length >= this.#o.maxIdlePerOrigin) return c.destroy();
-        list.push(c);
-        c.enterIdle(() => {
-          const i = list.indexOf(c);
-          if (i >= 0) list.splice(i, 1);
-        });
-      }
-      async close() {
-        this.#closed = true;
-        for (const list of this.#idle.values()) for (const c of list.splice(0)) c.destroy();
-      }
-    };
-    Connection = class {
-      origin;
-      #o;
-      #release;
-      #socket;
-      #slab;
-      #used = 0;
-      #dead = false;
-      #idleTimer;
-      #onIdleGone;
-      /** The current exchange's handlers. */
-      #x;
-      failedBeforeResponse = false;
-      constructor(origin, o, release) {
-        this.origin = origin;
-        this.#o = o;
-        this.#release = release;
-        const u = new URL(origin);
-        const https = u.protocol === "https:";
-        const port = Number(u.port || (https ? 443 : 80));
-        const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
-        const onread = { buffer: () => this.#nextBuffer(), callback: (n, buf) => this.#onRead(buf.subarray(0, n)) };
-        this.#socket = https ? (
-          // `onread` works for TLS sockets too (tls.connect docs); @types/node lacks it there.
-          tls.connect({ host, port, ALPNProtocols: ["http/1.1"], onread, ...net.isIP(host) ? {} : { servername: host } })
-        ) : net.connect({ host, port, onread });
-        this.#socket.setNoDelay(true);
-        this.#socket.on("error", (e) => this.#fail(e));
-        this.#socket.on("end", () => this.#onEnd());
-        this.#socket.on("close", () => this.#onEnd());
-        this.#socket.on("timeout", () => {
-          const x = this.#x;
-          this.#fail(x && !x.gotHead ? timeoutError("HEADERS_TIMEOUT", "waiting for the response") : timeoutError("BODY_TIMEOUT", "the transfer"));
-        });
-        this.#socket.resume();
-      }
-      get usable() {
-        return !this.#dead && !this.#socket.destroyed;
-      }
-      #nextBuffer() {
-        if (this.#dead) return DISCARD;
-        if (!this.#slab || SLAB - this.#used < MIN_READ) {
-          if (this.#slab) retireSlab(this.#slab);
-          this.#slab = takeSlab();
-          this.#used = 0;
-        }
-        return this.#slab.buf.subarray(this.#used);
-      }
-      #retire() {
-        if (this.#slab) retireSlab(this.#slab);
-        this.#slab = void 0;
-      }
-      #onRead(view) {
-        this.#used += view.byteLength;
-        const x = this.#x;
-        if (!x) {
-          this.destroy();
-          return false;
-        }
-        x.gotBytes = true;
-        try {
-          x.parser.feed(view);
-        } catch (e) {
-          this.#fail(e);
-          return false;
-        }
-        return !(this.#x === x && x.body?.full);
-      }
-      #onEnd() {
-        const x = this.#x;
-        this.#dead = true;
-        this.#retire();
-        this.#onIdleGone?.();
-        if (!x) return;
-        try {
-          x.parser.end();
-        } catch (e) {
-          this.#fail(e);
-        }
-      }
-      #fail(e) {
-        this.#dead = true;
-        const x = this.#x;
-        this.#x = void 0;
-        if (!this.#socket.destroyed) this.#socket.destroy();
-        this.#retire();
-        if (!x) return;
-        if (!x.gotHead) this.failedBeforeResponse = !x.gotBytes;
-        x.fail(e);
-      }
-      destroy() {
-        this.#dead = true;
-        clearTimeout(this.#idleTimer);
-        this.#socket.destroy();
-        this.#retire();
-      }
-      enterIdle(gone) {
-        this.#onIdleGone = gone;
-        this.#socket.setTimeout(0);
-        this.#socket.unref();
-        this.#idleTimer = setTimeout(() => {
-          gone();
-          this.destroy();
-        }, this.#o.idleTimeoutMs);
-        this.#idleTimer.unref();
-      }
-      leaveIdle() {
-        clearTimeout(this.#idleTimer);
-        this.#onIdleGone = void 0;
-        this.#socket.ref();
-      }
-      pause() {
-        this.#socket.pause();
-      }
-      resume() {
-        if (!this.#socket.destroyed) this.#socket.resume();
-      }
-      /** Sends the request; resolves with the response head, its body streaming behind it. */
-      exchange(o) {
-        this.failedBeforeResponse = false;
-        return new Promise((resolve8, reject) => {
-          let sent = false;
-          let settled = false;
-          const onAbort = () => this.#fail(o.signal.reason);
-          const cleanup = () => o.signal?.removeEventListener("abort", onAbort);
-          const x = {
-            gotHead: false,
-            gotBytes: false,
-            body: void 0,
-            parser: new ResponseParser(o.method, {
-              head: (status, headers) => {
-                x.gotHead = true;
-                this.#socket.setTimeout(this.#o.bodyTimeoutMs);
-                x.body = new Body(this);
-                settled = true;
-                resolve8({ statusCode: status, headers, body: x.body });
-              },
-              body: (chunk) => x.body.push(chunk),
-              complete: () => {
-                cleanup();
-                x.body?.end();
-                this.#x = void 0;
-                if (sent && x.parser.reusable && this.usable) this.#release(this);
-                else this.destroy();
-              }
-            }),
-            fail: (e) => {
-              cleanup();
-              if (!settled) {
-                settled = true;
-                reject(e);
-              }
-              x.body?.end(e);
-            }
-          };
-          this.#x = x;
-          o.signal?.addEventListener("abort", onAbort, { once: true });
-          this.#socket.setTimeout(this.#o.headersTimeoutMs);
-          this.#send(o, x).then(
-            () => {
-              sent = true;
-            },
-            (e) => {
-              if (this.#x === x) this.#fail(e);
-              else if (!settled) reject(e);
-              this.destroy();
-            }
-          );
-        });
-      }
-      async #send(o, x) {
-        const u = new URL(o.origin);
-        const lines = [`${o.method} ${o.path} HTTP/1.1`, `host: ${u.host}`];
-        let length;
-        for (const [k, v] of Object.entries(o.headers)) {
-          if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new HttpProtocolError(`header ${k} contains a line break`);
-          if (k.toLowerCase() === "host") continue;
-          if (k.toLowerCase() === "content-length") length = v;
-          lines.push(`${k}: ${v}`);
-        }
-        const body = o.body;
-        const chunked = body !== null && !(body instanceof Uint8Array) && length === void 0;
-        if (body instanceof Uint8Array && length === void 0) lines.push(`content-length: ${body.byteLength}`);
-        else if (body === null && length === void 0 && ["POST", "PUT", "PATCH"].includes(o.method)) lines.push("content-length: 0");
-        if (chunked) lines.push("transfer-encoding: chunked");
-        const head = `${lines.join("\r\n")}\r
-\r
-`;
-        const s = this.#socket;
-        if (body === null) {
-          s.write(head, "latin1");
-          return;
-        }
-        if (body instanceof Uint8Array) {
-          s.cork();
-          s.write(head, "latin1");
-          s.write(body);
-          s.uncork();
-          return;
-        }
-        s.write(head, "latin1");
-        for await (const c of body) {
-          if (this.#x !== x) return;
-          if (c.byteLength === 0) continue;
-          if (chunked) s.write(`${c.byteLength.toString(16)}\r
-`, "latin1");
-          s.write(c, (err) => {
-            if (!err) releaseChunk(c);
-          });
-          if (chunked) s.write("\r\n", "latin1");
-          if (s.writableLength > WRITE_HIGH_WATER) await this.#drained();
-        }
-        if (chunked && this.#x === x) s.write("0\r\n\r\n", "latin1");
-      }
-      #drained() {
-        return new Promise((resolve8) => {
-          const done = () => {
-            this.#socket.off("drain", done);
-            this.#socket.off("close", done);
-            resolve8();
-          };
-          this.#socket.on("drain", done);
-          this.#socket.on("close", done);
-        });
-      }
-    };
-    Body = class {
-      #conn;
-      #chunks = [];
-      #bytes = 0;
-      #ended = false;
-      #error;
-      #paused = false;
-      #wake;
-      #dropped = false;
-      constructor(conn) {
-        this.#conn = conn;
-      }
-      get full() {
-        if (this.#bytes >= HIGH_WATER) this.#paused = true;
-        return this.#paused;
-      }
-      push(c) {
-        if (this.#dropped) return;
-        const last = this.#chunks[this.#chunks.length - 1];
-        if (last && last.buffer === c.buffer && last.byteOffset + last.byteLength === c.byteOffset) {
-          const merged = new Uint8Array(c.buffer, last.byteOffset, last.byteLength + c.byteLength);
-          lendChunk(merged, last);
-          this.#chunks[this.#chunks.length - 1] = merged;
-        } else {
-          lendChunk(c);
-          this.#chunks.push(c);
-        }
-        this.#bytes += c.byteLength;
-        this.#wake?.();
-      }
-      end(e) {
-        if (this.#ended) return;
-        this.#ended = true;
-        this.#error = e;
-        this.#wake?.();
-      }
-      async #next() {
-        while (this.#chunks.length === 0) {
-          if (this.#error) throw this.#error;
-          if (this.#ended || this.#dropped) return { done: true, value: void 0 };
-          await new Promise((r) => this.#wake = r);
-          this.#wake = void 0;
-        }
-        const c = this.#chunks.shift();
-        this.#bytes -= c.byteLength;
-        if (this.#paused && this.#bytes < LOW_WATER) {
-          this.#paused = false;
-          this.#conn.resume();
-        }
-        return { done: false, value: c };
-      }
-      [Symbol.asyncIterator]() {
-        return {
-          next: () => this.#next(),
-          return: async () => {
-            if (!this.#ended) this.destroy();
-            return { done: true, value: void 0 };
-          }
-        };
-      }
-      destroy() {
-        if (!this.#ended) {
-          this.#dropped = true;
-          this.#chunks.forEach(releaseChunk);
-          this.#chunks = [];
-          this.#conn.destroy();
-          this.end();
-        }
-        return this;
-      }
-      on() {
-        return this;
-      }
-      async dump() {
-        let n = 0;
-        try {
-          for (; ; ) {
-            const r = await this.#next();
-            if (r.done) return;
-            n += r.value.byteLength;
-            releaseChunk(r.value);
-            if (n > DUMP_LIMIT) return void this.destroy();
-          }
-        } catch {
-        }
-      }
-      async text() {
-        const parts = [];
-        for (; ; ) {
-          const r = await this.#next();
-          if (r.done) break;
-          parts.push(r.value);
-        }
-        const text2 = Buffer.concat(parts).toString("utf8");
-        parts.forEach(releaseChunk);
-        return text2;
-      }
-      async json() {
-        return JSON.parse(await this.text());
       }
     };
   }

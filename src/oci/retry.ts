@@ -57,6 +57,7 @@ const TEMPORARY_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   // registry/http1.ts
+  'CONNECT_TIMEOUT',
   'HEADERS_TIMEOUT',
   'BODY_TIMEOUT',
 ]);

@@ -1,11 +1,12 @@
 import type { Descriptor } from '../oci/descriptor.js';
-import { OciError } from '../oci/errors.js';
 import type { CallOptions } from '../oci/store.js';
-import { verified } from '../oci/verify.js';
+import { GantryError, OciError } from '../oci/errors.js';
+import { isTemporaryError } from '../oci/retry.js';
+import { VERIFIED_DIGEST, verified } from '../oci/verify.js';
 import { repositoryScope } from './challenge.js';
 import { uploadUrl, type RepoContext } from './context.js';
 import { RegistryError, TransportError } from './errors.js';
-import { discard, header, type RegistryRequest } from './transport.js';
+import { discard, header, type RegistryRequest, type RegistryResponse } from './transport.js';
 
 /** HEAD /v2/<name>/blobs/<digest>: 200 present, 404 absent. */
 export async function blobExists(ctx: RepoContext, desc: Descriptor, o?: CallOptions): Promise<boolean> {
@@ -31,7 +32,36 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, o?: CallOpti
     discard(res);
     throw new OciError('SIZE_MISMATCH', `${ctx.host}/${ctx.repository}: blob ${desc.digest} is ${len} bytes, the descriptor says ${desc.size}`);
   }
-  return verified(res.body as AsyncIterable<Uint8Array>, desc, `${ctx.host}/${ctx.repository}: `);
+  return downloadOf(res, verified(res.body, desc, `${ctx.host}/${ctx.repository}: `), `${ctx.host}/${ctx.repository}`, desc);
+}
+
+/**
+ * The verified body of a blob download, which (unlike a bare async generator) drops the
+ * connection when its consumer stops before reading (so a failed upload does not leave the
+ * download's socket open), and names the source when the download breaks.
+ */
+function downloadOf(res: RegistryResponse, body: AsyncGenerator<Uint8Array>, where: string, desc: Descriptor): AsyncIterable<Uint8Array> {
+  return {
+    [VERIFIED_DIGEST]: desc.digest,
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        try {
+          return await body.next();
+        } catch (e) {
+          if (e instanceof GantryError || (e as { name?: unknown } | null)?.name === 'AbortError') throw e;
+          const code = (e as { code?: unknown } | null)?.code;
+          throw new TransportError('REGISTRY_UNREACHABLE', `${where}: the download of ${desc.digest} broke off (${typeof code === 'string' ? code : (e as Error).message})`, {
+            cause: e,
+            temporary: isTemporaryError(e),
+          });
+        }
+      },
+      return: async () => {
+        discard(res);
+        return body.return(undefined);
+      },
+    }),
+  } as AsyncIterable<Uint8Array>;
 }
 
 /**
@@ -179,6 +209,7 @@ async function uploadChunked(
     try {
       location = await patchChunk(ctx, location, offset, end, chunkStream(generation), o);
     } catch (e) {
+      if (reader.sourceError) throw reader.sourceError.error;
       if (!isResumable(e)) throw e;
       // Stop the failed request's reader, read the rest of this chunk, ask the registry where it stands, resend from there.
       generation++;
@@ -208,6 +239,8 @@ class SerialReader {
   #carry: Uint8Array | undefined;
   #read = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The source itself failed (not the upload): resuming the upload cannot help. */
+  sourceError: { readonly error: unknown } | undefined;
 
   constructor(src: AsyncIterable<Uint8Array>, desc: Descriptor) {
     this.#it = src[Symbol.asyncIterator]();
@@ -224,7 +257,13 @@ class SerialReader {
     let c = this.#carry;
     this.#carry = undefined;
     if (!c) {
-      const r = await this.#it.next();
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await this.#it.next();
+      } catch (e) {
+        this.sourceError = { error: e };
+        throw e;
+      }
       if (r.done) throw new OciError('SIZE_MISMATCH', `${this.#desc.digest}: source ended at ${this.#read} of ${this.#desc.size} bytes`);
       c = r.value;
     }

@@ -144,19 +144,30 @@ export class ResponseParser {
     this.#keepAlive = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
     const te = String(headers['transfer-encoding'] ?? '').toLowerCase();
     const cl = headers['content-length'];
-    this.#ev.head(status, headers);
-    if (this.#method === 'HEAD' || status === 204 || status === 304) return this.#finish();
-    if (te !== '') {
+    // The framing is checked before the response is handed on: a bad one is a failed request, not a bad body.
+    let length: number | undefined;
+    const noBody = this.#method === 'HEAD' || status === 204 || status === 304;
+    if (noBody) {
+      // no body follows, whatever the framing headers say
+    } else if (te !== '') {
       if (!/(?:^|,)\s*chunked\s*$/.test(te)) throw new HttpProtocolError(`unsupported transfer-encoding: ${te}`);
-      this.#state = 'chunk-size';
-      return;
-    }
-    if (cl !== undefined) {
+      // Both framings at once: chunked wins, and the connection is not trusted after it (RFC 9112 §6.3).
+      if (cl !== undefined) this.#keepAlive = false;
+    } else if (cl !== undefined) {
       const values = new Set((Array.isArray(cl) ? cl : [cl]).flatMap((v) => v.split(',')).map((v) => v.trim()));
       const [only] = values;
       if (values.size !== 1 || only === undefined || !/^\d{1,15}$/.test(only)) throw new HttpProtocolError(`invalid content-length: ${String(cl)}`);
-      this.#remaining = Number(only);
-      if (this.#remaining === 0) return this.#finish();
+      length = Number(only);
+    }
+    this.#ev.head(status, headers);
+    if (noBody) return this.#finish();
+    if (te !== '') {
+      this.#state = 'chunk-size';
+      return;
+    }
+    if (length !== undefined) {
+      this.#remaining = length;
+      if (length === 0) return this.#finish();
       this.#state = 'length';
       return;
     }

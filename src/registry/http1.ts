@@ -1,7 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { HttpProtocolError, ResponseParser, type Headers } from './http1-parser.js';
-import { lendChunk, releaseChunk, retireSlab, SLAB_BYTES, takeSlab, type Slab } from './slabs.js';
+import { Body, type ResponseBody } from './http1-body.js';
+import { releaseChunk, retireSlab, SLAB_BYTES, takeSlab, type Slab } from './slabs.js';
 
 /**
  * gantry's HTTP/1.1 client: keep-alive sockets per origin, one exchange at a time on each.
@@ -33,17 +34,12 @@ export interface HttpResponse {
   readonly body: ResponseBody;
 }
 
-/** A response body: async-iterable chunks, or read whole, or dropped. */
-export interface ResponseBody extends AsyncIterable<Uint8Array> {
-  dump(): Promise<void>;
-  text(): Promise<string>;
-  json(): Promise<unknown>;
-  destroy(error?: Error): unknown;
-  on(event: 'error', listener: (e: Error) => void): unknown;
-}
+export type { ResponseBody };
 
 export interface Http1AgentOptions {
-  /** No response head this long after the request was sent (connecting included). */
+  /** No connection this long after it was opened (TLS handshake included). */
+  readonly connectTimeoutMs?: number;
+  /** No response head this long after the request went out. */
   readonly headersTimeoutMs?: number;
   /** A response body (or an upload) that makes no progress this long. */
   readonly bodyTimeoutMs?: number;
@@ -57,40 +53,60 @@ const SLAB = SLAB_BYTES;
 const MIN_READ = 64 * 1024;
 /** Where a read lands after its connection was dropped (the bytes are ignored). */
 const DISCARD = Buffer.allocUnsafeSlow(MIN_READ);
-/** Queued response bytes at which the socket stops reading, and at which it reads again. */
-const HIGH_WATER = 2 * SLAB;
-const LOW_WATER = SLAB;
 /** Unsent upload bytes at which the writer waits for the socket to drain. */
 const WRITE_HIGH_WATER = SLAB;
-/** What dump() reads to keep a connection; a longer body closes it instead. */
-const DUMP_LIMIT = 256 * 1024;
+/** Methods a connection that failed before any response may send again (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+/** Failures of a kept-alive connection the server had closed: the request never reached it. */
+const STALE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 const timeoutError = (code: string, what: string): Error => Object.assign(new Error(`${what} timed out`), { code });
+
+/**
+ * The body of a request failed (its source broke, or did not verify). Transport hands on the
+ * cause: the fault is the source's, not the registry's the request went to.
+ */
+export class RequestBodyError extends Error {
+  constructor(readonly source: unknown) {
+    super(`the request body failed: ${source instanceof Error ? source.message : String(source)}`, { cause: source });
+    this.name = 'RequestBodyError';
+  }
+}
 
 export class Http1Agent implements HttpDispatcher {
   readonly #o: Required<Http1AgentOptions>;
   readonly #idle = new Map<string, Connection[]>();
+  readonly #all = new Set<Connection>();
   #closed = false;
 
   constructor(o: Http1AgentOptions = {}) {
-    this.#o = { headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000, idleTimeoutMs: 4_000, maxIdlePerOrigin: 16, ...o };
+    this.#o = { connectTimeoutMs: 10_000, headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000, idleTimeoutMs: 4_000, maxIdlePerOrigin: 16, ...o };
   }
 
   async request(o: HttpRequestOptions): Promise<HttpResponse> {
     if (this.#closed) throw Object.assign(new Error('the HTTP client is closed'), { code: 'ERR_CLIENT_CLOSED' });
     o.signal?.throwIfAborted();
-    const replayable = o.body === null || o.body instanceof Uint8Array;
+    const resendable = IDEMPOTENT.has(o.method) && (o.body === null || o.body instanceof Uint8Array);
     for (;;) {
       const reused = this.#takeIdle(o.origin);
-      const conn = reused ?? new Connection(o.origin, this.#o, (c) => this.#release(c));
+      const conn = reused ?? this.#open(o.origin);
       try {
         return await conn.exchange(o);
       } catch (e) {
-        // A kept-alive connection the server closed meanwhile fails before any response: send again on a new one.
-        if (reused && replayable && conn.failedBeforeResponse && !o.signal?.aborted) continue;
+        // A kept-alive connection the server had closed: the request never reached it; send it again on a new one.
+        if (reused && resendable && conn.failedUnsent && !o.signal?.aborted) continue;
         throw e;
       }
     }
+  }
+
+  #open(origin: string): Connection {
+    const c = new Connection(origin, this.#o, {
+      release: (conn) => this.#release(conn),
+      gone: (conn) => this.#all.delete(conn),
+    });
+    this.#all.add(c);
+    return c;
   }
 
   #takeIdle(origin: string): Connection | undefined {
@@ -116,31 +132,55 @@ export class Http1Agent implements HttpDispatcher {
     });
   }
 
+  /** Closes every connection, busy ones too: nothing the client started keeps the process alive. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const list of this.#idle.values()) for (const c of list.splice(0)) c.destroy();
+    this.#idle.clear();
+    for (const c of [...this.#all]) c.destroy();
   }
+}
+
+interface ConnectionHooks {
+  release(c: Connection): void;
+  gone(c: Connection): void;
+}
+
+/** One exchange: a request and its response. */
+interface Exchange {
+  gotHead: boolean;
+  gotBytes: boolean;
+  /** The whole request went out. */
+  sent: boolean;
+  body: Body | undefined;
+  readonly parser: ResponseParser;
+  fail(e: Error): void;
 }
 
 /** One socket: one exchange at a time, then back to the pool when the response was read to its end. */
 class Connection {
   readonly origin: string;
   readonly #o: Required<Http1AgentOptions>;
-  readonly #release: (c: Connection) => void;
+  readonly #hooks: ConnectionHooks;
   readonly #socket: net.Socket;
   #slab: Slab | undefined;
   #used = 0;
   #dead = false;
+  #connected = false;
+  /** Reading stopped because the response body's consumer is behind. */
+  #readPaused = false;
+  /** The request body's source is being waited for (the peer is not the slow one). */
+  #awaitingSource = false;
   #idleTimer: NodeJS.Timeout | undefined;
   #onIdleGone: (() => void) | undefined;
-  /** The current exchange's handlers. */
+  /** The current exchange. */
   #x: Exchange | undefined;
-  failedBeforeResponse = false;
+  /** The last exchange failed before any response, on a connection error that says the request was never read. */
+  failedUnsent = false;
 
-  constructor(origin: string, o: Required<Http1AgentOptions>, release: (c: Connection) => void) {
+  constructor(origin: string, o: Required<Http1AgentOptions>, hooks: ConnectionHooks) {
     this.origin = origin;
     this.#o = o;
-    this.#release = release;
+    this.#hooks = hooks;
     const u = new URL(origin);
     const https = u.protocol === 'https:';
     const port = Number(u.port || (https ? 443 : 80));
@@ -151,19 +191,48 @@ class Connection {
         tls.connect({ host, port, ALPNProtocols: ['http/1.1'], onread, ...(net.isIP(host) ? {} : { servername: host }) } as tls.ConnectionOptions)
       : net.connect({ host, port, onread });
     this.#socket.setNoDelay(true);
+    this.#socket.once(https ? 'secureConnect' : 'connect', () => {
+      this.#connected = true;
+      this.#arm();
+    });
     this.#socket.on('error', (e) => this.#fail(e));
     this.#socket.on('end', () => this.#onEnd());
     this.#socket.on('close', () => this.#onEnd());
     this.#socket.on('timeout', () => {
       const x = this.#x;
-      this.#fail(x && !x.gotHead ? timeoutError('HEADERS_TIMEOUT', 'waiting for the response') : timeoutError('BODY_TIMEOUT', 'the transfer'));
+      this.#fail(
+        !this.#connected
+          ? timeoutError('CONNECT_TIMEOUT', `connecting to ${origin}`)
+          : x && !x.gotHead
+            ? timeoutError('HEADERS_TIMEOUT', 'waiting for the response')
+            : timeoutError('BODY_TIMEOUT', 'the transfer'),
+      );
     });
+    this.#arm();
     // With `onread` the data bypasses the stream; flowing mode is still needed to see the peer's FIN.
     this.#socket.resume();
   }
 
   get usable(): boolean {
     return !this.#dead && !this.#socket.destroyed;
+  }
+
+  /**
+   * The inactivity timer for what the connection is waiting for: the connection, the response
+   * head, the next body bytes. Off while the wait is ours (a slow consumer, a slow request source)
+   * and while idle in the pool.
+   */
+  #arm(): void {
+    if (this.#dead) return;
+    const x = this.#x;
+    const ms = !this.#connected
+      ? this.#o.connectTimeoutMs
+      : !x || this.#readPaused || this.#awaitingSource
+        ? 0
+        : x.gotHead
+          ? this.#o.bodyTimeoutMs
+          : this.#o.headersTimeoutMs;
+    this.#socket.setTimeout(ms);
   }
 
   #nextBuffer(): Uint8Array {
@@ -196,8 +265,32 @@ class Connection {
       this.#fail(e as Error);
       return false;
     }
-    // Once the response is complete the connection is free (maybe pooled): keep reading to see a close.
-    return !(this.#x === x && x.body?.full);
+    if (x.parser.done) {
+      // Decided only now, after the whole read: bytes after the response make the connection unusable.
+      this.#finish(x);
+      return !this.#dead;
+    }
+    if (x.body?.full) {
+      this.#readPaused = true;
+      this.#arm();
+      return false;
+    }
+    return true;
+  }
+
+  /** The response is complete: the connection goes back to the pool when the request went out whole. */
+  #finish(x: Exchange): void {
+    if (this.#x !== x) return;
+    this.#x = undefined;
+    if (x.sent && x.parser.reusable && this.usable) {
+      // Reading may have stopped for this response's body (TLS still hands on records it had
+      // decrypted): a pooled connection reads, or the next request on it would wait for nothing.
+      if (this.#readPaused) {
+        this.#readPaused = false;
+        this.#socket.resume();
+      }
+      this.#hooks.release(this);
+    } else this.destroy();
   }
 
   #onEnd(): void {
@@ -205,22 +298,23 @@ class Connection {
     this.#dead = true;
     this.#retire();
     this.#onIdleGone?.();
+    this.#hooks.gone(this);
     if (!x) return;
     try {
       x.parser.end();
+      this.#finish(x);
     } catch (e) {
       this.#fail(e as Error);
     }
   }
 
   #fail(e: Error): void {
-    this.#dead = true;
     const x = this.#x;
-    this.#x = undefined;
-    if (!this.#socket.destroyed) this.#socket.destroy();
-    this.#retire();
+    this.destroy();
     if (!x) return;
-    if (!x.gotHead) this.failedBeforeResponse = !x.gotBytes;
+    this.#x = undefined;
+    const code = (e as { code?: unknown }).code;
+    this.failedUnsent = !x.gotBytes && typeof code === 'string' && STALE.has(code);
     x.fail(e);
   }
 
@@ -229,11 +323,12 @@ class Connection {
     clearTimeout(this.#idleTimer);
     this.#socket.destroy();
     this.#retire();
+    this.#hooks.gone(this);
   }
 
   enterIdle(gone: () => void): void {
     this.#onIdleGone = gone;
-    this.#socket.setTimeout(0);
+    this.#arm();
     this.#socket.unref();
     this.#idleTimer = setTimeout(() => {
       gone();
@@ -248,31 +343,44 @@ class Connection {
     this.#socket.ref();
   }
 
-  pause(): void {
-    this.#socket.pause();
-  }
-
-  resume(): void {
-    if (!this.#socket.destroyed) this.#socket.resume();
-  }
-
   /** Sends the request; resolves with the response head, its body streaming behind it. */
   exchange(o: HttpRequestOptions): Promise<HttpResponse> {
-    this.failedBeforeResponse = false;
+    this.failedUnsent = false;
+    if (this.#readPaused) {
+      this.#readPaused = false;
+      this.#socket.resume();
+    }
     return new Promise<HttpResponse>((resolve, reject) => {
-      let sent = false;
       let settled = false;
-      const onAbort = (): void => this.#fail(o.signal!.reason as Error);
+      const onAbort = (): void => {
+        if (this.#x === x) this.#fail(o.signal!.reason as Error);
+      };
       const cleanup = (): void => o.signal?.removeEventListener('abort', onAbort);
       const x: Exchange = {
         gotHead: false,
         gotBytes: false,
+        sent: false,
         body: undefined,
         parser: new ResponseParser(o.method, {
           head: (status, headers) => {
             x.gotHead = true;
-            this.#socket.setTimeout(this.#o.bodyTimeoutMs);
-            x.body = new Body(this);
+            this.#arm();
+            x.body = new Body({
+              // Only while this exchange owns the connection: a later one has its own backpressure.
+              resume: () => {
+                if (this.#x === x && this.#readPaused) {
+                  this.#readPaused = false;
+                  this.#arm();
+                  this.#socket.resume();
+                }
+              },
+              abandon: () => {
+                if (this.#x === x) {
+                  this.#x = undefined;
+                  this.destroy();
+                }
+              },
+            });
             settled = true;
             resolve({ statusCode: status, headers, body: x.body });
           },
@@ -280,10 +388,6 @@ class Connection {
           complete: () => {
             cleanup();
             x.body?.end();
-            this.#x = undefined;
-            // Reuse only when the request went out whole and the response ended cleanly.
-            if (sent && x.parser.reusable && this.usable) this.#release(this);
-            else this.destroy();
           },
         }),
         fail: (e) => {
@@ -297,15 +401,18 @@ class Connection {
       };
       this.#x = x;
       o.signal?.addEventListener('abort', onAbort, { once: true });
-      this.#socket.setTimeout(this.#o.headersTimeoutMs);
+      this.#arm();
       this.#send(o, x).then(
         () => {
-          sent = true;
+          x.sent = true;
         },
         (e: unknown) => {
-          // The request body failed (its source broke, or did not verify): abort so nothing is committed.
+          // The request failed on our side (its body's source broke, or did not verify): abort it, so nothing is committed.
           if (this.#x === x) this.#fail(e as Error);
-          else if (!settled) reject(e);
+          else if (!settled) {
+            settled = true;
+            reject(e);
+          }
           this.destroy();
         },
       );
@@ -315,11 +422,15 @@ class Connection {
   async #send(o: HttpRequestOptions, x: Exchange): Promise<void> {
     const u = new URL(o.origin);
     const lines = [`${o.method} ${o.path} HTTP/1.1`, `host: ${u.host}`];
-    let length: string | undefined;
+    let length: number | undefined;
     for (const [k, v] of Object.entries(o.headers)) {
       if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new HttpProtocolError(`header ${k} contains a line break`);
-      if (k.toLowerCase() === 'host') continue;
-      if (k.toLowerCase() === 'content-length') length = v;
+      const name = k.toLowerCase();
+      if (name === 'host' || name === 'transfer-encoding') continue;
+      if (name === 'content-length') {
+        if (!/^\d{1,15}$/.test(v)) throw new HttpProtocolError(`invalid content-length: ${v}`);
+        length = Number(v);
+      }
       lines.push(`${k}: ${v}`);
     }
     const body = o.body;
@@ -334,6 +445,7 @@ class Connection {
       return;
     }
     if (body instanceof Uint8Array) {
+      if (length !== undefined && length !== body.byteLength) throw new HttpProtocolError(`content-length ${length} for a body of ${body.byteLength} bytes`);
       s.cork();
       s.write(head, 'latin1');
       s.write(body);
@@ -341,8 +453,32 @@ class Connection {
       return;
     }
     s.write(head, 'latin1');
-    for await (const c of body) {
-      if (this.#x !== x) return; // answered (or failed) before the body was sent: stop reading the source
+    const it = body[Symbol.asyncIterator]();
+    let n = 0;
+    for (;;) {
+      let r: IteratorResult<Uint8Array>;
+      this.#awaitingSource = true;
+      this.#arm();
+      try {
+        r = await it.next();
+      } catch (e) {
+        throw new RequestBodyError(e);
+      } finally {
+        this.#awaitingSource = false;
+        this.#arm();
+      }
+      if (this.#x !== x) {
+        // Answered (or failed) before the body was sent: stop reading the source.
+        await it.return?.();
+        return;
+      }
+      if (r.done) break;
+      const c = r.value;
+      n += c.byteLength;
+      if (length !== undefined && n > length) {
+        await it.return?.();
+        throw new RequestBodyError(new HttpProtocolError(`the request body is longer than its content-length ${length}`));
+      }
       if (c.byteLength === 0) continue;
       if (chunked) s.write(`${c.byteLength.toString(16)}\r\n`, 'latin1');
       // Once in the kernel, a chunk of a response body read by this client can carry the next bytes.
@@ -352,7 +488,10 @@ class Connection {
       if (chunked) s.write('\r\n', 'latin1');
       if (s.writableLength > WRITE_HIGH_WATER) await this.#drained();
     }
-    if (chunked && this.#x === x) s.write('0\r\n\r\n', 'latin1');
+    if (length !== undefined && n !== length) {
+      throw new RequestBodyError(new HttpProtocolError(`the request body ended at ${n} of its content-length ${length} bytes`));
+    }
+    if (chunked) s.write('0\r\n\r\n', 'latin1');
   }
 
   #drained(): Promise<void> {
@@ -365,131 +504,5 @@ class Connection {
       this.#socket.on('drain', done);
       this.#socket.on('close', done);
     });
-  }
-}
-
-interface Exchange {
-  gotHead: boolean;
-  gotBytes: boolean;
-  body: Body | undefined;
-  readonly parser: ResponseParser;
-  fail(e: Error): void;
-}
-
-/**
- * A response body fed by the connection. Chunks that lie next to each other in one slab are
- * handed out as one view; the socket pauses while more than HIGH_WATER bytes wait.
- */
-class Body implements ResponseBody {
-  readonly #conn: Connection;
-  #chunks: Uint8Array[] = [];
-  #bytes = 0;
-  #ended = false;
-  #error: Error | undefined;
-  #paused = false;
-  #wake: (() => void) | undefined;
-  #dropped = false;
-
-  constructor(conn: Connection) {
-    this.#conn = conn;
-  }
-
-  get full(): boolean {
-    if (this.#bytes >= HIGH_WATER) this.#paused = true;
-    return this.#paused;
-  }
-
-  push(c: Uint8Array): void {
-    if (this.#dropped) return;
-    const last = this.#chunks[this.#chunks.length - 1];
-    if (last && last.buffer === c.buffer && last.byteOffset + last.byteLength === c.byteOffset) {
-      const merged = new Uint8Array(c.buffer, last.byteOffset, last.byteLength + c.byteLength);
-      lendChunk(merged, last);
-      this.#chunks[this.#chunks.length - 1] = merged;
-    } else {
-      lendChunk(c);
-      this.#chunks.push(c);
-    }
-    this.#bytes += c.byteLength;
-    this.#wake?.();
-  }
-
-  end(e?: Error): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#error = e;
-    this.#wake?.();
-  }
-
-  async #next(): Promise<IteratorResult<Uint8Array>> {
-    while (this.#chunks.length === 0) {
-      if (this.#error) throw this.#error;
-      if (this.#ended || this.#dropped) return { done: true, value: undefined };
-      await new Promise<void>((r) => (this.#wake = r));
-      this.#wake = undefined;
-    }
-    const c = this.#chunks.shift()!;
-    this.#bytes -= c.byteLength;
-    if (this.#paused && this.#bytes < LOW_WATER) {
-      this.#paused = false;
-      this.#conn.resume();
-    }
-    return { done: false, value: c };
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return {
-      next: () => this.#next(),
-      return: async () => {
-        if (!this.#ended) this.destroy();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-
-  destroy(): this {
-    if (!this.#ended) {
-      this.#dropped = true;
-      this.#chunks.forEach(releaseChunk);
-      this.#chunks = [];
-      this.#conn.destroy();
-      this.end();
-    }
-    return this;
-  }
-
-  on(): this {
-    return this;
-  }
-
-  async dump(): Promise<void> {
-    let n = 0;
-    try {
-      for (;;) {
-        const r = await this.#next();
-        if (r.done) return;
-        n += r.value.byteLength;
-        releaseChunk(r.value);
-        if (n > DUMP_LIMIT) return void this.destroy();
-      }
-    } catch {
-      // a body being dropped may fail; nothing depends on it
-    }
-  }
-
-  async text(): Promise<string> {
-    const parts: Uint8Array[] = [];
-    for (;;) {
-      const r = await this.#next();
-      if (r.done) break;
-      parts.push(r.value);
-    }
-    const text = Buffer.concat(parts).toString('utf8');
-    parts.forEach(releaseChunk);
-    return text;
-  }
-
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text()) as unknown;
   }
 }

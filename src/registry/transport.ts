@@ -3,7 +3,7 @@ import { HostAuth } from './auth.js';
 import { parseChallenge } from './challenge.js';
 import type { CredentialSource } from './credentials.js';
 import { parseDiagnostics, RegistryError, redactUrl, TransportError } from './errors.js';
-import type { HttpDispatcher, ResponseBody } from './http1.js';
+import { RequestBodyError, type HttpDispatcher, type ResponseBody } from './http1.js';
 import { backoffDelay, isTemporaryError, parseRetryAfter, sleep, type RetryPolicy } from '../oci/retry.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -169,11 +169,17 @@ export class Transport {
   }
 
   #networkError(req: RegistryRequest, e: unknown): Error {
+    // The request's body broke (a source stream, a verification): that error, not this registry's.
+    if (e instanceof RequestBodyError) return e.source instanceof Error ? e.source : e;
     if (e instanceof GantryError) return e;
     const inner = (e as { cause?: unknown } | null)?.cause;
     if (inner instanceof GantryError) return inner;
     if ((e as { name?: string } | null)?.name === 'AbortError') return e as Error;
-    const code = (e as { code?: string } | null)?.code ?? (e as { cause?: { code?: string } } | null)?.cause?.code;
+    const codeOf = (x: unknown): string | undefined => {
+      const c = (x as { code?: unknown } | null)?.code;
+      return typeof c === 'string' ? c : undefined;
+    };
+    const code = codeOf(e) ?? codeOf((e as { cause?: unknown } | null)?.cause);
     const what =
       code === 'ECONNREFUSED'
         ? 'connection refused'

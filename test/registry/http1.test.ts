@@ -1,13 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Http1Agent, type HttpRequestOptions } from '../../src/registry/http1.js';
+import { Http1Agent, RequestBodyError, type HttpRequestOptions } from '../../src/registry/http1.js';
 import { slabsAllocated } from '../../src/registry/slabs.js';
 import { tempDir } from '../support/images.js';
 
@@ -180,7 +179,11 @@ describe('Http1Agent against real HTTP servers', () => {
       await new Promise((r) => setTimeout(r, 50)); // the first bytes reach the server
       throw boom;
     }
-    await expect(agent().request(req(s.origin, '/u', { method: 'PUT', headers: { 'content-length': '200000' }, body: failing() }))).rejects.toBe(boom);
+    const err = await agent()
+      .request(req(s.origin, '/u', { method: 'PUT', headers: { 'content-length': '200000' }, body: failing() }))
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RequestBodyError);
+    expect((err as RequestBodyError).source).toBe(boom);
     await new Promise((r) => setTimeout(r, 100));
     expect(serverSaw).toMatch(/^aborted after/);
   });
@@ -271,36 +274,92 @@ describe('Http1Agent against real HTTP servers', () => {
     await expect(agent().request(req(s.origin, '/', { headers: { 'x-a': 'v\r\nx-b: injected' } }))).rejects.toThrow(/line break/);
   });
 
-  it('speaks TLS, trusting a private CA through NODE_EXTRA_CA_CERTS', async () => {
+  it('does not time out a body while its reader is the slow one', async () => {
+    const data = randomBytes(8 * 1024 * 1024);
+    const s = await serve((_rq, res) => res.writeHead(200, { 'content-length': data.length }).end(data));
+    const r = await agent({ bodyTimeoutMs: 300 }).request(req(s.origin, '/'));
+    await new Promise((res) => setTimeout(res, 900)); // reading stopped at the high-water mark meanwhile
+    expect(sha(await readAll(r.body))).toBe(sha(data));
+  });
+
+  it('checks a streamed body against its Content-Length', async () => {
+    const s = await serve((rq, res) => {
+      rq.resume();
+      rq.on('end', () => res.writeHead(201).end());
+      rq.on('error', () => undefined);
+    });
+    const short = await agent()
+      .request(req(s.origin, '/u', { method: 'PUT', headers: { 'content-length': '10' }, body: pieces(Buffer.alloc(5), 5) }))
+      .then(() => undefined, (e: unknown) => e);
+    expect(short).toBeInstanceOf(RequestBodyError);
+    expect(String((short as Error).message)).toMatch(/ended at 5 of its content-length 10/);
+    const long = await agent()
+      .request(req(s.origin, '/u', { method: 'PUT', headers: { 'content-length': '10' }, body: pieces(Buffer.alloc(15), 5) }))
+      .then(() => undefined, (e: unknown) => e);
+    expect(String((long as Error).message)).toMatch(/longer than its content-length 10/);
+  });
+
+  it('closes busy connections too when closed, so an unread body does not keep the process alive', async () => {
+    let serverClosed = false;
+    const s = await serve((_rq, res) => {
+      res.writeHead(200, { 'content-length': 64 * 1024 * 1024 });
+      res.write(Buffer.alloc(4 * 1024 * 1024));
+      res.on('close', () => (serverClosed = true));
+    });
+    const a = agent();
+    const r = await a.request(req(s.origin, '/'));
+    await a.close();
+    await expect(readAll(r.body)).rejects.toMatchObject({ code: expect.any(String) });
+    await new Promise((res) => setTimeout(res, 100));
+    expect(serverClosed).toBe(true);
+  });
+
+  it('speaks TLS, trusting a private CA through NODE_EXTRA_CA_CERTS, and reuses a connection whose reading had stopped', async () => {
     const dir = await tempDir();
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
       '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '1'], { stdio: 'ignore' });
-    const data = randomBytes(3 * 1024 * 1024);
-    const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_rq, res) => res.writeHead(200, { 'content-length': data.length }).end(data));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => server.close(r)), () => server.closeAllConnections());
-    const origin = `https://localhost:${(server.address() as net.AddressInfo).port}`;
-    const script = join(dir, 'get.mts');
+    // Server and client in one child process: NODE_EXTRA_CA_CERTS is read at start-up.
+    const script = join(dir, 'tls.mts');
     writeFileSync(script, [
+      `import https from 'node:https';`,
+      `import { createHash, randomBytes } from 'node:crypto';`,
+      `import { readFileSync } from 'node:fs';`,
       `import { Http1Agent } from ${JSON.stringify(join(ROOT, 'src/registry/http1.ts'))};`,
-      `import { createHash } from 'node:crypto';`,
-      `const a = new Http1Agent();`,
-      `const r = await a.request({ origin: ${JSON.stringify(origin)}, path: '/', method: 'GET', headers: {}, body: null, signal: null });`,
-      `const h = createHash('sha256'); for await (const c of r.body) h.update(c);`,
-      `console.log(r.statusCode, h.digest('hex')); await a.close();`,
+      `// Just over the high-water mark: TLS hands on records it already decrypted after reading stops.`,
+      `const big = randomBytes(2 * 1024 * 1024 + 30_000);`,
+      `let connections = 0;`,
+      `const server = https.createServer({ key: readFileSync(${JSON.stringify(key)}), cert: readFileSync(${JSON.stringify(cert)}) }, (rq, res) =>`,
+      `  rq.url === '/small' ? res.end('ok') : res.writeHead(200, { 'content-length': big.length }).end(big));`,
+      `server.on('secureConnection', () => connections++);`,
+      `await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));`,
+      `const origin = 'https://localhost:' + (server.address() as { port: number }).port;`,
+      `const a = new Http1Agent({ headersTimeoutMs: 3000 });`,
+      `const get = (path: string) => a.request({ origin, path, method: 'GET', headers: {}, body: null, signal: null });`,
+      `try {`,
+      `  const r = await get('/big');`,
+      `  await new Promise((res) => setTimeout(res, 300)); // the body arrives and waits unread: reading stopped`,
+      `  const t = performance.now();`,
+      `  const small = await (await get('/small')).body.text();`,
+      `  const ms = performance.now() - t;`,
+      `  const h = createHash('sha256'); for await (const c of r.body) h.update(c);`,
+      `  const same = h.digest('hex') === createHash('sha256').update(big).digest('hex');`,
+      `  console.log(r.statusCode, same ? 'intact' : 'CORRUPT', small, ms < 1000 ? 'prompt' : 'slow ' + Math.round(ms) + ' ms');`,
+      `} finally {`,
+      `  await a.close(); server.closeAllConnections(); server.close();`,
+      `}`,
     ].join('\n'));
     const run = (env: NodeJS.ProcessEnv) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        // Asynchronous: the server runs in this process.
-        execFile(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, cwd: ROOT }, (e, stdout, stderr) =>
+        execFile(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, cwd: ROOT, timeout: 20_000 }, (e, stdout, stderr) =>
           resolve({ status: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr }),
         );
       });
     const trusted = await run({ NODE_EXTRA_CA_CERTS: cert });
     expect(trusted.stderr).toBe('');
-    expect(trusted.stdout.trim()).toBe(`200 ${sha(data)}`);
+    // The second request did not wait for a timeout on a connection that had stopped reading.
+    expect(trusted.stdout.trim()).toBe('200 intact ok prompt');
     const untrusted = await run({ NODE_EXTRA_CA_CERTS: '' });
     expect(untrusted.status).not.toBe(0);
     expect(untrusted.stderr).toMatch(/self[- ]signed|unable to verify/i);

@@ -50,6 +50,25 @@ describe('registry protocol against the real registry', () => {
     proxy.clear();
   });
 
+  it('reports a source that breaks during a chunked upload as that (temporary) failure, not as a resumable one', async () => {
+    const user = reg.defaultUser!;
+    const chunked = clientFor(undefined, {
+      credentials: (await import('../../src/registry/credentials.js')).staticCredentials({ [reg.host]: { kind: 'basic', ...user } }),
+      chunkThreshold: 256 * 1024,
+      chunkSize: 200 * 1024,
+    });
+    const bytes = Buffer.alloc(700 * 1024, 'x');
+    const desc = { mediaType: 'application/octet-stream', digest: digestOf(bytes), size: bytes.length } as Descriptor;
+    const broken = Object.assign(new Error('the source connection was reset'), { code: 'ECONNRESET' });
+    async function* source(): AsyncGenerator<Uint8Array> {
+      yield bytes.subarray(0, 300 * 1024);
+      throw broken;
+    }
+    // Not SIZE_MISMATCH from trying to resume with a source that is gone: copyImage retries this one.
+    await expect(chunked.repository(reg.host, 'broken-source').pushBlob(desc, source())).rejects.toBe(broken);
+    await chunked.close();
+  });
+
   it('lists tags across pages (n, last, Link)', async () => {
     const repo = client.repository(reg.host, 'app');
     const root = await repo.fetchManifest('v1');
