@@ -36944,17 +36944,16 @@ async function copyImage(src, reference, targets, o = {}) {
   const top = await src.fetchManifest(reference, { signal: o.signal });
   const { root, graph, platforms } = await collectGraph(src, top, o.platforms);
   const stats = { transferred: 0, skipped: 0, copied: 0, skippedBlobs: 0, mounted: 0 };
-  const present = await Promise.all(
-    targets.map(async (t) => {
-      const have = /* @__PURE__ */ new Set();
-      for (const m of graph.manifests) {
-        if (await t.store.manifestExists(m.descriptor, { signal: o.signal })) {
-          for (const b of graph.blobsOf.get(m.descriptor.digest) ?? []) have.add(b);
-        }
-      }
-      return have;
-    })
+  const there = await Promise.all(
+    targets.map((t) => Promise.all(graph.manifests.map((m) => t.store.manifestExists(m.descriptor, { signal: o.signal }))))
   );
+  const present = there.map((answers) => {
+    const have = /* @__PURE__ */ new Set();
+    graph.manifests.forEach((m, i) => {
+      if (answers[i]) for (const b of graph.blobsOf.get(m.descriptor.digest) ?? []) have.add(b);
+    });
+    return have;
+  });
   const blobs = [...graph.blobs.values()].sort((a, b) => b.size - a.size);
   await mapLimit(blobs, o.concurrency ?? 6, async (blob) => {
     const how = await copyBlob(src, blob, targets.filter((_, i) => !present[i].has(blob.digest)).map((t) => t.store), o);
@@ -36969,11 +36968,11 @@ async function copyImage(src, reference, targets, o = {}) {
       stats.transferred += blob.size;
     }
   });
-  for (const t of targets) {
-    for (const m of graph.manifests) {
+  for (const [ti, t] of targets.entries()) {
+    for (const [mi, m] of graph.manifests.entries()) {
       const isRoot = m.descriptor.digest === root.descriptor.digest;
       if (isRoot && t.tag !== void 0) continue;
-      if (!await t.store.manifestExists(m.descriptor, { signal: o.signal })) {
+      if (!there[ti][mi]) {
         await t.store.pushManifest(m, void 0, { signal: o.signal });
         o.onEvent?.({ type: "manifest-pushed", digest: m.descriptor.digest, target: t.store.name });
       }
@@ -37019,10 +37018,9 @@ async function collectGraph(src, top, want) {
       });
       root = built;
     }
-    for (const c of children) {
-      if (c.platform) platforms.push(formatPlatform(c.platform));
-      await collectManifest(src, c, graph, 1);
-    }
+    for (const c of children) if (c.platform) platforms.push(formatPlatform(c.platform));
+    const fetched = await Promise.all(children.map((c) => fetchChild(src, c)));
+    for (const [i, c] of children.entries()) await collectManifest(src, c, graph, 1, fetched[i]);
   } else {
     const cfg = parsed.manifest.config;
     if (cfg) platforms.push(...await platformOfConfig(src, cfg));
@@ -37043,11 +37041,15 @@ async function platformOfConfig(src, cfg) {
   }
   return [];
 }
-async function collectManifest(src, desc, graph, depth) {
-  if (depth > 8) throw new OciError("MANIFEST_INVALID", `${src.name}: manifests nested more than 8 deep`);
-  if (graph.manifests.some((m2) => m2.descriptor.digest === desc.digest)) return;
+async function fetchChild(src, desc) {
   const m = await src.fetchManifest(desc);
   if (m.descriptor.digest !== desc.digest) throw new OciError("DIGEST_MISMATCH", `${src.name}: manifest ${desc.digest} came back as ${m.descriptor.digest}`);
+  return m;
+}
+async function collectManifest(src, desc, graph, depth, prefetched) {
+  if (depth > 8) throw new OciError("MANIFEST_INVALID", `${src.name}: manifests nested more than 8 deep`);
+  if (graph.manifests.some((m2) => m2.descriptor.digest === desc.digest)) return;
+  const m = prefetched ?? await fetchChild(src, desc);
   const parsed = parseManifest(m.bytes, desc.mediaType);
   if (isIndexMediaType(parsed.mediaType)) {
     for (const c of parsed.manifest.manifests) await collectManifest(src, c, graph, depth + 1);

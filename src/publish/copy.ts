@@ -60,17 +60,17 @@ export async function copyImage(src: Store, reference: string, targets: readonly
   const stats = { transferred: 0, skipped: 0, copied: 0, skippedBlobs: 0, mounted: 0 };
 
   // Per target, the blobs it lacks: skip every blob of a manifest already there.
-  const present = await Promise.all(
-    targets.map(async (t) => {
-      const have = new Set<Digest>();
-      for (const m of graph.manifests) {
-        if (await t.store.manifestExists(m.descriptor, { signal: o.signal })) {
-          for (const b of graph.blobsOf.get(m.descriptor.digest) ?? []) have.add(b);
-        }
-      }
-      return have;
-    }),
+  // (All targets and manifests asked at once: each answer is one round trip.)
+  const there = await Promise.all(
+    targets.map((t) => Promise.all(graph.manifests.map((m) => t.store.manifestExists(m.descriptor, { signal: o.signal })))),
   );
+  const present = there.map((answers) => {
+    const have = new Set<Digest>();
+    graph.manifests.forEach((m, i) => {
+      if (answers[i]) for (const b of graph.blobsOf.get(m.descriptor.digest) ?? []) have.add(b);
+    });
+    return have;
+  });
   const blobs = [...graph.blobs.values()].sort((a, b) => b.size - a.size);
   await mapLimit(blobs, o.concurrency ?? 6, async (blob) => {
     const how = await copyBlob(src, blob, targets.filter((_, i) => !present[i]!.has(blob.digest)).map((t) => t.store), o);
@@ -86,11 +86,12 @@ export async function copyImage(src: Store, reference: string, targets: readonly
     }
   });
 
-  for (const t of targets) {
-    for (const m of graph.manifests) {
+  for (const [ti, t] of targets.entries()) {
+    for (const [mi, m] of graph.manifests.entries()) {
       const isRoot = m.descriptor.digest === root.descriptor.digest;
       if (isRoot && t.tag !== undefined) continue;
-      if (!(await t.store.manifestExists(m.descriptor, { signal: o.signal }))) {
+      // Absent when the copy began: push it (a manifest PUT by digest is idempotent), no second question.
+      if (!there[ti]![mi]) {
         await t.store.pushManifest(m, undefined, { signal: o.signal });
         o.onEvent?.({ type: 'manifest-pushed', digest: m.descriptor.digest, target: t.store.name });
       }
@@ -143,10 +144,10 @@ async function collectGraph(
       });
       root = built;
     }
-    for (const c of children) {
-      if (c.platform) platforms.push(formatPlatform(c.platform));
-      await collectManifest(src, c, graph, 1);
-    }
+    for (const c of children) if (c.platform) platforms.push(formatPlatform(c.platform));
+    // Fetched at once, added in the index's order.
+    const fetched = await Promise.all(children.map((c) => fetchChild(src, c)));
+    for (const [i, c] of children.entries()) await collectManifest(src, c, graph, 1, fetched[i]);
   } else {
     const cfg = (parsed.manifest as { config?: Descriptor }).config;
     if (cfg) platforms.push(...(await platformOfConfig(src, cfg)));
@@ -171,11 +172,16 @@ async function platformOfConfig(src: Store, cfg: Descriptor): Promise<string[]> 
   return [];
 }
 
-async function collectManifest(src: Store, desc: Descriptor, graph: Graph, depth: number): Promise<void> {
-  if (depth > 8) throw new OciError('MANIFEST_INVALID', `${src.name}: manifests nested more than 8 deep`);
-  if (graph.manifests.some((m) => m.descriptor.digest === desc.digest)) return;
+async function fetchChild(src: Store, desc: Descriptor): Promise<ManifestBytes> {
   const m = await src.fetchManifest(desc);
   if (m.descriptor.digest !== desc.digest) throw new OciError('DIGEST_MISMATCH', `${src.name}: manifest ${desc.digest} came back as ${m.descriptor.digest}`);
+  return m;
+}
+
+async function collectManifest(src: Store, desc: Descriptor, graph: Graph, depth: number, prefetched?: ManifestBytes): Promise<void> {
+  if (depth > 8) throw new OciError('MANIFEST_INVALID', `${src.name}: manifests nested more than 8 deep`);
+  if (graph.manifests.some((m) => m.descriptor.digest === desc.digest)) return;
+  const m = prefetched ?? (await fetchChild(src, desc));
   const parsed = parseManifest(m.bytes, desc.mediaType);
   if (isIndexMediaType(parsed.mediaType)) {
     for (const c of (parsed.manifest as ImageIndex).manifests) await collectManifest(src, c, graph, depth + 1);
