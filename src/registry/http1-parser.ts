@@ -60,20 +60,15 @@ export class ResponseParser {
         case 'head':
           buf = this.#feedHead(buf);
           break;
-        case 'length': {
-          const n = Math.min(this.#remaining, buf.byteLength);
-          this.#remaining -= n;
-          this.#ev.body(buf.subarray(0, n));
-          buf = buf.subarray(n);
-          if (this.#remaining === 0) this.#finish();
-          break;
-        }
+        case 'length':
         case 'chunk-data': {
           const n = Math.min(this.#remaining, buf.byteLength);
           this.#remaining -= n;
           this.#ev.body(buf.subarray(0, n));
           buf = buf.subarray(n);
-          if (this.#remaining === 0) this.#state = 'chunk-end';
+          if (this.#remaining > 0) break;
+          if (this.#state === 'length') this.#finish();
+          else this.#state = 'chunk-end';
           break;
         }
         case 'chunk-size':
