@@ -52,6 +52,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 function assertNever(x, what = "value") {
   throw new OciError("UNSUPPORTED", `unexpected ${what}: ${JSON.stringify(x)}`);
 }
+function errnoCode(err) {
+  return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : void 0;
+}
 var GantryError, OciError;
 var init_errors = __esm({
   "src/oci/errors.ts"() {
@@ -3548,9 +3551,6 @@ async function statFile(path2) {
     throw err;
   }
 }
-function errnoCode(err) {
-  return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : void 0;
-}
 var MANIFEST_SIZE_LIMIT;
 var init_blob = __esm({
   "src/layout/blob.ts"() {
@@ -3782,7 +3782,7 @@ var init_index_json = __esm({
     init_digest();
     init_errors();
     init_atomic_file();
-    init_blob();
+    init_errors();
     init_manifest_fields();
   }
 });
@@ -3876,7 +3876,7 @@ var init_oci_layout = __esm({
     init_errors();
     init_media_types();
     init_atomic_file();
-    init_blob();
+    init_errors();
     IMAGE_LAYOUT_VERSION = "1.0.0";
     EMPTY_INDEX_JSON = JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] });
   }
@@ -4762,6 +4762,172 @@ var init_auth = __esm({
   }
 });
 
+// src/registry/slabs.ts
+function takeSlab() {
+  const s = freeList.pop();
+  if (s) {
+    s.retired = false;
+    s.free = false;
+    return s;
+  }
+  const buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  allocated++;
+  const slab = { buf, lent: /* @__PURE__ */ new Set(), retired: false, free: false };
+  slabOf.set(buf.buffer, slab);
+  return slab;
+}
+function retireSlab(s) {
+  s.retired = true;
+  recycle(s);
+}
+function lendChunk(view, replaces) {
+  const s = slabOf.get(view.buffer);
+  if (!s) return;
+  if (replaces) s.lent.delete(replaces);
+  s.lent.add(view);
+}
+function releaseChunk(chunk) {
+  const s = slabOf.get(chunk.buffer);
+  if (s?.lent.delete(chunk)) recycle(s);
+}
+function recycle(s) {
+  if (!s.retired || s.free || s.lent.size > 0 || freeList.length >= MAX_FREE) return;
+  s.free = true;
+  freeList.push(s);
+}
+var SLAB_BYTES, MAX_FREE, slabOf, freeList, allocated;
+var init_slabs = __esm({
+  "src/registry/slabs.ts"() {
+    "use strict";
+    SLAB_BYTES = 1024 * 1024;
+    MAX_FREE = 48;
+    slabOf = /* @__PURE__ */ new WeakMap();
+    freeList = [];
+    allocated = 0;
+  }
+});
+
+// src/registry/http1-body.ts
+var HIGH_WATER, LOW_WATER, DUMP_LIMIT, Body;
+var init_http1_body = __esm({
+  "src/registry/http1-body.ts"() {
+    "use strict";
+    init_slabs();
+    HIGH_WATER = 2 * SLAB_BYTES;
+    LOW_WATER = SLAB_BYTES;
+    DUMP_LIMIT = 256 * 1024;
+    Body = class {
+      #source;
+      #chunks = [];
+      #bytes = 0;
+      #ended = false;
+      #error;
+      #paused = false;
+      #waiters = [];
+      #dropped = false;
+      constructor(source) {
+        this.#source = source;
+      }
+      /** Whether the connection should stop reading now; if so, BodySource.resume is called once the queue drains. */
+      pauseIfFull() {
+        if (this.#bytes >= HIGH_WATER) this.#paused = true;
+        return this.#paused;
+      }
+      get ended() {
+        return this.#ended;
+      }
+      push(c) {
+        if (this.#dropped) return;
+        const last = this.#chunks[this.#chunks.length - 1];
+        if (last && last.buffer === c.buffer && last.byteOffset + last.byteLength === c.byteOffset) {
+          const merged = new Uint8Array(c.buffer, last.byteOffset, last.byteLength + c.byteLength);
+          lendChunk(merged, last);
+          this.#chunks[this.#chunks.length - 1] = merged;
+        } else {
+          lendChunk(c);
+          this.#chunks.push(c);
+        }
+        this.#bytes += c.byteLength;
+        this.#wake();
+      }
+      end(e) {
+        if (this.#ended) return;
+        this.#ended = true;
+        this.#error = e;
+        this.#wake();
+      }
+      #wake() {
+        for (const w of this.#waiters.splice(0)) w();
+      }
+      async #next() {
+        while (this.#chunks.length === 0) {
+          if (this.#error) throw this.#error;
+          if (this.#ended || this.#dropped) return { done: true, value: void 0 };
+          await new Promise((r) => this.#waiters.push(r));
+        }
+        const c = this.#chunks.shift();
+        this.#bytes -= c.byteLength;
+        if (this.#paused && this.#bytes < LOW_WATER) {
+          this.#paused = false;
+          this.#source.resume();
+        }
+        return { done: false, value: c };
+      }
+      [Symbol.asyncIterator]() {
+        return {
+          next: () => this.#next(),
+          return: async () => {
+            this.destroy();
+            return { done: true, value: void 0 };
+          }
+        };
+      }
+      /** Drops what is left; before the end this also drops the connection. */
+      destroy() {
+        this.#chunks.forEach(releaseChunk);
+        this.#chunks = [];
+        this.#bytes = 0;
+        if (!this.#ended) {
+          this.#dropped = true;
+          this.#source.abandon();
+          this.end();
+        }
+        return this;
+      }
+      on() {
+        return this;
+      }
+      async dump() {
+        let n = 0;
+        try {
+          for (; ; ) {
+            const r = await this.#next();
+            if (r.done) return;
+            n += r.value.byteLength;
+            releaseChunk(r.value);
+            if (n > DUMP_LIMIT) return void this.destroy();
+          }
+        } catch {
+        }
+      }
+      async text() {
+        const parts = [];
+        for (; ; ) {
+          const r = await this.#next();
+          if (r.done) break;
+          parts.push(r.value);
+        }
+        const text2 = Buffer.concat(parts).toString("utf8");
+        parts.forEach(releaseChunk);
+        return text2;
+      }
+      async json() {
+        return JSON.parse(await this.text());
+      }
+    };
+  }
+});
+
 // src/registry/http1-parser.ts
 var HttpProtocolError, MAX_HEAD, MAX_LINE, CRLFCRLF, ResponseParser;
 var init_http1_parser = __esm({
@@ -4931,188 +5097,21 @@ var init_http1_parser = __esm({
   }
 });
 
-// src/registry/slabs.ts
-function takeSlab() {
-  const s = freeList.pop();
-  if (s) {
-    s.retired = false;
-    s.free = false;
-    return s;
-  }
-  const buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  allocated++;
-  const slab = { buf, lent: /* @__PURE__ */ new Set(), retired: false, free: false };
-  slabOf.set(buf.buffer, slab);
-  return slab;
-}
-function retireSlab(s) {
-  s.retired = true;
-  recycle(s);
-}
-function lendChunk(view, replaces) {
-  const s = slabOf.get(view.buffer);
-  if (!s) return;
-  if (replaces) s.lent.delete(replaces);
-  s.lent.add(view);
-}
-function releaseChunk(chunk) {
-  const s = slabOf.get(chunk.buffer);
-  if (s?.lent.delete(chunk)) recycle(s);
-}
-function recycle(s) {
-  if (!s.retired || s.free || s.lent.size > 0 || freeList.length >= MAX_FREE) return;
-  s.free = true;
-  freeList.push(s);
-}
-var SLAB_BYTES, MAX_FREE, slabOf, freeList, allocated;
-var init_slabs = __esm({
-  "src/registry/slabs.ts"() {
-    "use strict";
-    SLAB_BYTES = 1024 * 1024;
-    MAX_FREE = 48;
-    slabOf = /* @__PURE__ */ new WeakMap();
-    freeList = [];
-    allocated = 0;
-  }
-});
-
-// src/registry/http1-body.ts
-var SLAB, HIGH_WATER, LOW_WATER, DUMP_LIMIT, Body;
-var init_http1_body = __esm({
-  "src/registry/http1-body.ts"() {
-    "use strict";
-    init_slabs();
-    SLAB = 1024 * 1024;
-    HIGH_WATER = 2 * SLAB;
-    LOW_WATER = SLAB;
-    DUMP_LIMIT = 256 * 1024;
-    Body = class {
-      #source;
-      #chunks = [];
-      #bytes = 0;
-      #ended = false;
-      #error;
-      #paused = false;
-      #waiters = [];
-      #dropped = false;
-      constructor(source) {
-        this.#source = source;
-      }
-      /** Whether the connection should stop reading now (it is resumed through BodySource.resume). */
-      get full() {
-        if (this.#bytes >= HIGH_WATER) this.#paused = true;
-        return this.#paused;
-      }
-      get ended() {
-        return this.#ended;
-      }
-      push(c) {
-        if (this.#dropped) return;
-        const last = this.#chunks[this.#chunks.length - 1];
-        if (last && last.buffer === c.buffer && last.byteOffset + last.byteLength === c.byteOffset) {
-          const merged = new Uint8Array(c.buffer, last.byteOffset, last.byteLength + c.byteLength);
-          lendChunk(merged, last);
-          this.#chunks[this.#chunks.length - 1] = merged;
-        } else {
-          lendChunk(c);
-          this.#chunks.push(c);
-        }
-        this.#bytes += c.byteLength;
-        this.#wake();
-      }
-      end(e) {
-        if (this.#ended) return;
-        this.#ended = true;
-        this.#error = e;
-        this.#wake();
-      }
-      #wake() {
-        for (const w of this.#waiters.splice(0)) w();
-      }
-      async #next() {
-        while (this.#chunks.length === 0) {
-          if (this.#error) throw this.#error;
-          if (this.#ended || this.#dropped) return { done: true, value: void 0 };
-          await new Promise((r) => this.#waiters.push(r));
-        }
-        const c = this.#chunks.shift();
-        this.#bytes -= c.byteLength;
-        if (this.#paused && this.#bytes < LOW_WATER) {
-          this.#paused = false;
-          this.#source.resume();
-        }
-        return { done: false, value: c };
-      }
-      [Symbol.asyncIterator]() {
-        return {
-          next: () => this.#next(),
-          return: async () => {
-            this.destroy();
-            return { done: true, value: void 0 };
-          }
-        };
-      }
-      /** Drops what is left; before the end this also drops the connection. */
-      destroy() {
-        this.#chunks.forEach(releaseChunk);
-        this.#chunks = [];
-        this.#bytes = 0;
-        if (!this.#ended) {
-          this.#dropped = true;
-          this.#source.abandon();
-          this.end();
-        }
-        return this;
-      }
-      on() {
-        return this;
-      }
-      async dump() {
-        let n = 0;
-        try {
-          for (; ; ) {
-            const r = await this.#next();
-            if (r.done) return;
-            n += r.value.byteLength;
-            releaseChunk(r.value);
-            if (n > DUMP_LIMIT) return void this.destroy();
-          }
-        } catch {
-        }
-      }
-      async text() {
-        const parts = [];
-        for (; ; ) {
-          const r = await this.#next();
-          if (r.done) break;
-          parts.push(r.value);
-        }
-        const text2 = Buffer.concat(parts).toString("utf8");
-        parts.forEach(releaseChunk);
-        return text2;
-      }
-      async json() {
-        return JSON.parse(await this.text());
-      }
-    };
-  }
-});
-
-// src/registry/http1.ts
+// src/registry/http1-connection.ts
 import net from "node:net";
 import tls from "node:tls";
-var SLAB2, MIN_READ, DISCARD, WRITE_HIGH_WATER, IDEMPOTENT, STALE, timeoutError, RequestBodyError, Http1Agent, Connection;
-var init_http1 = __esm({
-  "src/registry/http1.ts"() {
+var SLAB, MIN_READ, DISCARD, WRITE_HIGH_WATER, STALE, timeoutError, RequestBodyError, Connection;
+var init_http1_connection = __esm({
+  "src/registry/http1-connection.ts"() {
     "use strict";
-    init_http1_parser();
+    init_errors();
     init_http1_body();
+    init_http1_parser();
     init_slabs();
-    SLAB2 = SLAB_BYTES;
+    SLAB = SLAB_BYTES;
     MIN_READ = 64 * 1024;
     DISCARD = Buffer.allocUnsafeSlow(MIN_READ);
-    WRITE_HIGH_WATER = SLAB2;
-    IDEMPOTENT = /* @__PURE__ */ new Set(["GET", "HEAD", "PUT", "DELETE"]);
+    WRITE_HIGH_WATER = SLAB;
     STALE = /* @__PURE__ */ new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
     timeoutError = (code, what) => Object.assign(new Error(`${what} timed out`), { code });
     RequestBodyError = class extends Error {
@@ -5122,65 +5121,6 @@ var init_http1 = __esm({
         this.name = "RequestBodyError";
       }
       source;
-    };
-    Http1Agent = class {
-      #o;
-      #idle = /* @__PURE__ */ new Map();
-      #all = /* @__PURE__ */ new Set();
-      #closed = false;
-      constructor(o = {}) {
-        this.#o = { connectTimeoutMs: 1e4, headersTimeoutMs: 6e4, bodyTimeoutMs: 6e4, idleTimeoutMs: 4e3, maxIdlePerOrigin: 16, ...o };
-      }
-      async request(o) {
-        if (this.#closed) throw Object.assign(new Error("the HTTP client is closed"), { code: "ERR_CLIENT_CLOSED" });
-        o.signal?.throwIfAborted();
-        const resendable = IDEMPOTENT.has(o.method) && (o.body === null || o.body instanceof Uint8Array);
-        for (; ; ) {
-          const reused = this.#takeIdle(o.origin);
-          const conn = reused ?? this.#open(o.origin);
-          try {
-            return await conn.exchange(o);
-          } catch (e) {
-            if (reused && resendable && conn.failedUnsent && !o.signal?.aborted) continue;
-            throw e;
-          }
-        }
-      }
-      #open(origin) {
-        const c = new Connection(origin, this.#o, {
-          release: (conn) => this.#release(conn),
-          gone: (conn) => this.#all.delete(conn)
-        });
-        this.#all.add(c);
-        return c;
-      }
-      #takeIdle(origin) {
-        const list = this.#idle.get(origin);
-        while (list?.length) {
-          const c = list.pop();
-          if (c.usable) {
-            c.leaveIdle();
-            return c;
-          }
-        }
-        return void 0;
-      }
-      #release(c) {
-        let list = this.#idle.get(c.origin);
-        if (!list) this.#idle.set(c.origin, list = []);
-        if (this.#closed || list.length >= this.#o.maxIdlePerOrigin) return c.destroy();
-        list.push(c);
-        c.enterIdle(() => {
-          const i = list.indexOf(c);
-          if (i >= 0) list.splice(i, 1);
-        });
-      }
-      /** Closes every connection, busy ones too: nothing the client started keeps the process alive. */
-      async close() {
-        this.#closed = true;
-        this.#idle.clear();
-        for (const c of [...this.#all]) c.destroy();
-      }
     };
     Connection = class {
       origin;
@@ -5247,7 +5187,7 @@ var init_http1 = __esm({
       }
       #nextBuffer() {
         if (this.#dead) return DISCARD;
-        if (!this.#slab || SLAB2 - this.#used < MIN_READ) {
+        if (!this.#slab || SLAB - this.#used < MIN_READ) {
           if (this.#slab) retireSlab(this.#slab);
           this.#slab = takeSlab();
           this.#used = 0;
@@ -5276,7 +5216,7 @@ var init_http1 = __esm({
           this.#finish(x);
           return !this.#dead;
         }
-        if (x.body?.full) {
+        if (x.body?.pauseIfFull()) {
           this.#readPaused = true;
           this.#arm();
           return false;
@@ -5314,8 +5254,7 @@ var init_http1 = __esm({
         this.destroy();
         if (!x) return;
         this.#x = void 0;
-        const code = e.code;
-        this.failedUnsent = !x.gotBytes && typeof code === "string" && STALE.has(code);
+        this.failedUnsent = !x.gotBytes && STALE.has(errnoCode(e) ?? "");
         x.fail(e);
       }
       destroy() {
@@ -5504,6 +5443,76 @@ var init_http1 = __esm({
   }
 });
 
+// src/registry/http1.ts
+var IDEMPOTENT, Http1Agent;
+var init_http1 = __esm({
+  "src/registry/http1.ts"() {
+    "use strict";
+    init_http1_connection();
+    init_http1_connection();
+    IDEMPOTENT = /* @__PURE__ */ new Set(["GET", "HEAD", "PUT", "DELETE"]);
+    Http1Agent = class {
+      #o;
+      #idle = /* @__PURE__ */ new Map();
+      #all = /* @__PURE__ */ new Set();
+      #closed = false;
+      constructor(o = {}) {
+        this.#o = { connectTimeoutMs: 1e4, headersTimeoutMs: 6e4, bodyTimeoutMs: 6e4, idleTimeoutMs: 4e3, maxIdlePerOrigin: 16, ...o };
+      }
+      async request(o) {
+        if (this.#closed) throw Object.assign(new Error("the HTTP client is closed"), { code: "ERR_CLIENT_CLOSED" });
+        o.signal?.throwIfAborted();
+        const resendable = IDEMPOTENT.has(o.method) && (o.body === null || o.body instanceof Uint8Array);
+        for (; ; ) {
+          const reused = this.#takeIdle(o.origin);
+          const conn = reused ?? this.#open(o.origin);
+          try {
+            return await conn.exchange(o);
+          } catch (e) {
+            if (reused && resendable && conn.failedUnsent && !o.signal?.aborted) continue;
+            throw e;
+          }
+        }
+      }
+      #open(origin) {
+        const c = new Connection(origin, this.#o, {
+          release: (conn) => this.#release(conn),
+          gone: (conn) => this.#all.delete(conn)
+        });
+        this.#all.add(c);
+        return c;
+      }
+      #takeIdle(origin) {
+        const list = this.#idle.get(origin);
+        while (list?.length) {
+          const c = list.pop();
+          if (c.usable) {
+            c.leaveIdle();
+            return c;
+          }
+        }
+        return void 0;
+      }
+      #release(c) {
+        let list = this.#idle.get(c.origin);
+        if (!list) this.#idle.set(c.origin, list = []);
+        if (this.#closed || list.length >= this.#o.maxIdlePerOrigin) return c.destroy();
+        list.push(c);
+        c.enterIdle(() => {
+          const i = list.indexOf(c);
+          if (i >= 0) list.splice(i, 1);
+        });
+      }
+      /** Closes every connection, busy ones too: nothing the client started keeps the process alive. */
+      async close() {
+        this.#closed = true;
+        this.#idle.clear();
+        for (const c of [...this.#all]) c.destroy();
+      }
+    };
+  }
+});
+
 // src/registry/transport.ts
 function header(h, name) {
   const v = h[name];
@@ -5632,11 +5641,7 @@ var init_transport = __esm({
         const inner = e?.cause;
         if (inner instanceof GantryError) return inner;
         if (e?.name === "AbortError") return e;
-        const codeOf = (x) => {
-          const c = x?.code;
-          return typeof c === "string" ? c : void 0;
-        };
-        const code = codeOf(e) ?? codeOf(e?.cause);
+        const code = errnoCode(e) ?? errnoCode(e?.cause);
         const what = code === "ECONNREFUSED" ? "connection refused" : code === "ENOTFOUND" || code === "EAI_AGAIN" ? "host not found" : code?.endsWith("_TIMEOUT") ? "timed out" : code ?? e.message;
         return new TransportError(
           code?.includes("TIMEOUT") ? "REGISTRY_TIMEOUT" : "REGISTRY_UNREACHABLE",
@@ -5734,8 +5739,7 @@ function downloadOf(res, body, where, desc) {
           return await body.next();
         } catch (e) {
           if (e instanceof GantryError || e?.name === "AbortError") throw e;
-          const code = e?.code;
-          throw new TransportError("REGISTRY_UNREACHABLE", `${where}: the download of ${desc.digest} broke off (${typeof code === "string" ? code : e.message})`, {
+          throw new TransportError("REGISTRY_UNREACHABLE", `${where}: the download of ${desc.digest} broke off (${errnoCode(e) ?? e.message})`, {
             cause: e,
             temporary: isTemporaryError(e)
           });

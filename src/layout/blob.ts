@@ -3,7 +3,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
 import { digestAlgorithm, digestHex, parseDigest, type Digest } from '../oci/digest.js';
-import { OciError } from '../oci/errors.js';
+import { errnoCode, OciError } from '../oci/errors.js';
 import type { CallOptions } from '../oci/store.js';
 import { readAll, verified } from '../oci/verify.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -158,8 +158,4 @@ async function statFile(path: string): Promise<Stats | undefined> {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
     throw err;
   }
-}
-
-export function errnoCode(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }

@@ -4,7 +4,7 @@ import { REF_NAME_ANNOTATION, type Descriptor } from '../oci/descriptor.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { OciError } from '../oci/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { errnoCode } from './blob.js';
+import { errnoCode } from '../oci/errors.js';
 import type { DirectoryLocks } from './locks.js';
 import { isObject } from './manifest-fields.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { OciError } from '../oci/errors.js';
 import { MediaType } from '../oci/media-types.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { errnoCode } from './blob.js';
+import { errnoCode } from '../oci/errors.js';
 
 /** The only layout version there is (image-spec image-layout.md#oci-layout-file). */
 export const IMAGE_LAYOUT_VERSION = '1.0.0';

@@ -36,3 +36,8 @@ export class OciError extends GantryError<OciErrorCode> {}
 export function assertNever(x: never, what = 'value'): never {
   throw new OciError('UNSUPPORTED', `unexpected ${what}: ${JSON.stringify(x)}`);
 }
+
+/** The string `code` of an error (`ENOENT`, `ECONNRESET`, `BODY_TIMEOUT`…), if it has one. */
+export function errnoCode(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}

@@ -1,6 +1,6 @@
 import type { Descriptor } from '../oci/descriptor.js';
 import type { CallOptions } from '../oci/store.js';
-import { GantryError, OciError } from '../oci/errors.js';
+import { errnoCode, GantryError, OciError } from '../oci/errors.js';
 import { isTemporaryError } from '../oci/retry.js';
 import { VERIFIED_DIGEST, verified } from '../oci/verify.js';
 import { repositoryScope } from './challenge.js';
@@ -49,8 +49,7 @@ function downloadOf(res: RegistryResponse, body: AsyncGenerator<Uint8Array>, whe
           return await body.next();
         } catch (e) {
           if (e instanceof GantryError || (e as { name?: unknown } | null)?.name === 'AbortError') throw e;
-          const code = (e as { code?: unknown } | null)?.code;
-          throw new TransportError('REGISTRY_UNREACHABLE', `${where}: the download of ${desc.digest} broke off (${typeof code === 'string' ? code : (e as Error).message})`, {
+          throw new TransportError('REGISTRY_UNREACHABLE', `${where}: the download of ${desc.digest} broke off (${errnoCode(e) ?? (e as Error).message})`, {
             cause: e,
             temporary: isTemporaryError(e),
           });

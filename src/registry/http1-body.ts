@@ -1,4 +1,4 @@
-import { lendChunk, releaseChunk } from './slabs.js';
+import { lendChunk, releaseChunk, SLAB_BYTES } from './slabs.js';
 
 /** A response body: async-iterable chunks, or read whole, or dropped. */
 export interface ResponseBody extends AsyncIterable<Uint8Array> {
@@ -17,10 +17,9 @@ export interface BodySource {
   abandon(): void;
 }
 
-const SLAB = 1024 * 1024;
 /** Queued bytes at which the socket stops reading, and at which it reads again. */
-const HIGH_WATER = 2 * SLAB;
-const LOW_WATER = SLAB;
+const HIGH_WATER = 2 * SLAB_BYTES;
+const LOW_WATER = SLAB_BYTES;
 /** What dump() reads to keep a connection; a longer body closes it instead. */
 const DUMP_LIMIT = 256 * 1024;
 
@@ -42,8 +41,8 @@ export class Body implements ResponseBody {
     this.#source = source;
   }
 
-  /** Whether the connection should stop reading now (it is resumed through BodySource.resume). */
-  get full(): boolean {
+  /** Whether the connection should stop reading now; if so, BodySource.resume is called once the queue drains. */
+  pauseIfFull(): boolean {
     if (this.#bytes >= HIGH_WATER) this.#paused = true;
     return this.#paused;
   }

@@ -1,4 +1,4 @@
-import { GantryError } from '../oci/errors.js';
+import { errnoCode, GantryError } from '../oci/errors.js';
 import { HostAuth } from './auth.js';
 import { parseChallenge } from './challenge.js';
 import type { CredentialSource } from './credentials.js';
@@ -175,11 +175,7 @@ export class Transport {
     const inner = (e as { cause?: unknown } | null)?.cause;
     if (inner instanceof GantryError) return inner;
     if ((e as { name?: string } | null)?.name === 'AbortError') return e as Error;
-    const codeOf = (x: unknown): string | undefined => {
-      const c = (x as { code?: unknown } | null)?.code;
-      return typeof c === 'string' ? c : undefined;
-    };
-    const code = codeOf(e) ?? codeOf((e as { cause?: unknown } | null)?.cause);
+    const code = errnoCode(e) ?? errnoCode((e as { cause?: unknown } | null)?.cause);
     const what =
       code === 'ECONNREFUSED'
         ? 'connection refused'
