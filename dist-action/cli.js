@@ -513,10 +513,10 @@ var init_rules = __esm({
   }
 });
 
-// src/plan/tags/defaults.ts
+// src/plan/tags/default-rules.ts
 var DEFAULT_TAG_RULES_TEXT, DEFAULT_TAG_RULES;
-var init_defaults = __esm({
-  "src/plan/tags/defaults.ts"() {
+var init_default_rules = __esm({
+  "src/plan/tags/default-rules.ts"() {
     "use strict";
     init_rules();
     DEFAULT_TAG_RULES_TEXT = [
@@ -3240,7 +3240,7 @@ var init_evaluate = __esm({
   "src/plan/tags/evaluate.ts"() {
     "use strict";
     init_reference();
-    init_defaults();
+    init_default_rules();
     init_errors2();
     init_facts();
     init_floating();
@@ -3255,7 +3255,7 @@ var init_evaluate = __esm({
 var init_tags = __esm({
   "src/plan/tags/index.ts"() {
     "use strict";
-    init_defaults();
+    init_default_rules();
     init_errors2();
     init_evaluate();
     init_flavor();
@@ -3360,7 +3360,7 @@ var init_release = __esm({
   }
 });
 
-// src/oci/verify.ts
+// src/oci/verified-stream.ts
 import { createHash as createHash2 } from "node:crypto";
 function isVerifiedFor(src, digest) {
   return typeof src === "object" && src !== null && src[VERIFIED_DIGEST] === digest;
@@ -3411,8 +3411,8 @@ async function readAll(src, limit = Number.MAX_SAFE_INTEGER) {
   return Buffer.concat(parts, n);
 }
 var VERIFIED_DIGEST;
-var init_verify = __esm({
-  "src/oci/verify.ts"() {
+var init_verified_stream = __esm({
+  "src/oci/verified-stream.ts"() {
     "use strict";
     init_digest();
     init_errors();
@@ -3557,7 +3557,7 @@ var init_blob = __esm({
     "use strict";
     init_digest();
     init_errors();
-    init_verify();
+    init_verified_stream();
     init_atomic_file();
     MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
   }
@@ -4491,7 +4491,7 @@ var init_challenge = __esm({
   }
 });
 
-// src/registry/context.ts
+// src/registry/repo-context.ts
 function createRepoContext(transport, scheme, apiHost, repository, o) {
   return {
     transport,
@@ -4510,14 +4510,14 @@ function uploadUrl(base, location, params = {}) {
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.toString();
 }
-var init_context = __esm({
-  "src/registry/context.ts"() {
+var init_repo_context = __esm({
+  "src/registry/repo-context.ts"() {
     "use strict";
     init_challenge();
   }
 });
 
-// src/oci/retry.ts
+// src/async/retry.ts
 function backoffDelay(p, attempt, retryAfterMs, random = Math.random) {
   if (retryAfterMs !== void 0) return Math.min(retryAfterMs, p.maxDelayMs);
   const cap = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
@@ -4554,7 +4554,7 @@ function isTemporaryError(e, depth = 0) {
 }
 var DEFAULT_RETRY, TEMPORARY_CODES;
 var init_retry = __esm({
-  "src/oci/retry.ts"() {
+  "src/async/retry.ts"() {
     "use strict";
     DEFAULT_RETRY = { attempts: 5, baseDelayMs: 250, maxDelayMs: 1e4, maxElapsedMs: 12e4 };
     TEMPORARY_CODES = /* @__PURE__ */ new Set([
@@ -5937,9 +5937,9 @@ var init_blob2 = __esm({
     "use strict";
     init_errors();
     init_retry();
-    init_verify();
+    init_verified_stream();
     init_challenge();
-    init_context();
+    init_repo_context();
     init_errors3();
     init_transport();
     SerialReader = class {
@@ -6323,7 +6323,7 @@ var init_client = __esm({
   "src/registry/client.ts"() {
     "use strict";
     init_credentials();
-    init_context();
+    init_repo_context();
     init_repository();
     init_retry();
     init_transport();
@@ -6378,15 +6378,15 @@ var init_client = __esm({
   }
 });
 
-// src/cli/context.ts
+// src/cli/clients.ts
 async function readStdin() {
   const chunks = [];
   for await (const c of process.stdin) chunks.push(c);
   return Buffer.concat(chunks).toString("utf8");
 }
 var CliContext;
-var init_context2 = __esm({
-  "src/cli/context.ts"() {
+var init_clients = __esm({
+  "src/cli/clients.ts"() {
     "use strict";
     init_layout();
     init_errors();
@@ -6445,7 +6445,7 @@ var init_context2 = __esm({
   }
 });
 
-// src/cli/github-output.ts
+// src/github/step-output.ts
 import { appendFile } from "node:fs/promises";
 import { randomBytes as randomBytes2 } from "node:crypto";
 async function writeGitHubOutputs(file2, outputs) {
@@ -6467,13 +6467,13 @@ async function writeStepSummary(file2, markdown) {
 function cell(s) {
   return s.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
 }
-var init_github_output = __esm({
-  "src/cli/github-output.ts"() {
+var init_step_output = __esm({
+  "src/github/step-output.ts"() {
     "use strict";
   }
 });
 
-// src/cli/location.ts
+// src/release/location.ts
 function parseLocation(text2) {
   if (text2.startsWith("oci:")) {
     const rest = text2.slice(4);
@@ -6494,7 +6494,7 @@ function locationReference(l) {
   return l.kind === "registry" ? referenceString(l.ref) : l.ref;
 }
 var init_location = __esm({
-  "src/cli/location.ts"() {
+  "src/release/location.ts"() {
     "use strict";
     init_errors();
     init_digest();
@@ -34945,7 +34945,7 @@ var init_schema = __esm({
   }
 });
 
-// src/plan/config/defaults.ts
+// src/plan/config/default-config.ts
 function githubRepository(input2) {
   const direct = input2.github?.repository;
   const remote = input2.remoteRepository;
@@ -34990,8 +34990,8 @@ ${exampleConfig()}`;
   return configSchema.parse({ images: [{ ...image.value, repositories: [...image.value.repositories] }] });
 }
 var GITHUB_URL_RE, GITHUB_SCP_RE, OWNER_NAME_RE;
-var init_defaults2 = __esm({
-  "src/plan/config/defaults.ts"() {
+var init_default_config = __esm({
+  "src/plan/config/default-config.ts"() {
     "use strict";
     init_errors4();
     init_schema();
@@ -35319,7 +35319,7 @@ var init_load = __esm({
   "src/plan/config/load.ts"() {
     "use strict";
     import_yaml2 = __toESM(require_dist(), 1);
-    init_defaults2();
+    init_default_config();
     init_errors4();
     init_issues();
     init_schema();
@@ -35367,14 +35367,14 @@ var init_config = __esm({
   "src/plan/config/index.ts"() {
     "use strict";
     init_load();
-    init_defaults2();
+    init_default_config();
     init_json_schema2();
     init_errors4();
     init_schema();
   }
 });
 
-// src/plan/github.ts
+// src/github/event-context.ts
 function fail2(message) {
   throw new GantryError("CONTEXT_INVALID", message, { userError: true });
 }
@@ -35436,15 +35436,15 @@ function repositoryFromRemote(url2) {
   return { owner, name, url: `https://${host}/${owner}/${name}` };
 }
 var str;
-var init_github = __esm({
-  "src/plan/github.ts"() {
+var init_event_context = __esm({
+  "src/github/event-context.ts"() {
     "use strict";
     init_errors();
     str = (v) => typeof v === "string" && v !== "" ? v : void 0;
   }
 });
 
-// src/cli/git.ts
+// src/release/git.ts
 import { execFile } from "node:child_process";
 function git(cwd, args) {
   return new Promise((resolve8) => {
@@ -35492,14 +35492,14 @@ async function commitTimeOf(cwd, sha) {
   return t ? epochToRfc3339(t) : void 0;
 }
 var init_git = __esm({
-  "src/cli/git.ts"() {
+  "src/release/git.ts"() {
     "use strict";
     init_errors();
-    init_github();
+    init_event_context();
   }
 });
 
-// src/cli/release-inputs.ts
+// src/release/inputs.ts
 import { access, readFile as readFile4 } from "node:fs/promises";
 import { join as join5, resolve } from "node:path";
 async function exists(p) {
@@ -35575,13 +35575,13 @@ function withRef(ctx, ref) {
   return { ...rest, event: ctx.event === "local" ? "local" : "tag", ref: `refs/tags/${tag}`, tag };
 }
 var import_semver4;
-var init_release_inputs = __esm({
-  "src/cli/release-inputs.ts"() {
+var init_inputs = __esm({
+  "src/release/inputs.ts"() {
     "use strict";
     import_semver4 = __toESM(require_semver2(), 1);
     init_errors();
     init_config();
-    init_github();
+    init_event_context();
     init_tags();
     init_git();
   }
@@ -35692,17 +35692,17 @@ var init_plan = __esm({
     "use strict";
     init_errors();
     init_release();
-    init_context2();
-    init_github_output();
+    init_clients();
+    init_step_output();
     init_location();
     init_output();
-    init_release_inputs();
+    init_inputs();
     init_run();
     init_release_options();
   }
 });
 
-// src/build/dockerfile-scan.ts
+// src/builders/dockerfile-scan.ts
 function instructions(text2) {
   const out = [];
   let current = "";
@@ -35771,16 +35771,16 @@ function hasRunInstruction(text2) {
 }
 var LOOPBACK2;
 var init_dockerfile_scan = __esm({
-  "src/build/dockerfile-scan.ts"() {
+  "src/builders/dockerfile-scan.ts"() {
     "use strict";
     LOOPBACK2 = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/;
   }
 });
 
-// src/build/errors.ts
+// src/builders/errors.ts
 var BuildError;
 var init_errors7 = __esm({
-  "src/build/errors.ts"() {
+  "src/builders/errors.ts"() {
     "use strict";
     init_errors();
     BuildError = class extends GantryError {
@@ -35788,7 +35788,7 @@ var init_errors7 = __esm({
   }
 });
 
-// src/build/emulation.ts
+// src/builders/emulation.ts
 import { readFile as readFile5 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 function ociArchitecture(nodeArch) {
@@ -35829,14 +35829,14 @@ function checkEmulation(o) {
   );
 }
 var init_emulation = __esm({
-  "src/build/emulation.ts"() {
+  "src/builders/emulation.ts"() {
     "use strict";
     init_platform();
     init_errors7();
   }
 });
 
-// src/build/dockerfile-file.ts
+// src/builders/dockerfile-file.ts
 import { readFile as readFile6 } from "node:fs/promises";
 import { resolve as resolve2 } from "node:path";
 async function readDockerfile(i) {
@@ -35852,13 +35852,13 @@ async function readDockerfile(i) {
   }
 }
 var init_dockerfile_file = __esm({
-  "src/build/dockerfile-file.ts"() {
+  "src/builders/dockerfile-file.ts"() {
     "use strict";
     init_errors7();
   }
 });
 
-// src/build/dockerfile-inputs.ts
+// src/builders/dockerfile-inputs.ts
 function epochSeconds(rfc33392) {
   const ms = Date.parse(rfc33392);
   if (Number.isNaN(ms)) throw new BuildError("BUILD_INPUT_INVALID", `the commit time ${JSON.stringify(rfc33392)} is not an RFC 3339 time`);
@@ -35909,7 +35909,7 @@ function dockerfileBuildFlags(i) {
 }
 var VERSION_KEY, pairs;
 var init_dockerfile_inputs = __esm({
-  "src/build/dockerfile-inputs.ts"() {
+  "src/builders/dockerfile-inputs.ts"() {
     "use strict";
     init_errors7();
     VERSION_KEY = "org.opencontainers.image.version";
@@ -35917,7 +35917,7 @@ var init_dockerfile_inputs = __esm({
   }
 });
 
-// src/build/exec.ts
+// src/builders/exec.ts
 import { spawn as spawn2 } from "node:child_process";
 function runTool(binary, args, o) {
   const keep = o.keepLines ?? 200;
@@ -35947,7 +35947,7 @@ function runTool(binary, args, o) {
 }
 var ToolMissing;
 var init_exec = __esm({
-  "src/build/exec.ts"() {
+  "src/builders/exec.ts"() {
     "use strict";
     ToolMissing = class extends Error {
       constructor(binary) {
@@ -35960,7 +35960,7 @@ var init_exec = __esm({
   }
 });
 
-// src/build/failure.ts
+// src/builders/failure.ts
 function failingStep(lines) {
   const last = (re) => {
     for (let i = lines.length - 1; i >= 0; i--) {
@@ -35999,7 +35999,7 @@ function buildFailure(c) {
 }
 var FAILURE_TAIL_LINES;
 var init_failure = __esm({
-  "src/build/failure.ts"() {
+  "src/builders/failure.ts"() {
     "use strict";
     init_platform();
     init_emulation();
@@ -36355,7 +36355,7 @@ var init_manifest2 = __esm({
   }
 });
 
-// src/build/staging.ts
+// src/builders/staging.ts
 function stagingName(t) {
   return t.kind === "registry" ? t.repository : `oci:${t.path}`;
 }
@@ -36364,13 +36364,13 @@ function compressedSize(m) {
   return m.bytes.byteLength + manifestChildren(parsed.manifest).reduce((n, d) => n + d.size, 0);
 }
 var init_staging = __esm({
-  "src/build/staging.ts"() {
+  "src/builders/staging.ts"() {
     "use strict";
     init_manifest2();
   }
 });
 
-// src/build/buildah/command.ts
+// src/builders/buildah/command.ts
 function buildahGlobalArgs(s = {}) {
   return [
     ...s.driver !== void 0 ? ["--storage-driver", s.driver] : [],
@@ -36402,13 +36402,13 @@ function buildahRmiArgs(image, storage) {
   return [...buildahGlobalArgs(storage), "rmi", image];
 }
 var init_command = __esm({
-  "src/build/buildah/command.ts"() {
+  "src/builders/buildah/command.ts"() {
     "use strict";
     init_dockerfile_inputs();
   }
 });
 
-// src/build/buildah/builder.ts
+// src/builders/buildah/builder.ts
 import { randomBytes as randomBytes3 } from "node:crypto";
 import { mkdtemp, readFile as readFile7, rm as rm2 } from "node:fs/promises";
 import { join as join8 } from "node:path";
@@ -36484,7 +36484,7 @@ function tail(o) {
 }
 var INSTALL_BUILDAH;
 var init_builder = __esm({
-  "src/build/buildah/builder.ts"() {
+  "src/builders/buildah/builder.ts"() {
     "use strict";
     init_layout();
     init_platform();
@@ -36501,7 +36501,7 @@ var init_builder = __esm({
   }
 });
 
-// src/build/buildx/command.ts
+// src/builders/buildx/command.ts
 function platformSlug(platform) {
   return platform.replace(/\//g, "-");
 }
@@ -36548,14 +36548,14 @@ function buildxBuildArgs(i, o) {
   ];
 }
 var init_command2 = __esm({
-  "src/build/buildx/command.ts"() {
+  "src/builders/buildx/command.ts"() {
     "use strict";
     init_reference();
     init_dockerfile_inputs();
   }
 });
 
-// src/build/buildx/metadata.ts
+// src/builders/buildx/metadata.ts
 function invalid4(why) {
   return new BuildError("BUILD_OUTPUT_INVALID", `buildx's metadata file ${why}`);
 }
@@ -36597,7 +36597,7 @@ function parseBuildxMetadata(text2) {
   };
 }
 var init_metadata = __esm({
-  "src/build/buildx/metadata.ts"() {
+  "src/builders/buildx/metadata.ts"() {
     "use strict";
     init_digest();
     init_media_types();
@@ -36605,7 +36605,7 @@ var init_metadata = __esm({
   }
 });
 
-// src/build/buildx/builder.ts
+// src/builders/buildx/builder.ts
 import { mkdtemp as mkdtemp2, readFile as readFile8, rm as rm3 } from "node:fs/promises";
 import { join as join9 } from "node:path";
 function createBuildxBuilder(o) {
@@ -36675,7 +36675,7 @@ function createBuildxBuilder(o) {
 }
 var INSTALL_BUILDX;
 var init_builder2 = __esm({
-  "src/build/buildx/builder.ts"() {
+  "src/builders/buildx/builder.ts"() {
     "use strict";
     init_layout();
     init_dockerfile_file();
@@ -36690,7 +36690,7 @@ var init_builder2 = __esm({
   }
 });
 
-// src/build/record.ts
+// src/release/digest-record.ts
 function recordFileName(image, platform) {
   return `${image}-${platform.replace(/\//g, "-")}.json`;
 }
@@ -36710,13 +36710,13 @@ function makeRecord(image, repository, revision, version2, r) {
     timings: { seconds: Number(r.seconds.toFixed(3)) }
   };
 }
-var init_record = __esm({
-  "src/build/record.ts"() {
+var init_digest_record = __esm({
+  "src/release/digest-record.ts"() {
     "use strict";
   }
 });
 
-// src/build/record-file.ts
+// src/release/record-file.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
 import { mkdir as mkdir3, rename as rename2, rm as rm4, writeFile } from "node:fs/promises";
 import { join as join10 } from "node:path";
@@ -36734,13 +36734,13 @@ async function writeRecord(dir, record2) {
   return path2;
 }
 var init_record_file = __esm({
-  "src/build/record-file.ts"() {
+  "src/release/record-file.ts"() {
     "use strict";
-    init_record();
+    init_digest_record();
   }
 });
 
-// src/build/select.ts
+// src/builders/select.ts
 function selectBuilds(plan, config2, s = {}) {
   const names = s.images?.length ? s.images : void 0;
   const platforms = s.platforms?.length ? [...new Set(s.platforms)] : void 0;
@@ -36768,14 +36768,14 @@ function selectBuilds(plan, config2, s = {}) {
 }
 var usage;
 var init_select = __esm({
-  "src/build/select.ts"() {
+  "src/builders/select.ts"() {
     "use strict";
     init_errors7();
     usage = (message) => new BuildError("BUILD_INPUT_INVALID", message, { userError: true });
   }
 });
 
-// src/build/run-build.ts
+// src/release/build-platforms.ts
 async function runBuilds(o) {
   const selected = selectBuilds(o.plan, o.config, o.selection);
   for (const s of selected) {
@@ -36823,20 +36823,20 @@ function createDockerfileBuilders(o) {
     })
   };
 }
-var init_run_build = __esm({
-  "src/build/run-build.ts"() {
+var init_build_platforms = __esm({
+  "src/release/build-platforms.ts"() {
     "use strict";
     init_builder();
     init_builder2();
     init_errors7();
-    init_record();
+    init_digest_record();
     init_record_file();
     init_select();
     init_staging();
   }
 });
 
-// src/oci/fan-out.ts
+// src/async/fan-out.ts
 function fanOut(src, n) {
   const mark = src[VERIFIED_DIGEST];
   if (n === 1) return [src];
@@ -36896,13 +36896,13 @@ function fanOut(src, n) {
   return Array.from({ length: n }, (_, i) => consumer(i));
 }
 var init_fan_out = __esm({
-  "src/oci/fan-out.ts"() {
+  "src/async/fan-out.ts"() {
     "use strict";
-    init_verify();
+    init_verified_stream();
   }
 });
 
-// src/oci/limit.ts
+// src/async/limit.ts
 async function mapLimit(items, concurrency, fn) {
   const results = new Array(items.length);
   let next = 0;
@@ -36922,7 +36922,7 @@ async function mapLimit(items, concurrency, fn) {
   return results;
 }
 var init_limit = __esm({
-  "src/oci/limit.ts"() {
+  "src/async/limit.ts"() {
     "use strict";
   }
 });
@@ -37215,7 +37215,7 @@ var init_progress = __esm({
   }
 });
 
-// src/build/layers/base.ts
+// src/builders/layers/base.ts
 function baseLabel(spec) {
   switch (spec.kind) {
     case "scratch":
@@ -37285,12 +37285,12 @@ async function resolveBase(spec, platform, resolver, signal) {
 }
 var MAX_CONFIG_BYTES, OCI_LAYER_TYPE;
 var init_base = __esm({
-  "src/build/layers/base.ts"() {
+  "src/builders/layers/base.ts"() {
     "use strict";
     init_manifest2();
     init_media_types();
     init_platform();
-    init_verify();
+    init_verified_stream();
     init_errors7();
     MAX_CONFIG_BYTES = 8 * 1024 * 1024;
     OCI_LAYER_TYPE = {
@@ -37300,7 +37300,7 @@ var init_base = __esm({
   }
 });
 
-// src/build/layers/config.ts
+// src/builders/layers/config.ts
 function sortedRecord(entries) {
   const m = new Map(entries);
   const out = {};
@@ -37379,13 +37379,13 @@ function buildImageConfig(i) {
 }
 var CONTAINER_KEYS;
 var init_config2 = __esm({
-  "src/build/layers/config.ts"() {
+  "src/builders/layers/config.ts"() {
     "use strict";
     CONTAINER_KEYS = ["User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels", "StopSignal", "ArgsEscaped"];
   }
 });
 
-// src/build/layers/layer-cache.ts
+// src/builders/layers/layer-cache.ts
 import { createHash as createHash3 } from "node:crypto";
 function layerKey(i) {
   const h = createHash3("sha256");
@@ -37398,7 +37398,7 @@ function layerKey(i) {
 }
 var LayerCache;
 var init_layer_cache = __esm({
-  "src/build/layers/layer-cache.ts"() {
+  "src/builders/layers/layer-cache.ts"() {
     "use strict";
     LayerCache = class {
       #layers = /* @__PURE__ */ new Map();
@@ -37420,7 +37420,7 @@ var init_layer_cache = __esm({
   }
 });
 
-// src/build/layers/gzip.ts
+// src/builders/layers/gzip.ts
 import { promisify } from "node:util";
 import { constants, createGzip, deflateRaw as deflateRawCallback } from "node:zlib";
 function probeSample(input2) {
@@ -37516,7 +37516,7 @@ async function* gzipMembers(src, o) {
 }
 var deflateRaw, OS_UNIX, OS_BYTE_OFFSET, GZIP_MEM_LEVEL, HUFFMAN_MEM_LEVEL, PROBE_MIN_BYTES, PROBE_SLICES, PROBE_SLICE_BYTES, OUT_CHUNK_BYTES, PiecePool, Slots, READ_AHEAD;
 var init_gzip = __esm({
-  "src/build/layers/gzip.ts"() {
+  "src/builders/layers/gzip.ts"() {
     "use strict";
     deflateRaw = promisify(deflateRawCallback);
     OS_UNIX = 3;
@@ -37564,7 +37564,7 @@ var init_gzip = __esm({
   }
 });
 
-// src/build/layers/tar.ts
+// src/builders/layers/tar.ts
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { open as open3 } from "node:fs/promises";
 function tarMtime(seconds) {
@@ -37717,7 +37717,7 @@ async function* tarPieces(entries, mtime, o) {
 }
 var READ_BYTES, MAX_USTAR_ID, MAX_MTIME_SECONDS, BLOCK, END_OF_TAR, TYPEFLAG, Pieces;
 var init_tar = __esm({
-  "src/build/layers/tar.ts"() {
+  "src/builders/layers/tar.ts"() {
     "use strict";
     init_errors7();
     READ_BYTES = 1024 * 1024;
@@ -37775,7 +37775,7 @@ var init_tar = __esm({
   }
 });
 
-// src/build/layers/layer-blob.ts
+// src/builders/layers/layer-blob.ts
 import { createHash as createHash4, randomUUID } from "node:crypto";
 import { open as open4, rm as rm5 } from "node:fs/promises";
 import { join as join11 } from "node:path";
@@ -37835,7 +37835,7 @@ async function writeLayerBlob(entries, o) {
 }
 var MAX_WRITES;
 var init_layer_blob = __esm({
-  "src/build/layers/layer-blob.ts"() {
+  "src/builders/layers/layer-blob.ts"() {
     "use strict";
     init_media_types();
     init_gzip();
@@ -37844,7 +37844,7 @@ var init_layer_blob = __esm({
   }
 });
 
-// src/build/layers/manifest.ts
+// src/builders/layers/manifest.ts
 function descriptor(d) {
   return {
     mediaType: d.mediaType,
@@ -37872,7 +37872,7 @@ function buildImageManifest(i) {
 }
 var BASE_NAME_ANNOTATION, BASE_DIGEST_ANNOTATION;
 var init_manifest3 = __esm({
-  "src/build/layers/manifest.ts"() {
+  "src/builders/layers/manifest.ts"() {
     "use strict";
     init_digest();
     init_manifest2();
@@ -37882,7 +37882,7 @@ var init_manifest3 = __esm({
   }
 });
 
-// src/build/layers/transfer.ts
+// src/builders/layers/transfer.ts
 async function ensureBlob(target, desc, o) {
   const retry = o.retry ?? DEFAULT_RETRY;
   for (let attempt = 0; ; attempt++) {
@@ -37901,14 +37901,14 @@ async function ensureBlob(target, desc, o) {
   }
 }
 var init_transfer = __esm({
-  "src/build/layers/transfer.ts"() {
+  "src/builders/layers/transfer.ts"() {
     "use strict";
     init_retry();
     init_store();
   }
 });
 
-// src/build/layers/glob.ts
+// src/builders/layers/glob.ts
 function checkExcludePattern(pattern) {
   if (pattern === "") return "it is empty";
   if (pattern.startsWith("/")) return `it is absolute; patterns are relative to the rule's "from"`;
@@ -37954,12 +37954,12 @@ function isExcluded(matchers, path2) {
   return matchers.some((m) => m.matches(path2));
 }
 var init_glob = __esm({
-  "src/build/layers/glob.ts"() {
+  "src/builders/layers/glob.ts"() {
     "use strict";
   }
 });
 
-// src/build/layers/walk.ts
+// src/builders/layers/walk.ts
 import { lstatSync } from "node:fs";
 import { readdir, readlink, realpath, stat as stat3 } from "node:fs/promises";
 import { basename, posix as posix2, relative, resolve as resolve3, sep } from "node:path";
@@ -38083,7 +38083,7 @@ async function walkDirectory(s, dir, relDir, destDir) {
 }
 var DIR_MODE, SYMLINK_MODE, STICKY_DIRS;
 var init_walk = __esm({
-  "src/build/layers/walk.ts"() {
+  "src/builders/layers/walk.ts"() {
     "use strict";
     init_errors7();
     init_glob();
@@ -38093,7 +38093,7 @@ var init_walk = __esm({
   }
 });
 
-// src/build/layers/builder.ts
+// src/builders/layers/builder.ts
 import { createReadStream as createReadStream2 } from "node:fs";
 import { mkdtemp as mkdtemp3, rm as rm6 } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
@@ -38245,7 +38245,7 @@ function createLayersBuilder(o) {
 }
 var DEFAULT_GZIP_LEVEL, GZIP_MEMBER_BYTES, PUSH_READ_BYTES;
 var init_builder3 = __esm({
-  "src/build/layers/builder.ts"() {
+  "src/builders/layers/builder.ts"() {
     "use strict";
     init_digest();
     init_errors();
@@ -38267,9 +38267,9 @@ var init_builder3 = __esm({
   }
 });
 
-// src/build/layers/index.ts
+// src/builders/layers/index.ts
 var init_layers = __esm({
-  "src/build/layers/index.ts"() {
+  "src/builders/layers/index.ts"() {
     "use strict";
     init_builder3();
     init_base();
@@ -38388,12 +38388,12 @@ var init_build = __esm({
     "use strict";
     init_dockerfile_scan();
     init_emulation();
-    init_run_build();
+    init_build_platforms();
     init_errors();
     init_platform();
     init_reference();
     init_copy();
-    init_context2();
+    init_clients();
     init_location();
     init_output();
     init_progress();
@@ -38525,7 +38525,7 @@ var init_gates = __esm({
   "src/publish/gates.ts"() {
     "use strict";
     init_manifest2();
-    init_verify();
+    init_verified_stream();
   }
 });
 
@@ -38777,8 +38777,8 @@ var init_publish2 = __esm({
     init_publish_plan();
     init_gates();
     init_publish();
-    init_context2();
-    init_github_output();
+    init_clients();
+    init_step_output();
     init_location();
     init_output();
     init_progress();
@@ -38861,7 +38861,7 @@ var init_copy2 = __esm({
     init_errors();
     init_platform();
     init_copy();
-    init_context2();
+    init_clients();
     init_location();
     init_digest();
     init_output();
@@ -38918,7 +38918,7 @@ var init_inspect = __esm({
     init_manifest2();
     init_media_types();
     init_platform();
-    init_verify();
+    init_verified_stream();
   }
 });
 
@@ -38957,7 +38957,7 @@ var init_inspect2 = __esm({
     "use strict";
     init_errors();
     init_inspect();
-    init_context2();
+    init_clients();
     init_location();
     init_output();
     init_progress();
@@ -38989,14 +38989,14 @@ function registerTags(program2) {
 var init_tags3 = __esm({
   "src/cli/commands/tags.ts"() {
     "use strict";
-    init_context2();
+    init_clients();
     init_location();
     init_output();
     init_run();
   }
 });
 
-// src/publish/verify.ts
+// src/publish/image-policy.ts
 async function verifyImage(store, reference, o = {}) {
   const co = { signal: o.signal };
   const checks = [];
@@ -39038,13 +39038,13 @@ async function verifyImage(store, reference, o = {}) {
   }
   return { reference, digest: top.descriptor.digest, passed: checks.every((c) => c.passed), platforms: found, checks };
 }
-var init_verify2 = __esm({
-  "src/publish/verify.ts"() {
+var init_image_policy = __esm({
+  "src/publish/image-policy.ts"() {
     "use strict";
     init_manifest2();
     init_media_types();
     init_platform();
-    init_verify();
+    init_verified_stream();
   }
 });
 
@@ -39083,13 +39083,13 @@ function registerVerify(program2) {
     })
   );
 }
-var init_verify3 = __esm({
+var init_verify = __esm({
   "src/cli/commands/verify.ts"() {
     "use strict";
     init_errors();
     init_platform();
-    init_verify2();
-    init_context2();
+    init_image_policy();
+    init_clients();
     init_location();
     init_output();
     init_run();
@@ -39113,7 +39113,7 @@ var init_schema2 = __esm({
   }
 });
 
-// src/ci/requirements.ts
+// src/github/workflow-requirements.ts
 function workflowRequirements(config2) {
   const repositories = config2.images.flatMap((i) => i.repositories.map((r) => r.name));
   const bases = config2.images.flatMap((i) => i.build.backend === "layers" && i.build.base.kind === "registry" ? [i.build.base.reference] : []);
@@ -39140,8 +39140,8 @@ function workflowRequirements(config2) {
   };
 }
 var onDockerHub, onGhcr;
-var init_requirements = __esm({
-  "src/ci/requirements.ts"() {
+var init_workflow_requirements = __esm({
+  "src/github/workflow-requirements.ts"() {
     "use strict";
     init_platform();
     init_release();
@@ -39150,7 +39150,7 @@ var init_requirements = __esm({
   }
 });
 
-// src/ci/workflow.ts
+// src/github/workflow.ts
 function releaseWorkflow(config2, options = {}) {
   const needs = workflowRequirements(config2);
   const w = { lines: [], action: options.action ?? GANTRY_ACTION, reusable: options.reusable ?? false, needs, configPath: options.configPath };
@@ -39379,9 +39379,9 @@ function chartJob(w, chart) {
 }
 var GANTRY_ACTION, WORKFLOW_FILE, RECORDS_ARTIFACT_PREFIX, RECORDS_DIR, push, comment;
 var init_workflow = __esm({
-  "src/ci/workflow.ts"() {
+  "src/github/workflow.ts"() {
     "use strict";
-    init_requirements();
+    init_workflow_requirements();
     GANTRY_ACTION = "gantry-dev/gantry@v1";
     WORKFLOW_FILE = ".github/workflows/release-image.yml";
     RECORDS_ARTIFACT_PREFIX = "gantry-records-";
@@ -39449,7 +39449,7 @@ var init_init = __esm({
     init_workflow();
     init_errors();
     init_output();
-    init_release_inputs();
+    init_inputs();
     init_run();
   }
 });
@@ -42838,7 +42838,7 @@ var COMMANDS = {
   copy: async () => (await Promise.resolve().then(() => (init_copy2(), copy_exports))).registerCopy,
   inspect: async () => (await Promise.resolve().then(() => (init_inspect2(), inspect_exports))).registerInspect,
   tags: async () => (await Promise.resolve().then(() => (init_tags3(), tags_exports))).registerTags,
-  verify: async () => (await Promise.resolve().then(() => (init_verify3(), verify_exports))).registerVerify,
+  verify: async () => (await Promise.resolve().then(() => (init_verify(), verify_exports))).registerVerify,
   schema: async () => (await Promise.resolve().then(() => (init_schema2(), schema_exports))).registerSchema,
   init: async () => (await Promise.resolve().then(() => (init_init(), init_exports))).registerInit
 };

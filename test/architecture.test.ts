@@ -41,19 +41,23 @@ const IMPURE_BUILTINS = [
   'readline',
 ];
 
+// github/ is pure but for writing the step outputs and summary files GitHub gives it.
+const GITHUB_IMPURE = IMPURE_BUILTINS.filter((b) => b !== 'fs/promises');
+
 // prettier-ignore
 export const RULES: Readonly<Record<string, LayerRule>> = {
-  oci:      { src: [],                          node: 'all', nodePrefixOnly: true, packages: 'none' },
-  registry: { src: ['oci'],                     node: 'all', packages: 'any' },
-  layout:   { src: ['oci'],                     node: 'all', packages: { except: ['undici'] } },
-  plan:     { src: ['oci'],                     node: { except: IMPURE_BUILTINS }, packages: { only: ['semver', 'yaml', 'zod'] } },
-  ci:       { src: ['oci', 'plan'],             node: { except: IMPURE_BUILTINS }, packages: { only: ['yaml'] } },
-  publish:  { src: ['oci', 'plan'],             node: 'all', packages: 'none' },
-  build:    { src: ['oci', 'plan', 'layout'],   node: 'all', packages: 'any' },
-  attest:   { src: ['oci', 'plan'],             node: 'all', packages: 'any' },
-  sign:     { src: ['oci'],                     node: 'all', packages: 'any' },
-  scan:     { src: ['oci'],                     node: 'all', packages: 'any' },
-  chart:    { src: ['oci'],                     node: 'all', packages: 'any' },
+  oci:      { src: [],                                   node: 'all', nodePrefixOnly: true, packages: 'none' },
+  async:    { src: ['oci'],                              node: 'all', nodePrefixOnly: true, packages: 'none' },
+  registry: { src: ['oci', 'async'],                     node: 'all', packages: 'any' },
+  layout:   { src: ['oci', 'async'],                     node: 'all', packages: { except: ['undici'] } },
+  plan:     { src: ['oci'],                              node: { except: IMPURE_BUILTINS }, packages: { only: ['semver', 'yaml', 'zod'] } },
+  github:   { src: ['oci', 'plan'],                      node: { except: GITHUB_IMPURE }, packages: { only: ['yaml'] } },
+  publish:  { src: ['oci', 'async', 'plan'],             node: 'all', packages: 'none' },
+  builders: { src: ['oci', 'async', 'plan', 'layout'],   node: 'all', packages: 'any' },
+  attest:   { src: ['oci', 'plan'],                      node: 'all', packages: 'any' },
+  sign:     { src: ['oci'],                              node: 'all', packages: 'any' },
+  scan:     { src: ['oci'],                              node: 'all', packages: 'any' },
+  chart:    { src: ['oci'],                              node: 'all', packages: 'any' },
 };
 
 /** The only folder that may read the environment (DESIGN.md: cli constructs clients and reads env). */
@@ -253,11 +257,11 @@ describe('architecture checker (self-test on strings)', () => {
     ['src/plan/x.ts', "import net from 'net';", 'src/plan is pure'],
     ['src/plan/x.ts', "import { fetch } from 'undici';", 'only the npm packages semver, yaml, zod'],
     ['src/plan/x.ts', "const { x } = await import('../publish/copy.js');", 'src/plan may import only src/oci'],
-    ['src/publish/x.ts', "import { RegistryClient } from '../registry/client.js';", 'src/publish may import only src/oci, src/plan'],
+    ['src/publish/x.ts', "import { RegistryClient } from '../registry/client.js';", 'src/publish may import only src/oci, src/async, src/plan'],
     ['src/publish/x.ts', "import { Command } from 'commander';", 'not npm packages'],
     ['src/sign/x.ts', "import { plan } from '../plan/index.js';", 'src/sign may import only src/oci'],
-    ['src/ci/x.ts', "import { writeFile } from 'node:fs/promises';", 'src/ci is pure'],
-    ['src/ci/x.ts', "import { loadConfig } from '../cli/release-inputs.js';", 'src/ci may import only src/oci, src/plan'],
+    ['src/github/x.ts', "import { execFile } from 'node:child_process';", 'src/github is pure'],
+    ['src/github/x.ts', "import { loadConfig } from '../release/inputs.js';", 'src/github may import only src/oci, src/plan'],
     ['src/registry/x.ts', "import { fake } from '../../test/harness/index.js';", 'src must not import from test/'],
     ['src/cli/x.ts', "import { fake } from '../../test/support/images.js';", 'src must not import from test/'],
     ['src/cli/x.ts', "import { x } from '../../scripts/x.js';", 'resolves outside src/'],

@@ -17,11 +17,11 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync, createGzip } from 'node:zlib';
-import { GZIP_MEMBER_BYTES } from '../../src/build/layers/index.js';
-import { chooseCoding, compressMember, GZIP_MEM_LEVEL, gzipMembers } from '../../src/build/layers/gzip.js';
-import { tarEntries } from '../../src/build/layers/tar.js';
-import { walkCopyRule } from '../../src/build/layers/walk.js';
-import { readAll } from '../../src/oci/verify.js';
+import { GZIP_MEMBER_BYTES } from '../../src/builders/layers/index.js';
+import { chooseCoding, compressMember, GZIP_MEM_LEVEL, gzipMembers } from '../../src/builders/layers/gzip.js';
+import { tarEntries } from '../../src/builders/layers/tar.js';
+import { walkCopyRule } from '../../src/builders/layers/walk.js';
+import { readAll } from '../../src/oci/verified-stream.js';
 import { writeTree } from './tree.js';
 
 const args = process.argv.slice(2);

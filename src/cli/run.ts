@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GantryError } from '../oci/errors.js';
-import type { Location } from './location.js';
+import type { Location } from '../release/location.js';
 
 /** Exit codes (DESIGN.md): 0 ok, 1 failure, 2 usage or input error, 3 a gate or verification refused. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, refused: 3 } as const;

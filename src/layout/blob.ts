@@ -5,7 +5,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { digestAlgorithm, digestHex, parseDigest, type Digest } from '../oci/digest.js';
 import { errnoCode, OciError } from '../oci/errors.js';
 import type { CallOptions } from '../oci/store.js';
-import { readAll, verified } from '../oci/verify.js';
+import { readAll, verified } from '../oci/verified-stream.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** Manifests larger than this are refused, as registries do (distribution-spec spec.md#pushing-manifests: 4 MiB). */

@@ -1,7 +1,7 @@
 import { GantryError } from '../oci/errors.js';
 import { parsePlatform } from '../oci/platform.js';
 import type { GantryConfig, ImageSpec } from './config/index.js';
-import type { ReleaseContext } from './context.js';
+import type { ReleaseContext } from './release-context.js';
 import { parseFlavor, parseTagRules, planTags, type Flavor, type LatestMode } from './tags/index.js';
 
 /** One entry of the fan-out matrix: what one runner builds. */

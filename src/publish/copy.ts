@@ -1,12 +1,12 @@
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import type { Digest } from '../oci/digest.js';
 import { OciError } from '../oci/errors.js';
-import { fanOut } from '../oci/fan-out.js';
-import { mapLimit } from '../oci/limit.js';
+import { fanOut } from '../async/fan-out.js';
+import { mapLimit } from '../async/limit.js';
 import { buildIndex, manifestChildren, parseManifest, type ImageIndex, type ParsedManifest } from '../oci/manifest.js';
 import { isIndexMediaType, isManifestMediaType, type IndexMediaType } from '../oci/media-types.js';
 import { formatPlatform, platformMatches } from '../oci/platform.js';
-import { backoffDelay, DEFAULT_RETRY, isTemporaryError, sleep, type RetryPolicy } from '../oci/retry.js';
+import { backoffDelay, DEFAULT_RETRY, isTemporaryError, sleep, type RetryPolicy } from '../async/retry.js';
 import { isBlobMounter, type ManifestBytes, type Store } from '../oci/store.js';
 import type { CopyEventListener } from './copy-events.js';
 

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseImageConfig, parseManifest, type ImageManifest } from '../oci/manifest.js';
 import type { Store } from '../oci/store.js';
-import { readAll } from '../oci/verify.js';
+import { readAll } from '../oci/verified-stream.js';
 
 /** What the gates look at: one platform of an image, measured from its manifest and config. */
 export interface PlatformFacts {

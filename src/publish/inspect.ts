@@ -4,7 +4,7 @@ import { parseImageConfig, parseManifest, type ImageIndex, type ImageManifest } 
 import { isIndexMediaType } from '../oci/media-types.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { CallOptions, Store } from '../oci/store.js';
-import { readAll } from '../oci/verify.js';
+import { readAll } from '../oci/verified-stream.js';
 
 /** One platform of an image, as `gantry inspect` shows it. */
 export interface PlatformSummary {

@@ -1,10 +1,10 @@
 import type { Descriptor } from '../oci/descriptor.js';
 import type { CallOptions } from '../oci/store.js';
 import { errnoCode, GantryError, OciError } from '../oci/errors.js';
-import { isTemporaryError } from '../oci/retry.js';
-import { VERIFIED_DIGEST, verified } from '../oci/verify.js';
+import { isTemporaryError } from '../async/retry.js';
+import { VERIFIED_DIGEST, verified } from '../oci/verified-stream.js';
 import { repositoryScope } from './challenge.js';
-import { uploadUrl, type RepoContext } from './context.js';
+import { uploadUrl, type RepoContext } from './repo-context.js';
 import { RegistryError, TransportError } from './errors.js';
 import { discard, header, type RegistryRequest, type RegistryResponse } from './transport.js';
 

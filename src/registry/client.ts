@@ -1,7 +1,7 @@
 import { staticCredentials, type CredentialSource } from './credentials.js';
-import { createRepoContext } from './context.js';
+import { createRepoContext } from './repo-context.js';
 import { RegistryRepository } from './repository.js';
-import { DEFAULT_RETRY, type RetryPolicy } from '../oci/retry.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../async/retry.js';
 import { Transport } from './transport.js';
 import { Http1Agent, type HttpDispatcher } from './http1.js';
 

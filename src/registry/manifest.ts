@@ -3,7 +3,7 @@ import { digestOf, isDigest, type Digest } from '../oci/digest.js';
 import { OciError } from '../oci/errors.js';
 import { MANIFEST_MEDIA_TYPES, MediaType } from '../oci/media-types.js';
 import type { CallOptions, ManifestBytes } from '../oci/store.js';
-import type { RepoContext } from './context.js';
+import type { RepoContext } from './repo-context.js';
 import { discard, header, type RegistryRequest, type RegistryResponse } from './transport.js';
 
 /** Manifests larger than this are refused (distribution-spec: clients should accept at least 4 MiB). */

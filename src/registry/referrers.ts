@@ -3,7 +3,7 @@ import { digestHex, digestOf, digestAlgorithm, type Digest } from '../oci/digest
 import { OciError } from '../oci/errors.js';
 import { MediaType } from '../oci/media-types.js';
 import type { CallOptions } from '../oci/store.js';
-import type { RepoContext } from './context.js';
+import type { RepoContext } from './repo-context.js';
 import { fetchManifest, putManifest } from './manifest.js';
 import { nextLink } from './tags.js';
 import { header, type RegistryRequest } from './transport.js';

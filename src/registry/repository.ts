@@ -2,7 +2,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import type { Digest } from '../oci/digest.js';
 import type { BlobMounter, CallOptions, ManifestBytes, ManifestDeleter, Store } from '../oci/store.js';
 import * as blob from './blob.js';
-import type { RepoContext } from './context.js';
+import type { RepoContext } from './repo-context.js';
 import * as manifest from './manifest.js';
 import { addToFallback, listReferrers, referrerDescriptor } from './referrers.js';
 import { listTags } from './tags.js';

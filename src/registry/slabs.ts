@@ -11,7 +11,7 @@
  * every read cost ~0.25 CPU s (page faults and garbage collection) and ~70 MB of RSS per 250 MB.
  *
  * The rule that keeps this safe: only the sole holder of a chunk may release it, after its last
- * use. Code that gives one chunk to several consumers (oci/fan-out.ts) gives each its own view
+ * use. Code that gives one chunk to several consumers (async/fan-out.ts) gives each its own view
  * object, which nobody can release.
  */
 

@@ -1,5 +1,5 @@
 import type { CallOptions } from '../oci/store.js';
-import type { RepoContext } from './context.js';
+import type { RepoContext } from './repo-context.js';
 import { TransportError } from './errors.js';
 import { header, type RegistryRequest } from './transport.js';
 

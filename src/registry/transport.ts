@@ -4,7 +4,7 @@ import { parseChallenge } from './challenge.js';
 import type { CredentialSource } from './credentials.js';
 import { parseDiagnostics, RegistryError, redactUrl, TransportError } from './errors.js';
 import { RequestBodyError, type HttpDispatcher, type ResponseBody } from './http1.js';
-import { backoffDelay, isTemporaryError, parseRetryAfter, sleep, type RetryPolicy } from '../oci/retry.js';
+import { backoffDelay, isTemporaryError, parseRetryAfter, sleep, type RetryPolicy } from '../async/retry.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 

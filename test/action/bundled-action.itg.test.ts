@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseOutputs } from '../ci/simulate.js';
+import { parseOutputs } from '../github/simulate.js';
 import { tempDir } from '../support/images.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,6 +1,6 @@
 // gantry build's command line: missing builders say how to install them (exit 2), input mistakes are
 // usage errors (exit 2), all before anything is built or pushed. The real builds are in
-// test/build/buildah.itg.test.ts.
+// test/builders/buildah.itg.test.ts.
 import { execFile, execFileSync } from 'node:child_process';
 import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

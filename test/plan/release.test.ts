@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/plan/config/index.js';
-import type { ReleaseContext } from '../../src/plan/context.js';
+import type { ReleaseContext } from '../../src/plan/release-context.js';
 import { planMatrix, planRelease, type PlanOptions } from '../../src/plan/release.js';
 
 // The seeds' scenarios, as golden files: `UPDATE_GOLDEN=1 npx vitest run test/plan/release.test.ts` rewrites them.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Descriptor } from '../../src/oci/descriptor.js';
 import type { Store } from '../../src/oci/store.js';
 import { parseConfig } from '../../src/plan/config/index.js';
-import type { ReleaseContext } from '../../src/plan/context.js';
+import type { ReleaseContext } from '../../src/plan/release-context.js';
 import { planPublish, type BuiltPlatform } from '../../src/plan/publish-plan.js';
 import { planRelease } from '../../src/plan/release.js';
 import { copyImage } from '../../src/publish/copy.js';

@@ -1,26 +1,26 @@
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { BuildahIsolation, BuildahStorage } from '../../build/buildah/command.js';
-import { isLoopbackHost } from '../../build/dockerfile-scan.js';
-import { ociArchitecture } from '../../build/emulation.js';
-import type { DigestRecord } from '../../build/record.js';
-import { createDockerfileBuilders, runBuilds } from '../../build/run-build.js';
-import type { StagingTarget } from '../../build/types.js';
+import type { BuildahIsolation, BuildahStorage } from '../../builders/buildah/command.js';
+import { isLoopbackHost } from '../../builders/dockerfile-scan.js';
+import { ociArchitecture } from '../../builders/emulation.js';
+import type { DigestRecord } from '../../release/digest-record.js';
+import { createDockerfileBuilders, runBuilds } from '../../release/build-platforms.js';
+import type { StagingTarget } from '../../builders/backend.js';
 import { GantryError } from '../../oci/errors.js';
 import { formatPlatform, parsePlatform } from '../../oci/platform.js';
 import { formatRepository } from '../../oci/reference.js';
 import type { ImagePlan } from '../../plan/release.js';
 import { copyImage } from '../../publish/copy.js';
-import { CliContext, type GlobalOptions } from '../context.js';
-import { locationReference, parseLocation, type Location } from '../location.js';
+import { CliContext, type GlobalOptions } from '../clients.js';
+import { locationReference, parseLocation, type Location } from '../../release/location.js';
 import { printJson, table } from '../output.js';
 import { formatBytes } from '../progress.js';
-import type { ReleaseInputOptions } from '../release-inputs.js';
+import type { ReleaseInputOptions } from '../../release/inputs.js';
 import { hostsOf, run } from '../run.js';
 import { addReleaseOptions } from '../release-options.js';
 import { computeRelease } from './plan.js';
-import { createLayersBuilder } from '../../build/layers/index.js';
+import { createLayersBuilder } from '../../builders/layers/index.js';
 import { openLayout } from '../../layout/index.js';
 
 export interface BuildFlags extends GlobalOptions, ReleaseInputOptions {

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { GANTRY_ACTION, releaseWorkflow, WORKFLOW_FILE } from '../../ci/workflow.js';
+import { GANTRY_ACTION, releaseWorkflow, WORKFLOW_FILE } from '../../github/workflow.js';
 import { GantryError } from '../../oci/errors.js';
-import type { GlobalOptions } from '../context.js';
+import type { GlobalOptions } from '../clients.js';
 import { printJson } from '../output.js';
-import { loadConfig } from '../release-inputs.js';
+import { loadConfig } from '../../release/inputs.js';
 import { run } from '../run.js';
 
 interface InitGitHubFlags extends GlobalOptions {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { GantryError } from '../../oci/errors.js';
 import { inspectImage } from '../../publish/inspect.js';
-import { CliContext, type GlobalOptions } from '../context.js';
-import { locationReference, parseLocation } from '../location.js';
+import { CliContext, type GlobalOptions } from '../clients.js';
+import { locationReference, parseLocation } from '../../release/location.js';
 import { printJson, table } from '../output.js';
 import { formatBytes } from '../progress.js';
 import { hostsOf, run } from '../run.js';

@@ -2,16 +2,16 @@ import type { Command } from 'commander';
 import { GantryError } from '../../oci/errors.js';
 import { planMatrix, planRelease, type Plan } from '../../plan/release.js';
 import type { LatestMode } from '../../plan/tags/index.js';
-import { CliContext, type GlobalOptions } from '../context.js';
-import { cell, writeGitHubOutputs, writeStepSummary } from '../github-output.js';
-import { parseLocation } from '../location.js';
+import { CliContext, type GlobalOptions } from '../clients.js';
+import { cell, writeGitHubOutputs, writeStepSummary } from '../../github/step-output.js';
+import { parseLocation } from '../../release/location.js';
 import { printJson, table } from '../output.js';
-import { loadConfig, loadContext, type ReleaseInputOptions } from '../release-inputs.js';
+import { loadConfig, loadContext, type ReleaseInputOptions } from '../../release/inputs.js';
 import { hostsOf, run } from '../run.js';
 import { addReleaseOptions } from '../release-options.js';
 import { stat } from 'node:fs/promises';
 import type { GantryConfig } from '../../plan/config/index.js';
-import type { ReleaseContext } from '../../plan/context.js';
+import type { ReleaseContext } from '../../plan/release-context.js';
 
 export interface PlanFlags extends GlobalOptions, ReleaseInputOptions {
   matrix?: boolean;

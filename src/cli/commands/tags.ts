@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { CliContext, type GlobalOptions } from '../context.js';
-import { parseLocation } from '../location.js';
+import { CliContext, type GlobalOptions } from '../clients.js';
+import { parseLocation } from '../../release/location.js';
 import { printJson } from '../output.js';
 import { hostsOf, run } from '../run.js';
 

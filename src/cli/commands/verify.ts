@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { GantryError } from '../../oci/errors.js';
 import { parsePlatform } from '../../oci/platform.js';
-import { verifyImage } from '../../publish/verify.js';
-import { CliContext, type GlobalOptions } from '../context.js';
-import { locationReference, parseLocation } from '../location.js';
+import { verifyImage } from '../../publish/image-policy.js';
+import { CliContext, type GlobalOptions } from '../clients.js';
+import { locationReference, parseLocation } from '../../release/location.js';
 import { printJson } from '../output.js';
 import { hostsOf, run } from '../run.js';
 

@@ -1,7 +1,7 @@
 // gantry.yml text → validated, normalized GantryConfig, or one ConfigError listing every problem
 // with its file:line:column. Pure: the CLI reads the file and passes its text and name.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Range } from 'yaml';
-import { defaultImageInput, exampleConfig, type DefaultConfigInput } from './defaults.js';
+import { defaultImageInput, exampleConfig, type DefaultConfigInput } from './default-config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { formatPath, toConfigIssues } from './issues.js';
 import { configSchema } from './schema.js';

@@ -4,9 +4,9 @@
 // own, else the flavor's), the tag is sanitized, duplicates are dropped, and `latest` comes last,
 // decided by the first rule that made a tag. gantry's departures are marked "gantry:".
 import type { SemVer } from 'semver';
-import type { ReleaseContext } from '../context.js';
+import type { ReleaseContext } from '../release-context.js';
 import { isValidTag } from '../../oci/reference.js';
-import { DEFAULT_TAG_RULES } from './defaults.js';
+import { DEFAULT_TAG_RULES } from './default-rules.js';
 import { TagError } from './errors.js';
 import { readFacts, readReleaseVersion, type RefFacts } from './facts.js';
 import { judgeFloating, readRegistryVersions, type Affix } from './floating.js';

@@ -1,7 +1,7 @@
 // What tag rules read from the release context, in metadata-action's terms: is this run on a
 // tag, a branch or a pull request, and what do `{{branch}}`, `{{tag}}`, `{{sha}}`… say.
 import semver, { type SemVer } from 'semver';
-import type { ReleaseContext } from '../context.js';
+import type { ReleaseContext } from '../release-context.js';
 import { TagError } from './errors.js';
 import { formatUtcDate, type Placeholder } from './template.js';
 

@@ -1,5 +1,5 @@
 // Tag planning: metadata-action's rule syntax, gantry's defaults, registry-aware floating tags.
-export { DEFAULT_TAG_RULES, DEFAULT_TAG_RULES_TEXT } from './defaults.js';
+export { DEFAULT_TAG_RULES, DEFAULT_TAG_RULES_TEXT } from './default-rules.js';
 export { TagError, type TagErrorCode } from './errors.js';
 export { planTags, type LatestMode, type PlanTagsInput, type TagPlan } from './evaluate.js';
 export { DEFAULT_FLAVOR, parseFlavor, type Flavor } from './flavor.js';

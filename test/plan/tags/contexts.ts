@@ -1,5 +1,5 @@
 // Release contexts for tag tests, spelled as the GitHub events that make them.
-import type { ReleaseContext } from '../../../src/plan/context.js';
+import type { ReleaseContext } from '../../../src/plan/release-context.js';
 
 /** metadata-action's test fixtures use this commit (`sha-860c190`) and `master` as the default branch. */
 export const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';

@@ -1,7 +1,7 @@
 // planTags beyond the scenario and metadata-action tables: latest modes, notes, invalid tags,
 // and how the release context is read.
 import { describe, expect, it } from 'vitest';
-import type { ReleaseContext } from '../../../src/plan/context.js';
+import type { ReleaseContext } from '../../../src/plan/release-context.js';
 import { parseFlavor, parseTagRules, planTags, TagError, type LatestMode } from '../../../src/plan/tags/index.js';
 import { SHA, SHORT, branchPush, dispatch, local, pullRequest, release, tagPush } from './contexts.js';
 

@@ -8,7 +8,7 @@
 // rows marked `differs`, each with the reason. Registry-aware floating tags, gantry's intended
 // difference, only apply when existingTags are given (see scenarios.test.ts, floating.property.test.ts).
 import { describe, expect, it } from 'vitest';
-import type { ReleaseContext } from '../../../src/plan/context.js';
+import type { ReleaseContext } from '../../../src/plan/release-context.js';
 import { parseFlavor, parseTagRules, planTags } from '../../../src/plan/tags/index.js';
 import { SHA, SHORT, branchPush, dispatch, pullRequest, tagPush } from './contexts.js';
 

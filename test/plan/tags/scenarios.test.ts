@@ -1,7 +1,7 @@
 // Golden tests: gantry's default tags for every scenario in the seeds (docs/seeds: release
 // v1.2.3, pre-release v1.0.0-beta.1, backport, branch pushes, pull request, manual dispatch).
 import { describe, expect, it } from 'vitest';
-import type { ReleaseContext } from '../../../src/plan/context.js';
+import type { ReleaseContext } from '../../../src/plan/release-context.js';
 import { planTags, type TagPlan } from '../../../src/plan/tags/index.js';
 import { SHORT, branchPush, dispatch, local, pullRequest, release, tagPush } from './contexts.js';
 

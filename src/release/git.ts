@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { GantryError } from '../oci/errors.js';
+import { repositoryFromRemote, type GitFacts } from '../github/event-context.js';
+
+function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim()));
+  });
+}
+
+/** Converts SOURCE_DATE_EPOCH (seconds) to RFC 3339 UTC, refusing values that are not whole seconds. */
+export function epochToRfc3339(epoch: string): string {
+  if (!/^\d+$/.test(epoch)) {
+    throw new GantryError('CONTEXT_INVALID', `SOURCE_DATE_EPOCH must be whole seconds since 1970, not "${epoch}"`, { userError: true });
+  }
+  return new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Reads the facts of the git checkout at `cwd` that the plan needs. */
+export async function readGitFacts(cwd: string, sha?: string): Promise<GitFacts> {
+  const head = sha ?? (await git(cwd, ['rev-parse', 'HEAD']));
+  if (!head) {
+    throw new GantryError(
+      'CONTEXT_INVALID',
+      `${cwd} is not a git checkout with a commit: gantry takes the version and revision from git; run it in your repository, or pass --sha and --version`,
+      { userError: true },
+    );
+  }
+  const [time, tags, branch, remote, originHead] = await Promise.all([
+    git(cwd, ['show', '-s', '--format=%ct', head]),
+    git(cwd, ['tag', '--points-at', head]),
+    git(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+    git(cwd, ['remote', 'get-url', 'origin']),
+    git(cwd, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']),
+  ]);
+  const repository = remote ? repositoryFromRemote(remote) : undefined;
+  return {
+    sha: head,
+    commitTime: time ? epochToRfc3339(time) : epochToRfc3339('0'),
+    tagsAtHead: tags ? tags.split('\n').filter(Boolean) : [],
+    branch: branch || undefined,
+    defaultBranch: originHead?.replace(/^origin\//, '') || undefined,
+    repository,
+  };
+}
+
+/** The `origin` remote's repository (for default image names), without reading anything else. */
+export async function readRemoteRepository(cwd: string): Promise<GitFacts['repository']> {
+  const remote = await git(cwd, ['remote', 'get-url', 'origin']);
+  return remote ? repositoryFromRemote(remote) : undefined;
+}
+
+/** The commit time of `sha`, or undefined when git cannot tell (shallow clones of other commits). */
+export async function commitTimeOf(cwd: string, sha: string): Promise<string | undefined> {
+  const t = await git(cwd, ['show', '-s', '--format=%ct', sha]);
+  return t ? epochToRfc3339(t) : undefined;
+}

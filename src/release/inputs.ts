@@ -1,0 +1,100 @@
+import { access, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { valid as semverValid, rcompare } from 'semver';
+import { GantryError } from '../oci/errors.js';
+import { defaultConfig, parseConfig, type GantryConfig } from '../plan/config/index.js';
+import type { ReleaseContext } from '../plan/release-context.js';
+import { contextFromGit, contextFromGitHub } from '../github/event-context.js';
+import { parseTagRules, TagError } from '../plan/tags/index.js';
+import { commitTimeOf, epochToRfc3339, readGitFacts, readRemoteRepository } from './git.js';
+
+export interface ReleaseInputOptions {
+  readonly config?: string;
+  readonly version?: string;
+  readonly ref?: string;
+  readonly sha?: string;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Reads gantry.yml (or builds the default configuration when there is none). */
+export async function loadConfig(cwd: string, o: ReleaseInputOptions, env: NodeJS.ProcessEnv): Promise<{ config: GantryConfig; path?: string }> {
+  const path = o.config ? resolve(cwd, o.config) : (await exists(join(cwd, 'gantry.yml'))) ? join(cwd, 'gantry.yml') : (await exists(join(cwd, 'gantry.yaml'))) ? join(cwd, 'gantry.yaml') : undefined;
+  // Only the remote is needed here; the context reads the rest of git once, in loadContext.
+  const remote = await readRemoteRepository(cwd);
+  const defaults = {
+    ...(remote ? { remoteRepository: remote.url } : {}),
+    ...(env.GITHUB_ACTIONS === 'true' && env.GITHUB_REPOSITORY ? { github: { repository: env.GITHUB_REPOSITORY } } : {}),
+    hasDockerfile: await exists(join(cwd, 'Dockerfile')),
+  };
+  if (!path) return { config: defaultConfig(defaults) };
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new GantryError('CONFIG_MISSING', `cannot read ${o.config ?? path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { userError: true });
+  }
+  const checkTags = (rules: string) => {
+    try {
+      parseTagRules(rules);
+      return [];
+    } catch (e) {
+      if (e instanceof TagError) return [{ line: e.line ?? 1, message: e.message }];
+      throw e;
+    }
+  };
+  return { config: parseConfig(text, o.config ?? 'gantry.yml', { defaults, checkTags }), path };
+}
+
+/** The highest semver tag at HEAD (a `v1.2.3`-style release tag), if any. */
+export function pickReleaseTag(tags: readonly string[]): string | undefined {
+  const semverTags = tags.filter((t) => semverValid(t.replace(/^v/, '')) !== null);
+  return [...semverTags].sort((a, b) => rcompare(a.replace(/^v/, ''), b.replace(/^v/, '')))[0];
+}
+
+/** Reads the release context: GitHub Actions' event when inside it, else plain git; flags override. */
+export async function loadContext(cwd: string, o: ReleaseInputOptions, env: NodeJS.ProcessEnv): Promise<ReleaseContext> {
+  const epoch = env.SOURCE_DATE_EPOCH ? epochToRfc3339(env.SOURCE_DATE_EPOCH) : undefined;
+  let ctx: ReleaseContext;
+  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_EVENT_NAME) {
+    let payload: unknown = {};
+    if (env.GITHUB_EVENT_PATH) {
+      try {
+        payload = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8'));
+      } catch (e) {
+        throw new GantryError('CONTEXT_INVALID', `cannot read the event payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${(e as Error).message}`, { userError: true });
+      }
+    }
+    const sha = o.sha ?? env.GITHUB_SHA ?? '';
+    const time = epoch ?? (await commitTimeOf(cwd, sha)) ?? headCommitTime(payload) ?? epochToRfc3339('0');
+    ctx = contextFromGitHub({ ...env, ...(o.sha ? { GITHUB_SHA: o.sha } : {}) }, payload, time);
+  } else {
+    const facts = await readGitFacts(cwd, o.sha);
+    ctx = contextFromGit(epoch ? { ...facts, commitTime: epoch } : facts, pickReleaseTag);
+  }
+  if (o.ref) ctx = withRef(ctx, o.ref);
+  if (o.version) ctx = { ...ctx, version: o.version.replace(/^v(?=\d)/, '') };
+  return ctx;
+}
+
+function headCommitTime(payload: unknown): string | undefined {
+  const t = (payload as { head_commit?: { timestamp?: unknown } } | null)?.head_commit?.timestamp;
+  return typeof t === 'string' ? new Date(t).toISOString().replace('.000Z', 'Z') : undefined;
+}
+
+/** `--ref refs/tags/v1.2.3` or `refs/heads/main` (or a bare `v1.2.3`). */
+function withRef(ctx: ReleaseContext, ref: string): ReleaseContext {
+  const { tag: _t, branch: _b, ...rest } = ctx;
+  if (ref.startsWith('refs/heads/')) return { ...rest, event: ctx.event === 'local' ? 'local' : 'branch', ref, branch: ref.slice(11) };
+  const tag = ref.startsWith('refs/tags/') ? ref.slice(10) : ref;
+  if (!tag || ref.startsWith('refs/') && !ref.startsWith('refs/tags/')) {
+    throw new GantryError('USAGE', `--ref ${ref}: expected refs/tags/NAME, refs/heads/NAME or a tag name`, { userError: true });
+  }
+  return { ...rest, event: ctx.event === 'local' ? 'local' : 'tag', ref: `refs/tags/${tag}`, tag };
+}
+
