@@ -1,5 +1,6 @@
-// gantry's error output as workflow annotations: problems located in a file (`gantry.yml:4:5: …`)
-// annotate that line of the file; the rest become one error message.
+// A failed step's errors as workflow annotations, from the library's typed errors: each problem
+// located in gantry.yml annotates its line; the rest become the step's failure message.
+import { ConfigError, errorKind, GantryError } from '../src/index.js';
 
 export interface Annotation {
   readonly message: string;
@@ -8,25 +9,17 @@ export interface Annotation {
   readonly column?: number;
 }
 
-const LOCATED = /^(\S[^:\n]*\.ya?ml):(\d+):(\d+): (.+)$/;
+/** Why a step failed, in words (the meaning of gantry's exit codes 2 and 3). */
+const MEANING = { input: 'usage or input error', refused: 'refused by a gate or verification', failure: undefined, bug: undefined } as const;
 
-/**
- * The annotations of a failed run from its standard error: the text from gantry's last
- * `gantry: error:` (or `gantry: internal error:`) line to the end, split into located lines (each
- * with the lines that continue it) and the rest. Undefined when gantry printed no error.
- */
-export function errorAnnotations(stderr: string): Annotation[] | undefined {
-  const marks = [...stderr.matchAll(/^gantry: (?:internal )?error: /gm)];
-  const last = marks.at(-1);
-  if (last === undefined) return undefined;
-  const text = stderr.slice(last.index + last[0].length).replace(/\s+$/, '');
-  const out: { message: string; file?: string; line?: number; column?: number }[] = [];
-  for (const line of text.split('\n')) {
-    const m = LOCATED.exec(line);
-    const prev = out.at(-1);
-    if (m) out.push({ message: m[4]!, file: m[1]!, line: Number(m[2]), column: Number(m[3]) });
-    else if (prev !== undefined) prev.message += `\n${line}`;
-    else out.push({ message: line });
+/** The annotations and the failure message of an error a step threw; undefined for an error that is a bug. */
+export function failureOf(command: string, e: unknown): { annotations: Annotation[]; message: string } | undefined {
+  if (!(e instanceof GantryError)) return undefined;
+  const meaning = MEANING[errorKind(e)];
+  const headline = `gantry ${command} failed${meaning ? ` (${meaning})` : ''}`;
+  if (e instanceof ConfigError && e.issues.length > 0) {
+    const annotations = e.issues.map((i) => ({ message: i.path === '' ? i.message : `${i.path}: ${i.message}`, file: e.file, line: i.line, column: i.column }));
+    return { annotations, message: `${headline}: ${annotations.length} problem${annotations.length === 1 ? '' : 's'} in ${e.file}` };
   }
-  return out;
+  return { annotations: [], message: `${headline}: ${e.message}` };
 }

@@ -1,6 +1,5 @@
 // Bundles the gantry Action for GitHub's runners, which run it without `npm install`:
-// dist-action/index.js (this Action, action/main.ts) and dist-action/cli.js (the gantry CLI it
-// starts), ESM for Node 22+, no source maps, no absolute paths. Reproducible: the same sources and
+// dist-action/index.js (this Action, action/main.ts, with the gantry library it calls), ESM for Node 22+, no source maps, no absolute paths. Reproducible: the same sources and
 // esbuild version give the same bytes; test/action/bundle.test.ts rebuilds into a temp dir and
 // compares with the committed bundle.
 //   npm run build:action             writes dist-action/
@@ -13,7 +12,7 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The bundle's files, in the order they are written. */
-export const BUNDLE_FILES = ['index.js', 'cli.js', 'package.json'] as const;
+export const BUNDLE_FILES = ['index.js', 'package.json'] as const;
 
 // esbuild turns the CommonJS dependencies' require() of Node built-ins into calls of a `require`
 // that ES modules lack: give the bundle one.
@@ -24,7 +23,7 @@ export async function buildAction(outdir: string): Promise<void> {
   await mkdir(outdir, { recursive: true });
   await build({
     absWorkingDir: ROOT,
-    entryPoints: { index: 'action/main.ts', cli: 'src/cli/main.ts' },
+    entryPoints: { index: 'action/main.ts' },
     outdir,
     bundle: true,
     platform: 'node',

@@ -1,3 +1,4 @@
+import type { BackendName } from '../plan/config/backends.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { Store } from '../oci/store.js';
 import type { ImageSpec } from '../plan/config/index.js';
@@ -33,7 +34,7 @@ export interface BuildResult {
   readonly descriptor: Descriptor;
   /** Manifest + config + layers, compressed, as a pull downloads them. */
   readonly compressedSize: number;
-  readonly backend: 'buildx' | 'buildah' | 'layers';
+  readonly backend: BackendName;
   readonly seconds: number;
 }
 

@@ -40,7 +40,12 @@ export async function createProgram(args: readonly string[] = []): Promise<Comma
     .option('--json', 'print one JSON document on stdout (logs go to stderr)')
     .option('--username <user>', 'registry user name (with --password-stdin); otherwise docker credentials are used')
     .option('--password-stdin', 'read the registry password or token from standard input')
-    .option('--insecure-registry <host>', 'talk plain HTTP to this registry (loopback registries always are)', (v: string, p: string[]) => [...p, v], [])
+    .option(
+      '--insecure-registry <host>',
+      'talk plain HTTP to this registry (loopback registries always are)',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
     .option('--verbose', 'show retries and stack traces')
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`gantry: ${s.replace(/^error: /, 'error: ')}`) });

@@ -1,23 +1,4 @@
-import type { CopyEvent } from '../publish/copy-events.js';
-
-/** Formats a byte count for people: 1.5 MB, 230 kB (SI units, as docker prints them). */
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = Math.round(n);
-  let u = 0;
-  while (u < units.length - 1 && v >= 1000) {
-    v /= 1000;
-    u++;
-  }
-  if (u === 0) return `${v} B`;
-  let text = v.toFixed(v >= 99.95 ? 0 : 1);
-  // 999.5 kB rounds to "1000": show it as the next unit instead.
-  if (text === '1000' && u < units.length - 1) {
-    u++;
-    text = '1.0';
-  }
-  return `${text} ${units[u]}`;
-}
+import { formatBytes, type CopyEvent } from '../release/index.js';
 
 interface BlobLine {
   size: number;

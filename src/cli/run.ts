@@ -1,14 +1,10 @@
 import type { Command } from 'commander';
-import { GantryError } from '../oci/errors.js';
-import type { Location } from '../release/location.js';
+import { errorKind, GantryError, type ErrorKind } from '../release/index.js';
 
 /** Exit codes (DESIGN.md): 0 ok, 1 failure, 2 usage or input error, 3 a gate or verification refused. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, refused: 3 } as const;
 
-/** Registry hosts a command talks to (explicit credentials apply to these). */
-export function hostsOf(locations: readonly Location[]): string[] {
-  return [...new Set(locations.flatMap((l) => (l.kind === 'registry' ? [l.ref.registry] : [])))];
-}
+const EXIT_OF: Readonly<Record<ErrorKind, number>> = { refused: EXIT.refused, input: EXIT.usage, failure: EXIT.failure, bug: EXIT.failure };
 
 /** Runs a command's action with the merged global and local options, mapping errors to exit codes. */
 export async function run<T>(cmd: Command, action: (flags: T) => Promise<void>): Promise<void> {
@@ -25,8 +21,7 @@ export function reportError(e: unknown, verbose: boolean): number {
     process.stderr.write(`gantry: error: ${e.message}\n`);
     if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
     if (verbose && e.cause) process.stderr.write(`caused by: ${String(e.cause)}\n`);
-    if (e.code === 'GATE_REFUSED' || e.code === 'VERIFY_REFUSED') return EXIT.refused;
-    return e.userError ? EXIT.usage : EXIT.failure;
+    return EXIT_OF[errorKind(e)];
   }
   const err = e instanceof Error ? e : new Error(String(e));
   process.stderr.write(`gantry: internal error: ${err.message}\n${verbose ? (err.stack ?? '') : 'run again with --verbose for details, and please report it'}\n`);

@@ -1,4 +1,4 @@
-import { GantryError } from '../oci/errors.js';
+import { PlanError } from '../plan/errors.js';
 import type { ReleaseContext } from '../plan/release-context.js';
 
 /** The GitHub Actions variables the plan reads (passed in: plan/ never reads the environment). */
@@ -23,7 +23,7 @@ interface Payload {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 function fail(message: string): never {
-  throw new GantryError('CONTEXT_INVALID', message, { userError: true });
+  throw new PlanError('CONTEXT_INVALID', message, { userError: true });
 }
 
 /**

@@ -2,6 +2,7 @@
 // up, permissions of the token, secrets to pass on, and the chart job. Pure: a parsed configuration in,
 // facts out, so the generated workflow asks for exactly what the configuration uses.
 import { parsePlatform } from '../oci/platform.js';
+import { backendTraits } from '../plan/config/backends.js';
 import type { GantryConfig } from '../plan/config/index.js';
 import { DEFAULT_RUNNERS } from '../plan/release.js';
 
@@ -35,7 +36,7 @@ export function workflowRequirements(config: GantryConfig): WorkflowRequirements
   const bases = config.images.flatMap((i) => (i.build.backend === 'layers' && i.build.base.kind === 'registry' ? [i.build.base.reference] : []));
   const emulated = new Set<string>();
   for (const image of config.images) {
-    if (image.build.backend === 'layers') continue; // the layers builder runs nothing, so needs no emulation
+    if (!backendTraits(image.build.backend).runsImageCode) continue; // it runs nothing of the image, so needs no emulation
     for (const platform of image.platforms) {
       const native = DEFAULT_RUNNERS[parsePlatform(platform).architecture] !== undefined;
       if (!native && image.build.platform[platform]?.runner === undefined) emulated.add(platform);
@@ -48,7 +49,7 @@ export function workflowRequirements(config: GantryConfig): WorkflowRequirements
   return {
     ghcr: repositories.some(onGhcr) || (chartRepository !== undefined && onGhcr(chartRepository)),
     dockerHub: repositories.some(onDockerHub) || bases.some(onDockerHub),
-    buildx: config.images.some((i) => i.build.backend === 'buildx'),
+    buildx: config.images.some((i) => backendTraits(i.build.backend).runnerSetup === 'buildx'),
     emulated: [...emulated].sort(),
     idToken: keyless || attest,
     keyEnv: [...keyEnv].sort(),

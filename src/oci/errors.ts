@@ -2,7 +2,7 @@
  * Base error of every gantry domain. `code` is a stable string users and code can branch on;
  * the message says what went wrong, where, and how to fix it. `cause` keeps the original error.
  */
-export class GantryError<C extends string = string> extends Error {
+export abstract class GantryError<C extends string> extends Error {
   readonly code: C;
   /** A mistake in the user's input (bad reference, bad config): shown without a stack trace, exit 2. */
   readonly userError: boolean;

@@ -1,22 +1,13 @@
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseDigest } from '../oci/digest.js';
-import { GantryError } from '../oci/errors.js';
+import { PlanError } from './errors.js';
 import { buildIndex, type BuiltIndex } from '../oci/manifest.js';
 import { comparePlatforms, parsePlatform } from '../oci/platform.js';
+import type { DigestRecord } from './digest-record.js';
 import type { Plan } from './release.js';
 
-/** A platform built (possibly on another machine), as its digest record says. */
-export interface BuiltPlatform {
-  readonly image: string;
-  readonly platform: string;
-  readonly digest: string;
-  readonly size: number;
-  readonly mediaType: string;
-  /** Where the manifest was pushed by digest: `registry/repo` or `oci:PATH`. */
-  readonly repository: string;
-  readonly revision: string;
-  readonly compressedSize?: number;
-}
+/** A platform built (possibly on another machine): the fields of its digest record that publishing reads. */
+export type BuiltPlatform = Pick<DigestRecord, 'image' | 'platform' | 'digest' | 'size' | 'mediaType' | 'repository' | 'revision' | 'compressedSize'>;
 
 /** What publishing one image means: its index, where its platforms are, where it goes, its tags. */
 export interface ImagePublishPlan {
@@ -68,7 +59,7 @@ export function planPublish(plan: Plan, records: readonly BuiltPlatform[]): Imag
     if (!plan.images.some((i) => i.name === r.image)) problems.push(`a record for image "${r.image}", which gantry.yml does not define`);
   }
   if (problems.length) {
-    throw new GantryError('PUBLISH_INCOMPLETE', `not publishing: the release is incomplete, so no tag moves anywhere:\n  - ${problems.join('\n  - ')}`, { userError: true });
+    throw new PlanError('PUBLISH_INCOMPLETE', `not publishing: the release is incomplete, so no tag moves anywhere:\n  - ${problems.join('\n  - ')}`, { userError: true });
   }
   return images.map(({ img, platforms }) => ({
     name: img.name,

@@ -1,4 +1,4 @@
-import { GantryError } from '../oci/errors.js';
+import { PlanError } from './errors.js';
 import { parsePlatform } from '../oci/platform.js';
 import type { GantryConfig, ImageSpec } from './config/index.js';
 import type { ReleaseContext } from './release-context.js';
@@ -57,7 +57,7 @@ export const DEFAULT_RUNNERS: Readonly<Record<string, string>> = { amd64: 'ubunt
  * Plans a release: for every image its tags in every repository, its labels and annotations,
  * and the build matrix. Pure: the registry's existing tags are passed in.
  */
-export function planRelease(config: GantryConfig, ctx: ReleaseContext, o: PlanOptions = {}): Plan {
+export function makePlan(config: GantryConfig, ctx: ReleaseContext, o: PlanOptions = {}): Plan {
   let version: string | undefined;
   let prerelease = false;
   const images = config.images.map((image) => {
@@ -96,7 +96,7 @@ function planImage(image: ImageSpec, ctx: ReleaseContext, o: PlanOptions): { pla
   const decisions = [...t.decisions];
   if (!push) decisions.push('pull request: built, not pushed (set push.pullRequests: true to push pr-N tags)');
   if (t.tags.length === 0) {
-    throw new GantryError('PLAN_EMPTY', `image "${image.name}": no tag rule applies to this ${ctx.event} event, so there is nothing to publish; add a rule (e.g. type=sha) or run on a release`, { userError: true });
+    throw new PlanError('PLAN_EMPTY', `image "${image.name}": no tag rule applies to this ${ctx.event} event, so there is nothing to publish; add a rule (e.g. type=sha) or run on a release`, { userError: true });
   }
   return {
     ...(t.version !== undefined ? { version: t.version } : {}),

@@ -1,3 +1,4 @@
+import { GantryError } from '../oci/errors.js';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { Descriptor } from '../oci/descriptor.js';
@@ -93,4 +94,43 @@ export async function platformFacts(store: Store, platform: string, desc: Descri
     ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}),
     labels: { ...(config.config?.Labels ?? {}) },
   };
+}
+
+/** A gate refused: nothing was tagged. Exit code 3. */
+export class GateRefused extends GantryError<'GATE_REFUSED'> {
+  readonly results: readonly GateResult[];
+  constructor(message: string, results: readonly GateResult[]) {
+    super('GATE_REFUSED', message);
+    this.results = results;
+  }
+}
+
+/** The gates gantry.yml asks of an image (`gates:`): a size budget, required labels. */
+export function gatesOf(spec: { readonly maxSize?: number | undefined; readonly requiredLabels: readonly string[] } | undefined): Gate[] {
+  const gates: Gate[] = [];
+  if (spec?.maxSize !== undefined) gates.push(sizeGate(spec.maxSize));
+  if (spec?.requiredLabels.length) gates.push(requiredLabelsGate(spec.requiredLabels));
+  return gates;
+}
+
+/** Measures the image's platforms where they were built and runs its gates on them. */
+export async function runGates(
+  image: string,
+  platforms: readonly { readonly platform: string; readonly descriptor: Descriptor; readonly open: () => Promise<Store> }[],
+  gates: readonly Gate[],
+): Promise<{ facts: PlatformFacts[]; results: GateResult[] }> {
+  const uncompressed = gates.some((g) => g.needsUncompressed);
+  const facts = await Promise.all(platforms.map(async (p) => platformFacts(await p.open(), p.platform, p.descriptor, { uncompressed })));
+  const results = await Promise.all(gates.map((g) => g.check(image, facts)));
+  return { facts, results };
+}
+
+/** Throws GateRefused naming every refusal of every image; nothing has been pushed or tagged yet. */
+export function refuseIfAnyGateFailed(images: readonly { readonly name: string; readonly gates: readonly GateResult[] }[]): void {
+  const refused = images.flatMap((i) => i.gates.filter((g) => !g.passed).map((g) => ({ image: i.name, g })));
+  if (refused.length === 0) return;
+  throw new GateRefused(
+    `a gate refused the release, so no tag moved anywhere:\n${refused.map(({ image, g }) => `  - ${image}: ${g.gate}: ${g.details.join('; ')}`).join('\n')}`,
+    refused.map((r) => r.g),
+  );
 }

@@ -19,7 +19,7 @@ export interface VerifyReport {
   readonly checks: readonly VerifyCheck[];
 }
 
-export interface VerifyOptions {
+export interface ImagePolicy {
   /** Platforms the index must have. */
   readonly platforms?: readonly Platform[];
   /** Labels every platform's config must carry: key, or key with the value it must have. */
@@ -32,7 +32,7 @@ export interface VerifyOptions {
  * platform's manifest, config and layers can be fetched, and the promised labels are there. Reads
  * every byte of manifests and configs (verified); layers are checked for presence (HEAD).
  */
-export async function verifyImage(store: Store, reference: string, o: VerifyOptions = {}): Promise<VerifyReport> {
+export async function checkImage(store: Store, reference: string, o: ImagePolicy = {}): Promise<VerifyReport> {
   const co: CallOptions = { signal: o.signal };
   const checks: VerifyCheck[] = [];
   let top;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { GantryError } from '../oci/errors.js';
+import { ReleaseError } from './errors.js';
 import { repositoryFromRemote, type GitFacts } from '../github/event-context.js';
 
 function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
@@ -11,7 +11,7 @@ function git(cwd: string, args: readonly string[]): Promise<string | undefined> 
 /** Converts SOURCE_DATE_EPOCH (seconds) to RFC 3339 UTC, refusing values that are not whole seconds. */
 export function epochToRfc3339(epoch: string): string {
   if (!/^\d+$/.test(epoch)) {
-    throw new GantryError('CONTEXT_INVALID', `SOURCE_DATE_EPOCH must be whole seconds since 1970, not "${epoch}"`, { userError: true });
+    throw new ReleaseError('CONTEXT_INVALID', `SOURCE_DATE_EPOCH must be whole seconds since 1970, not "${epoch}"`, { userError: true });
   }
   return new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z');
 }
@@ -20,7 +20,7 @@ export function epochToRfc3339(epoch: string): string {
 export async function readGitFacts(cwd: string, sha?: string): Promise<GitFacts> {
   const head = sha ?? (await git(cwd, ['rev-parse', 'HEAD']));
   if (!head) {
-    throw new GantryError(
+    throw new ReleaseError(
       'CONTEXT_INVALID',
       `${cwd} is not a git checkout with a commit: gantry takes the version and revision from git; run it in your repository, or pass --sha and --version`,
       { userError: true },

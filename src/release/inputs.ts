@@ -1,18 +1,19 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { valid as semverValid, rcompare } from 'semver';
-import { GantryError } from '../oci/errors.js';
+import { ReleaseError } from './errors.js';
 import { defaultConfig, parseConfig, type GantryConfig } from '../plan/config/index.js';
 import type { ReleaseContext } from '../plan/release-context.js';
 import { contextFromGit, contextFromGitHub } from '../github/event-context.js';
 import { parseTagRules, TagError } from '../plan/tags/index.js';
+import type { Env } from './connection.js';
 import { commitTimeOf, epochToRfc3339, readGitFacts, readRemoteRepository } from './git.js';
 
 export interface ReleaseInputOptions {
-  readonly config?: string;
-  readonly version?: string;
-  readonly ref?: string;
-  readonly sha?: string;
+  readonly config?: string | undefined;
+  readonly version?: string | undefined;
+  readonly ref?: string | undefined;
+  readonly sha?: string | undefined;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -23,7 +24,7 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /** Reads gantry.yml (or builds the default configuration when there is none). */
-export async function loadConfig(cwd: string, o: ReleaseInputOptions, env: NodeJS.ProcessEnv): Promise<{ config: GantryConfig; path?: string }> {
+export async function loadConfig(cwd: string, o: ReleaseInputOptions, env: Env): Promise<{ config: GantryConfig; path?: string }> {
   const path = o.config ? resolve(cwd, o.config) : (await exists(join(cwd, 'gantry.yml'))) ? join(cwd, 'gantry.yml') : (await exists(join(cwd, 'gantry.yaml'))) ? join(cwd, 'gantry.yaml') : undefined;
   // Only the remote is needed here; the context reads the rest of git once, in loadContext.
   const remote = await readRemoteRepository(cwd);
@@ -37,7 +38,7 @@ export async function loadConfig(cwd: string, o: ReleaseInputOptions, env: NodeJ
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new GantryError('CONFIG_MISSING', `cannot read ${o.config ?? path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { userError: true });
+    throw new ReleaseError('CONFIG_MISSING', `cannot read ${o.config ?? path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { userError: true });
   }
   const checkTags = (rules: string) => {
     try {
@@ -58,7 +59,7 @@ export function pickReleaseTag(tags: readonly string[]): string | undefined {
 }
 
 /** Reads the release context: GitHub Actions' event when inside it, else plain git; flags override. */
-export async function loadContext(cwd: string, o: ReleaseInputOptions, env: NodeJS.ProcessEnv): Promise<ReleaseContext> {
+export async function loadContext(cwd: string, o: ReleaseInputOptions, env: Env): Promise<ReleaseContext> {
   const epoch = env.SOURCE_DATE_EPOCH ? epochToRfc3339(env.SOURCE_DATE_EPOCH) : undefined;
   let ctx: ReleaseContext;
   if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_EVENT_NAME) {
@@ -67,7 +68,7 @@ export async function loadContext(cwd: string, o: ReleaseInputOptions, env: Node
       try {
         payload = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8'));
       } catch (e) {
-        throw new GantryError('CONTEXT_INVALID', `cannot read the event payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${(e as Error).message}`, { userError: true });
+        throw new ReleaseError('CONTEXT_INVALID', `cannot read the event payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${(e as Error).message}`, { userError: true });
       }
     }
     const sha = o.sha ?? env.GITHUB_SHA ?? '';
@@ -93,7 +94,7 @@ function withRef(ctx: ReleaseContext, ref: string): ReleaseContext {
   if (ref.startsWith('refs/heads/')) return { ...rest, event: ctx.event === 'local' ? 'local' : 'branch', ref, branch: ref.slice(11) };
   const tag = ref.startsWith('refs/tags/') ? ref.slice(10) : ref;
   if (!tag || ref.startsWith('refs/') && !ref.startsWith('refs/tags/')) {
-    throw new GantryError('USAGE', `--ref ${ref}: expected refs/tags/NAME, refs/heads/NAME or a tag name`, { userError: true });
+    throw new ReleaseError('USAGE', `--ref ${ref}: expected refs/tags/NAME, refs/heads/NAME or a tag name`, { userError: true });
   }
   return { ...rest, event: ctx.event === 'local' ? 'local' : 'tag', ref: `refs/tags/${tag}`, tag };
 }

@@ -1,4 +1,4 @@
-import { GantryError } from '../oci/errors.js';
+import { ReleaseError } from './errors.js';
 import { isDigest } from '../oci/digest.js';
 import { parseReference, referenceString, type Reference } from '../oci/reference.js';
 
@@ -14,14 +14,14 @@ export type Location =
 export function parseLocation(text: string): Location {
   if (text.startsWith('oci:')) {
     const rest = text.slice(4);
-    if (!rest) throw new GantryError('LOCATION_INVALID', `invalid location "${text}": oci: needs a directory, e.g. oci:./image:v1`, { userError: true });
+    if (!rest) throw new ReleaseError('LOCATION_INVALID', `invalid location "${text}": oci: needs a directory, e.g. oci:./image:v1`, { userError: true });
     const at = rest.lastIndexOf('@');
     if (at > 0 && isDigest(rest.slice(at + 1))) return { kind: 'layout', path: rest.slice(0, at), ref: rest.slice(at + 1), text };
     // Like skopeo, the directory ends at the first ':' (a path with ':' cannot carry a tag).
     const colon = rest.indexOf(':');
     if (colon < 0) return { kind: 'layout', path: rest, text };
     const ref = rest.slice(colon + 1);
-    if (!ref) throw new GantryError('LOCATION_INVALID', `invalid location "${text}": empty tag after ':'`, { userError: true });
+    if (!ref) throw new ReleaseError('LOCATION_INVALID', `invalid location "${text}": empty tag after ':'`, { userError: true });
     return { kind: 'layout', path: rest.slice(0, colon), ref, text };
   }
   const bare = text.startsWith('docker://') ? text.slice(9) : text;

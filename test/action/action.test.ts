@@ -1,16 +1,17 @@
-// The Action's mapping from inputs to gantry's command line and environment, tested without a runner:
-// inputs from a map, @actions/core replaced by a recorder, gantry replaced by a script that reports
-// what it was given.
+// The Action without a runner: inputs from a map, @actions/core replaced by a recorder, and the real
+// gantry library called in this process (steps that need a registry: action-registry.itg.test.ts).
 import { mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { errorAnnotations } from '../../action/annotations.js';
+import { failureOf } from '../../action/annotations.js';
 import { formatArgv, gantryArgv } from '../../action/argv.js';
 import { authValue, DOCKER_HUB_KEY, mergeDockerConfig, registryLogins, writeDockerConfig } from '../../action/docker-config.js';
 import { InputError, readInputs, splitArgs, type ActionInputs } from '../../action/inputs.js';
-import { buildOutputs, recordsWritten, snapshotRecords } from '../../action/records.js';
+import { parseStepArgv } from '../../action/step-options.js';
+import { buildOutputs } from '../../action/steps.js';
 import { runAction, type ActionCore } from '../../action/run.js';
+import { ConfigError, GateRefused, OciError, ReleaseError } from '../../src/index.js';
 import { tempDir } from '../support/images.js';
 
 const inputsOf = (m: Record<string, string>) => readInputs((name) => m[name] ?? '');
@@ -121,36 +122,56 @@ describe('registry credentials', () => {
   });
 });
 
-describe('errors → annotations', () => {
-  it('located problems in gantry.yml, each with its continuation lines', () => {
-    const stderr = 'gantry: retrying\ngantry: error: gantry.yml:4:5: images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)\ngantry.yml:7:9: images[0].tags: bad\n  more about it\n';
-    expect(errorAnnotations(stderr)).toEqual([
-      { file: 'gantry.yml', line: 4, column: 5, message: 'images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)' },
-      { file: 'gantry.yml', line: 7, column: 9, message: 'images[0].tags: bad\n  more about it' },
-    ]);
+describe('args: the step\'s command line read back strictly', () => {
+  it('maps every flag a step honours', () => {
+    expect(parseStepArgv(argvOf({ command: 'publish', records: 'r', 'dry-run': 'true', args: '--no-registry-check --latest never --insecure-registry a:5000 --insecure-registry b' }))).toEqual({
+      command: 'publish',
+      flags: { records: 'r', 'dry-run': true, 'no-registry-check': true, latest: 'never', 'insecure-registry': ['a:5000', 'b'] },
+      positionals: [],
+    });
+    expect(parseStepArgv(argvOf({ command: 'verify', ref: 'ghcr.io/acme/api:1', args: '--label a=b --label c --anonymous' }))).toMatchObject({
+      flags: { label: ['a=b', 'c'], anonymous: true },
+      positionals: ['ghcr.io/acme/api:1'],
+    });
   });
 
-  it('other errors: the text after the last gantry: error:', () => {
-    expect(errorAnnotations('gantry: error: first\ngantry: error: cannot read the tags\n  pass --no-registry-check\n')).toEqual([{ message: 'cannot read the tags\n  pass --no-registry-check' }]);
-    expect(errorAnnotations('gantry: internal error: boom\nrun again with --verbose\n')).toEqual([{ message: 'boom\nrun again with --verbose' }]);
-    expect(errorAnnotations('Segmentation fault\n')).toBeUndefined();
+  it('refuses a flag the step cannot honour, naming the ones it accepts', () => {
+    expect(() => parseStepArgv(argvOf({ command: 'plan', args: '--matrix' }))).toThrow(/input args: Unknown option '--matrix'; the plan step accepts .*--no-registry-check/);
+    expect(() => parseStepArgv(argvOf({ command: 'build', args: '--password-stdin' }))).toThrow(InputError);
+    expect(() => parseStepArgv(argvOf({ command: 'plan', args: 'extra' }))).toThrow(/Unexpected argument 'extra'/);
+    expect(() => parseStepArgv(argvOf({ command: 'publish', args: '--latest' }))).toThrow(/argument missing/);
   });
 });
 
-describe('build outputs: the records this run wrote', () => {
-  const record = (image: string, platform: string, digest: string) => JSON.stringify({ schema: 'gantry.build.v1', image, platform, digest });
+describe('errors → annotations, from typed errors', () => {
+  it('a gantry.yml with two mistakes: one annotation on each line, the headline counts them', () => {
+    const e = new ConfigError('CONFIG_INVALID', 'deploy/gantry.yml', [
+      { path: 'images[0].platfroms', line: 4, column: 5, message: 'unknown key "platfroms" (did you mean "platforms"?)' },
+      { path: '', line: 1, column: 1, message: 'not a mapping' },
+    ]);
+    expect(failureOf('plan', e)).toEqual({
+      annotations: [
+        { file: 'deploy/gantry.yml', line: 4, column: 5, message: 'images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)' },
+        { file: 'deploy/gantry.yml', line: 1, column: 1, message: 'not a mapping' },
+      ],
+      message: 'gantry plan failed (usage or input error): 2 problems in deploy/gantry.yml',
+    });
+  });
 
-  it('names the artifact after the image and platform, and gives the digest of one platform', async () => {
-    const dir = await tempDir();
-    await writeFile(join(dir, 'old-linux-amd64.json'), record('old', 'linux/amd64', 'sha256:0'));
-    const before = await snapshotRecords(dir);
-    await writeFile(join(dir, 'api-linux-arm-v7.json'), record('api', 'linux/arm/v7', 'sha256:1'));
-    const written = await recordsWritten(dir, before);
-    expect(buildOutputs(written)).toEqual({ artifact: 'gantry-records-api-linux-arm-v7', digest: 'sha256:1' });
-    await writeFile(join(dir, 'api-linux-amd64.json'), record('api', 'linux/amd64', 'sha256:2'));
-    expect(buildOutputs(await recordsWritten(dir, before))).toEqual({ artifact: 'gantry-records-api-linux-amd64_api-linux-arm-v7' });
+  it('other errors: their message, with what kind of failure it is; a bug is not a failure of the user', () => {
+    expect(failureOf('publish', new GateRefused('a gate refused the release', []))?.message).toBe('gantry publish failed (refused by a gate or verification): a gate refused the release');
+    expect(failureOf('build', new ReleaseError('USAGE', '--to x:1: name a repository'  , { userError: true }))?.message).toBe('gantry build failed (usage or input error): --to x:1: name a repository');
+    expect(failureOf('publish', new OciError('NOT_FOUND', 'blob missing'))).toEqual({ annotations: [], message: 'gantry publish failed: blob missing' });
+    expect(failureOf('plan', new TypeError('x is undefined'))).toBeUndefined();
+  });
+});
+
+describe('build outputs: the records this step wrote', () => {
+  it('names the artifact after the image and platform, and gives the digest of one platform', () => {
+    const r = (image: string, platform: string, digest: string) => ({ image, platform, digest });
+    expect(buildOutputs([r('api', 'linux/arm/v7', 'sha256:1')])).toEqual({ artifact: 'gantry-records-api-linux-arm-v7', digest: 'sha256:1' });
+    expect(buildOutputs([r('api', 'linux/arm/v7', 'sha256:1'), r('api', 'linux/amd64', 'sha256:2')])).toEqual({ artifact: 'gantry-records-api-linux-amd64_api-linux-arm-v7' });
     expect(buildOutputs([])).toEqual({});
-    expect(await snapshotRecords(join(dir, 'missing'))).toEqual(new Map());
   });
 });
 
@@ -171,106 +192,85 @@ function recorder(inputs: Record<string, string>) {
   return { core, calls };
 }
 
-// A stand-in for gantry: reports its argv, cwd and docker config, writes a record for builds, and
-// fails as told.
-const FAKE_GANTRY = `
-const fs = require('node:fs'), path = require('node:path');
-const argv = process.argv.slice(1);
-const dc = process.env.DOCKER_CONFIG;
-fs.writeFileSync(process.env.FAKE_REPORT, JSON.stringify({ argv, cwd: process.cwd(), dockerConfigDir: dc, config: JSON.parse(fs.readFileSync(path.join(dc, 'config.json'), 'utf8')) }));
-if (argv[0] === 'build') {
-  const dir = argv[argv.indexOf('--record-dir') + 1];
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'api-linux-arm64.json'), JSON.stringify({ schema: 'gantry.build.v1', image: 'api', platform: 'linux/arm64', digest: 'sha256:abc' }));
-}
-if (process.env.FAKE_STDERR) process.stderr.write(process.env.FAKE_STDERR);
-process.exit(Number(process.env.FAKE_EXIT || 0));
-`;
+const GIT_ENV = { GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z', GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
 
-async function runWith(inputs: Record<string, string>, env: Record<string, string> = {}) {
-  const dir = await tempDir();
-  const report = join(dir, 'report.json');
+/** A git workspace with a gantry.yml, and GitHub's environment for a published release v1.2.3. */
+async function workspace(config: string): Promise<{ dir: string; env: Record<string, string> }> {
+  const dir = await tempDir('gantry-ws-');
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } }).toString().trim();
+  git('init', '-q', '-b', 'main');
+  await writeFile(join(dir, 'gantry.yml'), config);
+  git('add', '.');
+  git('commit', '-q', '-m', 'init');
+  const event = join(dir, '.event.json');
+  await writeFile(event, JSON.stringify({ action: 'published', release: { tag_name: 'v1.2.3', prerelease: false }, repository: { default_branch: 'main' } }));
+  const env = {
+    PATH: process.env.PATH ?? '', HOME: dir, GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'release', GITHUB_EVENT_PATH: event, GITHUB_REF: 'refs/tags/v1.2.3',
+    GITHUB_SHA: git('rev-parse', 'HEAD'), GITHUB_REPOSITORY: 'acme/api', GITHUB_ACTOR: 'octo', GITHUB_STEP_SUMMARY: join(dir, '.summary.md'),
+  };
+  return { dir, env };
+}
+
+async function runIn(ws: { dir: string; env: Record<string, string> }, inputs: Record<string, string>) {
   const { core, calls } = recorder(inputs);
-  const home = await tempDir();
-  let output = '';
-  const sink = new PassThrough();
-  sink.on('data', (d: Buffer) => (output += d.toString()));
-  await runAction({
-    core,
-    env: { PATH: process.env.PATH, HOME: home, GITHUB_ACTOR: 'octo', FAKE_REPORT: report, ...env },
-    cwd: dir,
-    gantry: { command: process.execPath, args: ['-e', FAKE_GANTRY] },
-    tmpDir: dir,
-    stdout: sink,
-    stderr: sink,
-  });
-  const got = await readFile(report, 'utf8').then((t) => JSON.parse(t) as { argv: string[]; cwd: string; dockerConfigDir: string; config: unknown }, () => undefined);
-  return { calls, got, dir, output };
+  const tmp = await tempDir();
+  await runAction({ core, env: ws.env, cwd: ws.dir, tmpDir: tmp });
+  return { calls, tmp };
 }
 
-describe('runAction', () => {
+const GANTRY_YML = 'images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n';
+
+describe('runAction, with the library in this process', () => {
   const TOKEN = 'ghs_s3cr3t_token_value';
   const HUB = 'dckr_pat_s3cr3t';
 
-  it('runs gantry with the mapped argv in the workspace, credentials in a temporary DOCKER_CONFIG, secrets masked first and never printed', async () => {
-    const { calls, got, dir } = await runWith({ command: 'publish', records: 'records', 'github-token': TOKEN, 'dockerhub-username': 'acme', 'dockerhub-token': HUB });
-    expect(got?.argv).toEqual(['publish', '--records', 'records']);
-    expect(got?.cwd).toBe(dir);
-    expect(got?.config).toEqual({ auths: { 'ghcr.io': { auth: Buffer.from(`octo:${TOKEN}`).toString('base64') }, [DOCKER_HUB_KEY]: { auth: Buffer.from(`acme:${HUB}`).toString('base64') } } });
-    // Removed afterwards.
-    await expect(stat(got!.dockerConfigDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  it('plan: outputs, step summary and the plan in a log group; secrets masked first and never printed; the temporary docker config removed', async () => {
+    const ws = await workspace(GANTRY_YML);
+    const { calls, tmp } = await runIn(ws, { command: 'plan', args: '--no-registry-check', 'github-token': TOKEN, 'dockerhub-username': 'acme', 'dockerhub-token': HUB });
     const secrets = calls.filter((c) => c[0] === 'setSecret').map((c) => c[1]);
     expect(secrets).toEqual([TOKEN, HUB, Buffer.from(`octo:${TOKEN}`).toString('base64'), Buffer.from(`acme:${HUB}`).toString('base64')]);
     expect(calls.findIndex((c) => c[0] !== 'setSecret')).toBe(secrets.length); // masked before anything else
     const printed = JSON.stringify(calls.filter((c) => c[0] !== 'setSecret'));
     for (const s of secrets) expect(printed).not.toContain(s as string);
     expect(calls).toContainEqual(['info', 'registry credentials: ghcr.io as octo, docker.io as acme']);
-    expect(calls.filter((c) => c[0] === 'startGroup' || c[0] === 'endGroup')).toEqual([['startGroup', 'gantry publish --records records'], ['endGroup']]);
-    expect(calls.filter((c) => c[0] === 'setFailed' || c[0] === 'setOutput')).toEqual([]); // publish's outputs are gantry's own
+    expect(calls.filter((c) => c[0] === 'setFailed')).toEqual([]);
+    expect(calls.filter((c) => c[0] === 'startGroup' || c[0] === 'endGroup')).toEqual([['startGroup', 'gantry plan --no-registry-check'], ['endGroup']]);
+    const outputs = Object.fromEntries(calls.filter((c) => c[0] === 'setOutput').map((c) => [c[1], c[2]]));
+    expect(Object.keys(outputs).sort()).toEqual(['json', 'matrix', 'prerelease', 'tags', 'version']);
+    expect(outputs.version).toBe('1.2.3');
+    expect((outputs.tags as string).split('\n')).toContain('ghcr.io/acme/api:1.2.3');
+    expect(JSON.parse(outputs.matrix as string).include).toHaveLength(2);
+    expect(calls.find((c) => c[0] === 'info' && String(c[1]).startsWith('version 1.2.3'))).toBeDefined();
+    expect(await readFile(ws.env.GITHUB_STEP_SUMMARY!, 'utf8')).toContain('### gantry plan: 1.2.3');
+    expect(await readdir(tmp)).toEqual([]);
   });
 
-  it('keeps the runner\'s docker config (buildx builders) and adds to it', async () => {
-    const docker = await tempDir();
-    await mkdir(join(docker, 'buildx'));
-    await writeFile(join(docker, 'config.json'), JSON.stringify({ auths: { 'quay.io': { auth: 'eA==' } } }));
-    const { got } = await runWith({ command: 'plan', 'github-token': TOKEN }, { DOCKER_CONFIG: docker });
-    expect(got?.config).toMatchObject({ auths: { 'quay.io': { auth: 'eA==' }, 'ghcr.io': {} } });
-    expect(JSON.parse(await readFile(join(docker, 'config.json'), 'utf8'))).toEqual({ auths: { 'quay.io': { auth: 'eA==' } } }); // untouched
-  });
-
-  it('build: sets the artifact name and digest of the record it wrote', async () => {
-    const { calls, got } = await runWith({ command: 'build', image: 'api', platform: 'linux/arm64', records: 'out/records' });
-    expect(got?.argv).toEqual(['build', '--image', 'api', '--platform', 'linux/arm64', '--record-dir', 'out/records']);
-    expect(got?.config).toEqual({ auths: {} });
-    expect(calls.filter((c) => c[0] === 'setOutput')).toEqual([['setOutput', 'artifact', 'gantry-records-api-linux-arm64'], ['setOutput', 'digest', 'sha256:abc']]);
-  });
-
-  it('a gantry.yml mistake: an annotation on its line, and the step fails with the exit code explained', async () => {
-    const stderr = 'gantry: error: gantry.yml:4:5: images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)\n';
-    const { calls } = await runWith({ command: 'plan' }, { FAKE_STDERR: stderr, FAKE_EXIT: '2' });
+  it('a gantry.yml mistake: an annotation on its line, and the step fails saying what kind of failure it is', async () => {
+    const ws = await workspace('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    platfroms: [linux/amd64]\n');
+    const { calls } = await runIn(ws, { command: 'plan', args: '--no-registry-check' });
     expect(calls.filter((c) => c[0] === 'error' || c[0] === 'setFailed')).toEqual([
-      ['error', 'images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)', { title: 'gantry plan', file: 'gantry.yml', startLine: 4, startColumn: 5 }],
-      ['setFailed', 'gantry plan failed (exit code 2: usage or input error): 1 problem in gantry.yml'],
+      ['error', expect.stringMatching(/^images\[0\]\.platfroms: unknown key "platfroms" \(did you mean "platforms"\?\)/), { title: 'gantry plan', file: 'gantry.yml', startLine: 4, startColumn: 5 }],
+      ['setFailed', 'gantry plan failed (usage or input error): 1 problem in gantry.yml'],
     ]);
+    expect(calls.filter((c) => c[0] === 'setOutput')).toEqual([]);
   });
 
-  it('gantry\'s own output reaches the log (stdout and stderr)', async () => {
-    const { output } = await runWith({ command: 'plan' }, { FAKE_STDERR: 'gantry: note\n' });
-    expect(output).toBe('gantry: note\n');
+  it('a registry that cannot be reached: the step fails with the library\'s words, no annotation on a file', async () => {
+    const ws = await workspace('images:\n  - name: api\n    repositories: [127.0.0.1:1/acme/api]\n');
+    const { calls } = await runIn(ws, { command: 'plan' });
+    const failed = calls.filter((c) => c[0] === 'setFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]![1]).toMatch(/^gantry plan failed( \(usage or input error\))?: cannot read the tags of 127\.0\.0\.1:1\/acme\/api/);
+    expect(calls.filter((c) => c[0] === 'error')).toEqual([]);
   });
 
-  it('a refusal and a crash', async () => {
-    const refused = await runWith({ command: 'publish' }, { FAKE_STDERR: 'gantry: error: api: gate maxSize refused: 300 MB over the budget\n', FAKE_EXIT: '3' });
-    expect(refused.calls.filter((c) => c[0] === 'setFailed')).toEqual([['setFailed', 'gantry publish failed (exit code 3: refused by a gate or verification): api: gate maxSize refused: 300 MB over the budget']]);
-    const crash = await runWith({ command: 'plan' }, { FAKE_STDERR: 'killed\n', FAKE_EXIT: '137' });
-    expect(crash.calls.filter((c) => c[0] === 'setFailed')).toEqual([['setFailed', 'gantry plan failed (exit code 137); see the log above']]);
-  });
-
-  it('bad inputs fail before gantry runs; warnings for unused inputs', async () => {
-    const bad = await runWith({ command: 'release' });
-    expect(bad.got).toBeUndefined();
+  it('bad inputs fail before anything runs; warnings for unused inputs', async () => {
+    const ws = await workspace(GANTRY_YML);
+    const bad = await runIn(ws, { command: 'release' });
     expect(bad.calls).toEqual([['setFailed', 'input command must be one of plan, build, publish, verify, not "release"']]);
-    const unused = await runWith({ command: 'plan', platform: 'linux/amd64' });
+    const flag = await runIn(ws, { command: 'plan', args: '--matrix' });
+    expect(flag.calls).toEqual([['setFailed', expect.stringMatching(/^input args: Unknown option '--matrix'/)]]);
+    const unused = await runIn(ws, { command: 'plan', platform: 'linux/amd64', args: '--no-registry-check' });
     expect(unused.calls).toContainEqual(['warning', 'input platform is not used by the plan command; ignored']);
   });
 });

@@ -63,7 +63,7 @@ describe('the bundled Action, started as the runner starts it', () => {
       ],
     });
     expect(outputs.tags?.split('\n')).toContain('ghcr.io/acme/api:1.2.3');
-    // Each output once: gantry writes them, the Action does not write them again.
+    // Each output once.
     expect((await readFile(ws.output, 'utf8')).match(/^matrix<</gm)).toHaveLength(1);
     expect(await readFile(ws.summary, 'utf8')).toContain('### gantry plan: 1.2.3');
     expect(r.stdout).toMatch(/^::group::gantry plan --no-registry-check$/m);
@@ -77,7 +77,7 @@ describe('the bundled Action, started as the runner starts it', () => {
     const r = await runBundled(ws.dir, { command: 'plan', args: '--no-registry-check' }, ws.env);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('::error title=gantry plan,file=gantry.yml,line=4,col=5::images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)');
-    expect(r.stdout).toContain('::error::gantry plan failed (exit code 2: usage or input error): 1 problem in gantry.yml');
+    expect(r.stdout).toContain('::error::gantry plan failed (usage or input error): 1 problem in gantry.yml');
     expect(await readFile(ws.output, 'utf8')).toBe('');
   });
 });

@@ -4,7 +4,7 @@ import type { BuildRequest, StagingTarget } from '../../src/builders/backend.js'
 import type { Store } from '../../src/oci/store.js';
 import { parseConfig, type GantryConfig } from '../../src/plan/config/index.js';
 import type { ReleaseContext } from '../../src/plan/release-context.js';
-import { planRelease, type Plan } from '../../src/plan/release.js';
+import { makePlan, type Plan } from '../../src/plan/release.js';
 
 export const CONTEXT: ReleaseContext = {
   event: 'tag',
@@ -20,7 +20,7 @@ export const EPOCH = 1714557600;
 
 export function planOf(yaml: string, ctx: ReleaseContext = CONTEXT): { config: GantryConfig; plan: Plan } {
   const config = parseConfig(yaml, 'gantry.yml');
-  return { config, plan: planRelease(config, ctx) };
+  return { config, plan: makePlan(config, ctx) };
 }
 
 /** A store that must not be used (command-line tests never reach it). */

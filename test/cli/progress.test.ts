@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { formatBytes, ProgressDisplay } from '../../src/cli/progress.js';
+import { ProgressDisplay } from '../../src/cli/progress.js';
+import { formatBytes } from '../../src/release/index.js';
 import type { Digest } from '../../src/oci/digest.js';
 
 const A = `sha256:${'a1'.repeat(32)}` as Digest;

@@ -6,7 +6,6 @@
 // simulation silently skips.
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { runAction, type ActionCore } from '../../action/run.js';
@@ -14,8 +13,6 @@ import { GANTRY_ACTION } from '../../src/github/workflow.js';
 import { tempDir } from '../support/images.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 
 /** Step outputs from a GITHUB_OUTPUT file (the heredoc form gantry and @actions/core write). */
 export function parseOutputs(text: string): Record<string, string> {
@@ -47,12 +44,19 @@ function evaluateExpression(expr: string, ctx: ExpressionContext): unknown {
   return lookup(e, ctx);
 }
 
+/** An expression's value inside text: missing is ''; an object there is a bug in the workflow (its text would not be its value). */
+function asText(v: unknown, expr: string): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new Error(`simulation: \${{${expr}}} is an object inside text`);
+}
+
 /** A workflow value: `${{ x }}` alone keeps x's type; text with expressions in it is a string (missing values are ''). */
 export function evaluate(value: unknown, ctx: ExpressionContext): unknown {
   if (typeof value !== 'string') return value;
   const whole = /^\$\{\{(.*?)\}\}$/.exec(value);
   if (whole) return evaluateExpression(whole[1]!, ctx) ?? '';
-  return value.replace(/\$\{\{(.*?)\}\}/g, (_m, e: string) => String(evaluateExpression(e, ctx) ?? ''));
+  return value.replace(/\$\{\{(.*?)\}\}/g, (_m, e: string) => asText(evaluateExpression(e, ctx), e));
 }
 
 interface Step {
@@ -217,16 +221,11 @@ export async function simulateWorkflow(workflowText: string, o: SimulationOption
       warning: (m) => void (log += `warning: ${String(m)}\n`),
       error: (m) => void (log += `error: ${String(m)}\n`),
     };
-    const sink = new PassThrough();
-    sink.on('data', (d: Buffer) => (log += d.toString()));
     await runAction({
       core,
       env: { ...o.env, ...o.githubEnv, ...stepEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: join(runnerTemp, 'summary.md'), RUNNER_TEMP: runnerTemp },
       cwd: workspace,
-      gantry: { command: process.execPath, args: ['--import', TSX, MAIN] },
       tmpDir: runnerTemp,
-      stdout: sink,
-      stderr: sink,
     });
     const all = { ...parseOutputs(await readFile(outputFile, 'utf8')), ...outputs };
     const summary = await readFile(join(runnerTemp, 'summary.md'), 'utf8').catch(() => '');

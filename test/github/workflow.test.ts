@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { RECORDS_ARTIFACT_PREFIX as ACTION_PREFIX } from '../../action/records.js';
+import { buildOutputs } from '../../action/steps.js';
 import { workflowRequirements } from '../../src/github/workflow-requirements.js';
 import { GANTRY_ACTION, RECORDS_ARTIFACT_PREFIX, releaseWorkflow, yamlScalar } from '../../src/github/workflow.js';
 import { parseConfig, type GantryConfig } from '../../src/plan/config/index.js';
@@ -69,7 +69,7 @@ describe('release workflow: actionlint', () => {
 });
 
 describe('release workflow: what the issue asks for', () => {
-  const parsed = CASES.map((c) => ({ ...c, wf: parse(generate(c)) as Yaml, needs: workflowRequirements(config(c.config)) }));
+  const parsed = CASES.map((c) => ({ ...c, wf: parse(generate(c)), needs: workflowRequirements(config(c.config)) }));
 
   it.each(parsed)('$name: triggers', ({ wf, reusable }) => {
     if (reusable) {
@@ -176,14 +176,16 @@ describe('release workflow: what the issue asks for', () => {
 
   it('names gantry.yml only when it is elsewhere', () => {
     const c = config('one-image');
-    const at = (configPath: string) => gantrySteps((parse(releaseWorkflow(c, { configPath })) as Yaml).jobs.publish)[0]?.with?.config;
+    const at = (configPath: string) => gantrySteps(parse(releaseWorkflow(c, { configPath })).jobs.publish)[0]?.with?.config;
     expect(at('gantry.yml')).toBeUndefined();
     expect(at('deploy/gantry.yml')).toBe('deploy/gantry.yml');
     expect(at('my dir/g: x.yml')).toBe('my dir/g: x.yml');
   });
 
   it('build artifacts are named the same way by the workflow and the Action', () => {
-    expect(ACTION_PREFIX).toBe(RECORDS_ARTIFACT_PREFIX);
+    const artifact = buildOutputs([{ image: 'api', platform: 'linux/arm64', digest: 'sha256:1' }]).artifact!;
+    expect(artifact).toBe(`${RECORDS_ARTIFACT_PREFIX}api-linux-arm64`);
+    expect(new RegExp(`^${RECORDS_ARTIFACT_PREFIX}.*$`).test(artifact)).toBe(true);
   });
 
   it.each([

@@ -15,8 +15,10 @@ describe('GantryError / OciError', () => {
   });
 
   it('defaults to no cause and not a user error', () => {
-    const e = new GantryError('X', 'm');
-    expect(e.name).toBe('GantryError');
+    class SomeError extends GantryError<'X'> {}
+    const e = new SomeError('X', 'm');
+    expect(e).toBeInstanceOf(GantryError);
+    expect(e.name).toBe('SomeError');
     expect(e.userError).toBe(false);
     expect('cause' in e).toBe(false);
     expect(new OciError('UNSUPPORTED', 'm', { userError: false }).userError).toBe(false);

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/plan/config/index.js';
 import type { ReleaseContext } from '../../src/plan/release-context.js';
-import { planMatrix, planRelease, type PlanOptions } from '../../src/plan/release.js';
+import { planMatrix, makePlan, type PlanOptions } from '../../src/plan/release.js';
 
 // The seeds' scenarios, as golden files: `UPDATE_GOLDEN=1 npx vitest run test/plan/release.test.ts` rewrites them.
 const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
@@ -49,7 +49,7 @@ const scenarios: [string, string, ReleaseContext, PlanOptions][] = [
 
 describe('plan golden scenarios', () => {
   it.each(scenarios)('%s', async (name, yml, ctx, o) => {
-    const plan = planRelease(parseConfig(yml, 'gantry.yml'), ctx, o);
+    const plan = makePlan(parseConfig(yml, 'gantry.yml'), ctx, o);
     const doc = `${JSON.stringify({ plan, matrix: planMatrix(plan) }, null, 2)}\n`;
     const file = new URL(`./golden/${name}.json`, import.meta.url);
     if (process.env.UPDATE_GOLDEN) await writeFile(file, doc);
@@ -60,37 +60,37 @@ describe('plan golden scenarios', () => {
 describe('plan essentials (independent of the golden files)', () => {
   const cfg = parseConfig(ONE_IMAGE, 'gantry.yml');
   it('a release gets semver, v, floating and sha tags in every repository; created is the commit time', () => {
-    const p = planRelease(cfg, { ...base, tag: 'v1.2.3' }, { existingTags: { api: [] } });
+    const p = makePlan(cfg, { ...base, tag: 'v1.2.3' }, { existingTags: { api: [] } });
     expect(p.images[0]!.tagNames).toEqual(expect.arrayContaining(['1.2.3', 'v1.2.3', '1.2', '1', 'latest', 'sha-860c190']));
     expect(p.images[0]!.tags).toContain('docker.io/acme/api:1.2.3');
     expect(p.images[0]!.annotations['org.opencontainers.image.created']).toBe('2024-05-01T10:00:00Z');
     expect(p.images[0]!.labels).toMatchObject({ 'org.opencontainers.image.version': '1.2.3', 'org.opencontainers.image.revision': SHA, 'org.opencontainers.image.source': 'https://github.com/acme/api', 'org.opencontainers.image.licenses': 'Apache-2.0' });
   });
   it('a pre-release never gets latest or a floating tag', () => {
-    const p = planRelease(cfg, { ...base, tag: 'v1.0.0-beta.1' }, { existingTags: { api: [] } });
+    const p = makePlan(cfg, { ...base, tag: 'v1.0.0-beta.1' }, { existingTags: { api: [] } });
     expect(p.prerelease).toBe(true);
     expect(p.images[0]!.tagNames).not.toContain('latest');
     expect(p.images[0]!.tagNames).not.toContain('1');
   });
   it('a backport never takes latest from a higher release', () => {
-    const p = planRelease(cfg, { ...base, event: 'tag', tag: 'v1.4.9' }, { existingTags: { api: ['2.0.0', '1.4.8'] } });
+    const p = makePlan(cfg, { ...base, event: 'tag', tag: 'v1.4.9' }, { existingTags: { api: ['2.0.0', '1.4.8'] } });
     expect(p.images[0]!.tagNames).toEqual(expect.arrayContaining(['1.4.9', '1.4', '1']));
     expect(p.images[0]!.tagNames).not.toContain('latest');
     expect(p.images[0]!.decisions.join('\n')).toMatch(/latest.*2\.0\.0/);
   });
   it('a pull request is planned but not pushed', () => {
-    const p = planRelease(cfg, { ...base, event: 'pull_request', prNumber: 42 });
+    const p = makePlan(cfg, { ...base, event: 'pull_request', prNumber: 42 });
     expect(p.images[0]!.push).toBe(false);
     expect(p.images[0]!.tagNames).toContain('pr-42');
   });
   it('the matrix has native runners and per-platform Dockerfiles', () => {
-    const p = planRelease(parseConfig(TWO_IMAGES, 'gantry.yml'), { ...base, tag: 'v1.0.0' });
+    const p = makePlan(parseConfig(TWO_IMAGES, 'gantry.yml'), { ...base, tag: 'v1.0.0' });
     expect(planMatrix(p)).toContainEqual({ image: 'worker', platform: 'linux/arm64', runner: 'ubuntu-24.04-arm', dockerfile: 'Dockerfile.worker.arm64' });
     expect(planMatrix(p)).toContainEqual({ image: 'worker', platform: 'linux/arm/v7', runner: 'self-hosted-arm32', dockerfile: 'Dockerfile.worker' });
     expect(planMatrix(p)).toContainEqual({ image: 'api', platform: 'linux/amd64', runner: 'ubuntu-latest', dockerfile: 'Dockerfile' });
   });
   it('an event no rule covers is refused with a clear message', () => {
     const custom = parseConfig(`images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags: type=semver,pattern={{version}}\n`, 'gantry.yml');
-    expect(() => planRelease(custom, { ...base, event: 'branch', branch: 'main' })).toThrow(/no tag rule applies/);
+    expect(() => makePlan(custom, { ...base, event: 'branch', branch: 'main' })).toThrow(/no tag rule applies/);
   });
 });

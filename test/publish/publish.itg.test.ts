@@ -4,10 +4,12 @@ import type { Store } from '../../src/oci/store.js';
 import { parseConfig } from '../../src/plan/config/index.js';
 import type { ReleaseContext } from '../../src/plan/release-context.js';
 import { planPublish, type BuiltPlatform } from '../../src/plan/publish-plan.js';
-import { planRelease } from '../../src/plan/release.js';
+import { makePlan } from '../../src/plan/release.js';
 import { copyImage } from '../../src/publish/copy.js';
 import { requiredLabelsGate, sizeGate } from '../../src/publish/gates.js';
-import { publish, type PublishStores } from '../../src/publish/publish.js';
+import type { PublishStores } from '../../src/publish/targets.js';
+import { publishImages } from '../../src/release/publish-release.js';
+import { parseDigest } from '../../src/oci/digest.js';
 import type { RegistryClient } from '../../src/registry/client.js';
 import { staticCredentials } from '../../src/registry/credentials.js';
 import { runSkopeo, skopeoInspectRaw } from '../harness/fixtures.js';
@@ -40,7 +42,7 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
     records = [];
     for (const m of img.manifests) {
       await copyImage(img.store, m.digest, [{ store: stage }]);
-      records.push({ image: 'api', platform: m.platform, digest: m.digest, size: m.size, mediaType: 'application/vnd.oci.image.manifest.v1+json', repository: `${staging.host}/acme/api`, revision: SHA });
+      records.push({ image: 'api', platform: m.platform, digest: parseDigest(m.digest), size: m.size, mediaType: 'application/vnd.oci.image.manifest.v1+json', repository: `${staging.host}/acme/api`, revision: SHA });
     }
   });
   afterAll(async () => {
@@ -60,8 +62,8 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
   });
 
   it('a failing gate moves no tag anywhere', async () => {
-    const plan = planRelease(config('    gates: { maxSize: 100kB }\n'), ctx, { existingTags: { api: [] } });
-    const err = await publish(planPublish(plan, records), stores(), { gates: () => [sizeGate(100_000)] }).catch((e: unknown) => e);
+    const plan = makePlan(config('    gates: { maxSize: 100kB }\n'), ctx, { existingTags: { api: [] } });
+    const err = await publishImages(planPublish(plan, records), stores(), { gates: () => [sizeGate(100_000)] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'GATE_REFUSED' });
     expect(String((err as Error).message)).toMatch(/over the budget of 0\.1 MB/);
     expect(await client.repository(ghcr.host, 'acme/api').listTags()).toEqual([]);
@@ -69,17 +71,17 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
   });
 
   it('a missing platform is refused and tags nothing', () => {
-    const plan = planRelease(config(), ctx, { existingTags: { api: [] } });
+    const plan = makePlan(config(), ctx, { existingTags: { api: [] } });
     expect(() => planPublish(plan, records.slice(0, 1))).toThrow(/api linux\/arm64: no build record/);
     expect(() => planPublish(plan, records.map((r) => ({ ...r, revision: 'b'.repeat(40) })))).toThrow(/not from this revision/);
   });
 
   it('a registry that goes down mid-publish: nothing tagged; the rerun finishes without uploading finished blobs again', async () => {
-    const plan = planRelease(config(), ctx, { existingTags: { api: [] } });
+    const plan = makePlan(config(), ctx, { existingTags: { api: [] } });
     const planned = planPublish(plan, records);
     let done = 0;
     let restarting: Promise<void> = Promise.resolve();
-    const first = await publish(planned, stores(), {
+    const first = await publishImages(planned, stores(), {
       gates: () => [],
       onCopyEvent: (e) => {
         if (e.type === 'blob-done' && e.how === 'copied' && ++done === 4) {
@@ -90,10 +92,11 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
       },
     }).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(Error);
+    // The registry that went down is read only once it is back (its restart may still be under way).
+    await restarting;
     expect(await client.repository(hub.host, 'acme/api').listTags()).toEqual([]);
     expect(await client.repository(ghcr.host, 'acme/api').listTags()).toEqual([]);
     // The blobs that had finished: present in the restarted registry.
-    await restarting;
     const hubRepo = client.repository(hub.host, 'acme/api');
     const stage = client.repository(staging.host, 'acme/api');
     const blobs = [];
@@ -106,7 +109,7 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
     expect(finished.length).toBeGreaterThan(0);
     proxy.clear();
 
-    const second = await publish(planned, stores(), { gates: () => [requiredLabelsGate(['org.opencontainers.image.title'])] });
+    const second = await publishImages(planned, stores(), { gates: () => [requiredLabelsGate(['org.opencontainers.image.title'])] });
     expect(second.changed).toBe(true);
     const uploadedAgain = proxy.requests.filter((q) => q.method === 'PUT' && q.url.includes('digest=')).map((q) => decodeURIComponent(/digest=([^&]+)/.exec(q.url)![1]!));
     for (const d of finished) expect(uploadedAgain).not.toContain(d);
@@ -122,7 +125,7 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
     await runSkopeo(['copy', '--all', '--src-tls-verify=false', `docker://${hub.host}/acme/api:latest`, `oci:${out}:x`]);
 
     // A rerun of a finished publish changes nothing.
-    const third = await publish(planned, stores(), { gates: () => [] });
+    const third = await publishImages(planned, stores(), { gates: () => [] });
     expect(third.changed).toBe(false);
     expect(third.images[0]!.repositories.every((r) => r.tags.every((t) => t.how === 'unchanged'))).toBe(true);
   });
@@ -130,10 +133,10 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
   it('tags that point elsewhere move only as the plan says; a backport leaves latest alone', async () => {
     const backport = { ...ctx, tag: 'v1.1.0' };
     const existing = await client.repository(ghcr.host, 'acme/api').listTags();
-    const plan = planRelease(config(), backport, { existingTags: { api: existing } });
+    const plan = makePlan(config(), backport, { existingTags: { api: existing } });
     const before = (await client.repository(ghcr.host, 'acme/api').resolve('latest')).digest;
     const other = records.map((r) => r); // same platforms, new release: same digests, new annotations → new index
-    const r = await publish(planPublish(plan, other), stores(), { gates: () => [] });
+    const r = await publishImages(planPublish(plan, other), stores(), { gates: () => [] });
     const tags = r.images[0]!.repositories[0]!.tags;
     expect(tags.map((t) => t.tag)).not.toContain('latest');
     expect(tags.find((t) => t.tag === '1')).toBeUndefined(); // 1 stays on 1.2.3, the higher release
@@ -142,9 +145,9 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
   });
 
   it('an optional repository without credentials is skipped with a notice; dry-run touches nothing', async () => {
-    const plan = planRelease(parseConfig(`images:\n  - name: api\n    repositories: [${ghcr.host}/acme/dry, {name: ${hub.host}/acme/opt, optional: true}]\n`, 'gantry.yml'), ctx, { existingTags: { api: [] } });
+    const plan = makePlan(parseConfig(`images:\n  - name: api\n    repositories: [${ghcr.host}/acme/dry, {name: ${hub.host}/acme/opt, optional: true}]\n`, 'gantry.yml'), ctx, { existingTags: { api: [] } });
     const lines: string[] = [];
-    const r = await publish(planPublish(plan, records), { ...stores(), hasCredentials: async (repo) => !repo.includes('/acme/opt') }, { gates: () => [], dryRun: true, log: (l) => lines.push(l) });
+    const r = await publishImages(planPublish(plan, records), { ...stores(), hasCredentials: async (repo) => !repo.includes('/acme/opt') }, { gates: () => [], dryRun: true, log: (l) => lines.push(l) });
     expect(r.dryRun).toBe(true);
     expect(r.images[0]!.repositories[1]).toMatchObject({ repository: `${hub.host}/acme/opt`, skipped: expect.stringMatching(/no credentials/) });
     expect(r.images[0]!.repositories[0]!.tags.map((t) => t.how)).toEqual(['created', 'created', 'created', 'created', 'created', 'created']);

@@ -1,18 +1,14 @@
 import type { Command } from 'commander';
-import { GantryError } from '../../oci/errors.js';
-import { parsePlatform } from '../../oci/platform.js';
-import { copyImage } from '../../publish/copy.js';
-import { CliContext, type GlobalOptions } from '../clients.js';
-import { locationReference, parseLocation, type Location } from '../../release/location.js';
-import { isDigest } from '../../oci/digest.js';
+import { copyImages, formatBytes, parsePlatform } from '../../release/index.js';
+import { connectionOptions, type GlobalOptions } from '../connection-flags.js';
 import { printJson } from '../output.js';
-import { formatBytes, ProgressDisplay } from '../progress.js';
-import { hostsOf, run } from '../run.js';
+import { ProgressDisplay } from '../progress.js';
+import { run } from '../run.js';
 
 interface CopyFlags extends GlobalOptions {
-  platform?: string[];
-  referrers?: boolean;
-  concurrency?: string;
+  readonly platform?: string[];
+  readonly referrers?: boolean;
+  readonly concurrency?: string;
 }
 
 export function registerCopy(program: Command): void {
@@ -26,65 +22,32 @@ export function registerCopy(program: Command): void {
     .option('--concurrency <n>', 'blobs transferred at once', '6')
     .action((src: string, dsts: string[], _flags: unknown, cmd: Command) =>
       run(cmd, async (flags: CopyFlags) => {
-        const from = parseLocation(src);
-        const to = dsts.map(parseLocation);
-        const platforms = (flags.platform ?? []).map(parsePlatform);
-        const concurrency = Number(flags.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-          throw new GantryError('USAGE', `--concurrency must be a whole number from 1 to 64, not "${flags.concurrency}"`, { userError: true });
-        }
-        const ctx = await CliContext.create(flags, hostsOf([from, ...to]));
-        try {
-          const source = await ctx.store(from);
-          const reference = locationReference(from);
-          if (reference === undefined) throw new GantryError('USAGE', `${src}: name the image to copy, e.g. ${src}:TAG`, { userError: true });
-          const targets = await Promise.all(
-            to.map(async (l) => {
-              const tag = destinationTag(from, l);
-              return { store: await ctx.store(l, true), tag };
-            }),
-          );
-          const progress = process.stderr.isTTY && !flags.json ? new ProgressDisplay(process.stderr) : undefined;
-          const result = await copyImage(source, reference, targets, {
-            platforms,
-            referrers: flags.referrers ?? false,
-            concurrency,
-            onEvent: progress?.onEvent,
+        const progress = process.stderr.isTTY && !flags.json ? new ProgressDisplay(process.stderr) : undefined;
+        const result = await copyImages(src, dsts, {
+          ...(await connectionOptions(flags)),
+          platforms: (flags.platform ?? []).map(parsePlatform),
+          referrers: flags.referrers ?? false,
+          concurrency: Number(flags.concurrency),
+          onCopyEvent: progress?.onEvent,
+        }).finally(() => progress?.finish());
+        if (flags.json) {
+          printJson({
+            digest: result.descriptor.digest,
+            mediaType: result.descriptor.mediaType,
+            platforms: result.platforms,
+            bytesTransferred: result.bytesTransferred,
+            bytesSkipped: result.bytesSkipped,
+            seconds: Number(result.seconds.toFixed(3)),
           });
-          progress?.finish();
-          if (flags.json) {
-            printJson({
-              digest: result.descriptor.digest,
-              mediaType: result.descriptor.mediaType,
-              platforms: result.platforms,
-              bytesTransferred: result.bytesTransferred,
-              bytesSkipped: result.bytesSkipped,
-              seconds: Number(result.seconds.toFixed(3)),
-            });
-          } else {
-            process.stdout.write(
-              `${result.descriptor.digest}\n` +
-                `copied ${result.platforms.length ? result.platforms.join(', ') : 'image'} to ${to.map((l) => l.text).join(', ')}: ` +
-                `${formatBytes(result.bytesTransferred)} transferred, ${formatBytes(result.bytesSkipped)} already there, ${result.seconds.toFixed(1)} s\n`,
-            );
-          }
-        } finally {
-          await ctx.close();
+        } else {
+          process.stdout.write(
+            `${result.descriptor.digest}\n` +
+              `copied ${result.platforms.length ? result.platforms.join(', ') : 'image'} to ${dsts.join(', ')}: ` +
+              `${formatBytes(result.bytesTransferred)} transferred, ${formatBytes(result.bytesSkipped)} already there, ${result.seconds.toFixed(1)} s\n`,
+          );
         }
       }),
     );
-}
-
-/**
- * The tag a destination gets: the one it names; none when it names a digest; else the source's
- * tag (so `gantry copy reg/app:v1 oci:out` writes `oci:out:v1`, as skopeo would need spelled out).
- */
-export function destinationTag(from: Location, to: Location): string | undefined {
-  const named = to.kind === 'registry' ? (to.ref.digest ? null : to.explicitRef ? to.ref.tag : undefined) : to.ref;
-  if (named === null) return undefined;
-  if (named !== undefined) return isDigest(named) ? undefined : named;
-  const source = from.kind === 'registry' ? (from.ref.digest ? undefined : (from.ref.tag ?? 'latest')) : from.ref;
-  return source === undefined || isDigest(source) ? undefined : source;
 }
 
 function collect(v: string, prev: string[]): string[] {

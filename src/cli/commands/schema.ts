@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configJsonSchema } from '../../plan/config/index.js';
+import { configJsonSchema } from '../../release/index.js';
 import { printJson } from '../output.js';
 import { run } from '../run.js';
 

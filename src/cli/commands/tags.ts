@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { CliContext, type GlobalOptions } from '../clients.js';
-import { parseLocation } from '../../release/location.js';
+import { listTags } from '../../release/index.js';
+import { connectionOptions, type GlobalOptions } from '../connection-flags.js';
 import { printJson } from '../output.js';
-import { hostsOf, run } from '../run.js';
+import { run } from '../run.js';
 
 export function registerTags(program: Command): void {
   program
@@ -11,15 +11,9 @@ export function registerTags(program: Command): void {
     .argument('<repo>', 'REGISTRY/REPO or oci:DIR')
     .action((repo: string, _flags: unknown, cmd: Command) =>
       run(cmd, async (flags: GlobalOptions) => {
-        const loc = parseLocation(repo);
-        const ctx = await CliContext.create(flags, hostsOf([loc]));
-        try {
-          const tags = await (await ctx.store(loc)).listTags();
-          if (flags.json) return printJson({ repository: loc.kind === 'registry' ? `${loc.ref.registry}/${loc.ref.repository}` : loc.text, tags });
-          if (tags.length) process.stdout.write(`${tags.join('\n')}\n`);
-        } finally {
-          await ctx.close();
-        }
+        const result = await listTags(repo, await connectionOptions(flags));
+        if (flags.json) return printJson(result);
+        if (result.tags.length) process.stdout.write(`${result.tags.join('\n')}\n`);
       }),
     );
 }

@@ -1,16 +1,13 @@
 import type { Command } from 'commander';
-import { GantryError } from '../../oci/errors.js';
-import { parsePlatform } from '../../oci/platform.js';
-import { verifyImage } from '../../publish/image-policy.js';
-import { CliContext, type GlobalOptions } from '../clients.js';
-import { locationReference, parseLocation } from '../../release/location.js';
+import { parsePlatform, verifyImage } from '../../release/index.js';
+import { connectionOptions, type GlobalOptions } from '../connection-flags.js';
 import { printJson } from '../output.js';
-import { hostsOf, run } from '../run.js';
+import { EXIT, run } from '../run.js';
 
 interface VerifyFlags extends GlobalOptions {
-  platforms?: string;
-  label?: string[];
-  anonymous?: boolean;
+  readonly platforms?: string;
+  readonly label?: string[];
+  readonly anonymous?: boolean;
 }
 
 export function registerVerify(program: Command): void {
@@ -23,24 +20,29 @@ export function registerVerify(program: Command): void {
     .option('--anonymous', 'pull without credentials, as a public user or Kubernetes node would')
     .action((ref: string, _flags: unknown, cmd: Command) =>
       run(cmd, async (flags: VerifyFlags) => {
-        const loc = parseLocation(ref);
-        const reference = locationReference(loc);
-        if (reference === undefined) throw new GantryError('USAGE', `${ref}: name the image, e.g. ${ref}:TAG`, { userError: true });
-        const platforms = (flags.platforms ?? '').split(',').filter(Boolean).map((p) => parsePlatform(p.trim()));
-        const labels = Object.fromEntries((flags.label ?? []).map((l) => { const i = l.indexOf('='); return i < 0 ? [l, undefined] : [l.slice(0, i), l.slice(i + 1)]; }));
-        const ctx = await CliContext.create(flags, hostsOf([loc]), flags.anonymous ? { PATH: process.env.PATH, HOME: '/nonexistent', DOCKER_CONFIG: '/nonexistent' } : process.env);
-        try {
-          const report = await verifyImage(await ctx.store(loc), reference, { platforms, labels });
-          if (flags.json) printJson(report);
-          else {
-            process.stdout.write(`${ref} → ${report.digest}\n`);
-            for (const c of report.checks) process.stdout.write(`  ${c.passed ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}\n`);
-            process.stdout.write(report.passed ? `verified${flags.anonymous ? ' (anonymously)' : ''}\n` : 'refused\n');
-          }
-          if (!report.passed) process.exitCode = 3;
-        } finally {
-          await ctx.close();
+        const env = flags.anonymous ? { PATH: process.env.PATH, HOME: '/nonexistent', DOCKER_CONFIG: '/nonexistent' } : process.env;
+        const report = await verifyImage(ref, {
+          ...(await connectionOptions(flags, env)),
+          platforms: (flags.platforms ?? '').split(',').filter(Boolean).map((p) => parsePlatform(p.trim())),
+          labels: parseLabels(flags.label ?? []),
+        });
+        if (flags.json) printJson(report);
+        else {
+          process.stdout.write(`${ref} → ${report.digest}\n`);
+          for (const c of report.checks) process.stdout.write(`  ${c.passed ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}\n`);
+          process.stdout.write(report.passed ? `verified${flags.anonymous ? ' (anonymously)' : ''}\n` : 'refused\n');
         }
+        if (!report.passed) process.exitCode = EXIT.refused;
       }),
     );
+}
+
+/** `--label key` (present) or `--label key=value` (with that value). */
+function parseLabels(flags: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(
+    flags.map((l) => {
+      const i = l.indexOf('=');
+      return i < 0 ? [l, undefined] : [l.slice(0, i), l.slice(i + 1)];
+    }),
+  );
 }

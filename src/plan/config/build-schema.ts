@@ -14,9 +14,9 @@ import {
   parseOwner,
   parsePlatformSpec,
 } from './values.js';
+import { BACKEND_TRAITS, BACKENDS } from './backends.js';
 import { report, stringMap, text, via, type Ctx } from './zod-parse.js';
 
-export const BACKENDS = ['buildx', 'buildah', 'layers'] as const;
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
 
 const NAME_RULE = { test: (k: string) => !k.includes('='), expected: 'a name without "="' };
@@ -113,7 +113,7 @@ export const buildInputSchema = z
     backend: z
       .enum(BACKENDS)
       .default('buildx')
-      .describe('buildx: BuildKit through docker buildx; buildah: daemonless Dockerfile builds; layers: gantry\'s own builder, a base image plus files, no Dockerfile, no emulation.'),
+      .describe(`${Object.entries(BACKEND_TRAITS).map(([name, t]) => `${name}: ${t.summary}`).join('; ')}.`),
     context: text('Build context directory, relative to gantry.yml.').default('.'),
     dockerfile: text(`Dockerfile, relative to gantry.yml. Default ${DEFAULT_DOCKERFILE} (buildx, buildah).`).optional(),
     args: stringMap('Build arguments (buildx, buildah).', NAME_RULE).optional(),

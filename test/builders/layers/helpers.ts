@@ -1,5 +1,5 @@
 // Shared pieces of the layers builder tests: a BuildRequest made the way the CLI makes one (a
-// gantry.yml parsed by plan/config, a plan from planRelease), base resolvers for layouts and
+// gantry.yml parsed by plan/config, a plan from makePlan), base resolvers for layouts and
 // registries, and small readers for what a build left in a layout.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -17,7 +17,7 @@ import type { Store } from '../../../src/oci/store.js';
 import { readAll } from '../../../src/oci/verified-stream.js';
 import { parseConfig } from '../../../src/plan/config/index.js';
 import type { ReleaseContext } from '../../../src/plan/release-context.js';
-import { planRelease } from '../../../src/plan/release.js';
+import { makePlan } from '../../../src/plan/release.js';
 import type { RegistryClient } from '../../../src/registry/client.js';
 
 export const run = promisify(execFile);
@@ -46,7 +46,7 @@ export interface RequestOptions {
   readonly log?: (line: string) => void;
 }
 
-/** A request as `gantry build` makes it: gantry.yml through the schema, the plan through planRelease. */
+/** A request as `gantry build` makes it: gantry.yml through the schema, the plan through makePlan. */
 export function layersRequest(o: RequestOptions): BuildRequest {
   const config = parseConfig(
     JSON.stringify({
@@ -55,7 +55,7 @@ export function layersRequest(o: RequestOptions): BuildRequest {
     'gantry.yml',
   );
   const context = releaseContext(o.commitTime);
-  const plan = planRelease(config, context);
+  const plan = makePlan(config, context);
   return {
     image: config.images[0]!,
     platform: o.platform,

@@ -1,0 +1,104 @@
+// One Action step per gantry command, in this process: the flags of the step's command line become
+// the library's options, the library's results become step outputs, a summary and log lines.
+import {
+  buildPlatforms,
+  formatPlan,
+  formatPublishResult,
+  formatRecords,
+  parsePlatform,
+  planOutputs,
+  planRelease,
+  planSummary,
+  publishOutputs,
+  publishRelease,
+  publishSummary,
+  RECORDS_ARTIFACT_PREFIX,
+  verifyImage,
+  type ConnectionOptions,
+  type LatestMode,
+  type ReleaseOptions,
+} from '../src/index.js';
+import { DEFAULT_RECORD_DIR } from './argv.js';
+import type { GantryCommand } from './inputs.js';
+import { flag, list, text, type StepFlags } from './step-options.js';
+
+/** What a step produced: outputs, Markdown for the step summary, text for the log, and whether it refused. */
+export interface StepResult {
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly summary?: string;
+  readonly log: string;
+  /** A verification refused (the step fails, as `gantry verify` exits 3). */
+  readonly refused?: string;
+}
+
+export interface StepContext {
+  readonly cwd: string;
+  readonly connection: ConnectionOptions;
+  readonly tmpDir: string;
+}
+
+/** Runs the step of `command`. */
+export async function runStep(command: GantryCommand, flags: StepFlags, positionals: readonly string[], ctx: StepContext): Promise<StepResult> {
+  switch (command) {
+    case 'plan': {
+      const { plan } = await planRelease(releaseOptions(flags, ctx));
+      return { outputs: planOutputs(plan), summary: planSummary(plan), log: formatPlan(plan) };
+    }
+    case 'build': {
+      const options = releaseOptions(flags, ctx);
+      const recordDir = text(flags, 'record-dir') ?? DEFAULT_RECORD_DIR;
+      const { records } = await buildPlatforms(await planRelease(options), {
+        ...options,
+        images: list(flags, 'image'),
+        platforms: list(flags, 'platform'),
+        to: text(flags, 'to'),
+        recordDir,
+        tmpDir: ctx.tmpDir,
+      });
+      return { outputs: buildOutputs(records), log: formatRecords(records, recordDir) };
+    }
+    case 'publish': {
+      const options = releaseOptions(flags, ctx);
+      const result = await publishRelease(await planRelease(options), { ...options, records: text(flags, 'records'), dryRun: flag(flags, 'dry-run'), tmpDir: ctx.tmpDir });
+      return { outputs: publishOutputs(result), summary: publishSummary(result), log: formatPublishResult(result) };
+    }
+    case 'verify': {
+      const ref = positionals[0]!;
+      const anonymous = flag(flags, 'anonymous');
+      const env = anonymous ? { PATH: ctx.connection.env['PATH'], HOME: '/nonexistent', DOCKER_CONFIG: '/nonexistent' } : ctx.connection.env;
+      const report = await verifyImage(ref, {
+        ...ctx.connection,
+        env,
+        platforms: (text(flags, 'platforms') ?? '').split(',').filter(Boolean).map((p) => parsePlatform(p.trim())),
+        labels: Object.fromEntries(list(flags, 'label').map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, undefined]))),
+      });
+      const lines = [
+        `${ref} → ${report.digest}`,
+        ...report.checks.map((c) => `  ${c.passed ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}`),
+        report.passed ? `verified${anonymous ? ' (anonymously)' : ''}` : 'refused',
+      ];
+      const failed = report.checks.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
+      return { outputs: { digest: report.digest }, log: lines.join('\n'), ...(report.passed ? {} : { refused: `${ref}: ${failed.join('; ')}` }) };
+    }
+  }
+}
+
+function releaseOptions(flags: StepFlags, ctx: StepContext): ReleaseOptions {
+  return {
+    ...ctx.connection,
+    cwd: ctx.cwd,
+    config: text(flags, 'config'),
+    version: text(flags, 'version'),
+    ref: text(flags, 'ref'),
+    sha: text(flags, 'sha'),
+    latest: text(flags, 'latest') as LatestMode | undefined,
+    registryCheck: !flag(flags, 'no-registry-check'),
+  };
+}
+
+/** Step outputs of a build: `artifact` (`gantry-records-<image>-<os>-<arch>`, several joined by `_`) and, for one platform, `digest`. */
+export function buildOutputs(records: readonly { readonly image: string; readonly platform: string; readonly digest: string }[]): Record<string, string> {
+  if (records.length === 0) return {};
+  const stems = records.map((r) => `${r.image}-${r.platform.replace(/\//g, '-')}`).sort();
+  return { artifact: `${RECORDS_ARTIFACT_PREFIX}${stems.join('_')}`, ...(records.length === 1 ? { digest: records[0]!.digest } : {}) };
+}

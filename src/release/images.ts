@@ -1,0 +1,100 @@
+// Library calls on one image or repository, by location text (`REGISTRY/REPO[:TAG][@DIGEST]`,
+// `oci:DIR[:TAG]`): copy, inspect, list tags, verify.
+import { isDigest } from '../oci/digest.js';
+import type { Platform } from '../oci/descriptor.js';
+import { copyImage, type CopyResult } from '../publish/copy.js';
+import type { CopyEventListener } from '../publish/copy-events.js';
+import { checkImage, type VerifyReport } from '../publish/image-policy.js';
+import { inspectImage, type ImageSummary } from '../publish/inspect.js';
+import { hostsOf, withConnection, type ConnectionOptions } from './connection.js';
+import { ReleaseError } from './errors.js';
+import { locationReference, parseLocation, type Location } from './location.js';
+
+export interface CopyImagesOptions extends ConnectionOptions {
+  /** Copy only these platforms (makes a new index). */
+  readonly platforms?: readonly Platform[] | undefined;
+  /** Also copy referrers (signatures, SBOMs, attestations). */
+  readonly referrers?: boolean | undefined;
+  /** Blobs transferred at once (1 to 64). */
+  readonly concurrency?: number | undefined;
+  readonly onCopyEvent?: CopyEventListener | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Copies an image or index from `source` to every destination; the source is read once for all. */
+export async function copyImages(source: string, destinations: readonly string[], o: CopyImagesOptions): Promise<CopyResult> {
+  const from = parseLocation(source);
+  const to = destinations.map(parseLocation);
+  const concurrency = o.concurrency ?? 6;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new ReleaseError('USAGE', `--concurrency must be a whole number from 1 to 64, not "${String(o.concurrency)}"`, { userError: true });
+  }
+  const reference = imageReference(from);
+  return withConnection(o, hostsOf([from, ...to]), async (connection) => {
+    const src = await connection.store(from);
+    const targets = await Promise.all(to.map(async (l) => ({ store: await connection.store(l, true), tag: destinationTag(from, l) })));
+    return copyImage(src, reference, targets, {
+      platforms: o.platforms ?? [],
+      referrers: o.referrers ?? false,
+      concurrency,
+      onEvent: o.onCopyEvent,
+      signal: o.signal,
+    });
+  });
+}
+
+/**
+ * The tag a destination gets: the one it names; none when it names a digest; else the source's
+ * tag (so `gantry copy reg/app:v1 oci:out` writes `oci:out:v1`, as skopeo would need spelled out).
+ */
+export function destinationTag(from: Location, to: Location): string | undefined {
+  const named = to.kind === 'registry' ? (to.ref.digest ? null : to.explicitRef ? to.ref.tag : undefined) : to.ref;
+  if (named === null) return undefined;
+  if (named !== undefined) return isDigest(named) ? undefined : named;
+  const source = from.kind === 'registry' ? (from.ref.digest ? undefined : (from.ref.tag ?? 'latest')) : from.ref;
+  return source === undefined || isDigest(source) ? undefined : source;
+}
+
+/** An image's media type, digest, platforms, labels, annotations and referrers. */
+export async function inspect(ref: string, o: ConnectionOptions): Promise<ImageSummary> {
+  const loc = parseLocation(ref);
+  const reference = imageReference(loc);
+  return withConnection(o, hostsOf([loc]), async (connection) => inspectImage(await connection.store(loc), reference));
+}
+
+/** Every tag of a repository (all pages), and the repository's name as gantry prints it. */
+export async function listTags(repository: string, o: ConnectionOptions): Promise<{ repository: string; tags: string[] }> {
+  const loc = parseLocation(repository);
+  const tags = await withConnection(o, hostsOf([loc]), async (connection) => (await connection.store(loc)).listTags());
+  return { repository: loc.kind === 'registry' ? `${loc.ref.registry}/${loc.ref.repository}` : loc.text, tags };
+}
+
+export interface VerifyImageOptions extends ConnectionOptions {
+  /** Platforms the index must have. */
+  readonly platforms?: readonly Platform[] | undefined;
+  /** Labels every platform must carry: key, or key with the value it must have. */
+  readonly labels?: Readonly<Record<string, string | undefined>> | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * Checks a published image as its users pull it: platforms, every manifest, config and layer
+ * reachable, labels. A report with `passed: false` is a refusal (the CLI exits 3), not an error.
+ */
+export async function verifyImage(ref: string, o: VerifyImageOptions): Promise<VerifyReport> {
+  const loc = parseLocation(ref);
+  const reference = imageReference(loc);
+  return withConnection(o, hostsOf([loc]), async (connection) =>
+    checkImage(await connection.store(loc), reference, {
+      ...(o.platforms ? { platforms: o.platforms } : {}),
+      ...(o.labels ? { labels: o.labels } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    }),
+  );
+}
+
+function imageReference(l: Location): string {
+  const reference = locationReference(l);
+  if (reference === undefined) throw new ReleaseError('USAGE', `${l.text}: name the image, e.g. ${l.text}:TAG`, { userError: true });
+  return reference;
+}
