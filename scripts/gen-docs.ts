@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argument, Command, Option } from 'commander';
+import { format, resolveConfig } from 'prettier';
 import { createProgram } from '../src/cli/program.js';
 import { EXIT } from '../src/cli/run.js';
 import { configJsonSchema } from '../src/plan/config/json-schema.js';
@@ -37,7 +38,8 @@ const code = (text: string): string => (text.includes('`') ? `\`\` ${text} \`\``
 const EXIT_MEANING: Readonly<Record<keyof typeof EXIT, string>> = {
   ok: 'success',
   failure: 'failure (a build failed, a registry kept failing, a bug)',
-  usage: 'usage or input error: bad option or reference, mistake in gantry.yml, wrong credentials, missing tag, unreachable registry, incomplete release',
+  usage:
+    'usage or input error: bad option or reference, mistake in gantry.yml, wrong credentials, missing tag, unreachable registry, incomplete release',
   refused: 'a gate or a verification refused',
 };
 
@@ -50,14 +52,18 @@ function commandPath(cmd: Command): string {
 function optionRow(o: Option): string {
   const repeatable = Array.isArray(o.defaultValue) && o.parseArg !== undefined;
   const description = `${o.description}${repeatable && !/repeatable/.test(o.description) ? ' (repeatable)' : ''}`;
-  const shown = o.defaultValueDescription ?? (o.defaultValue === undefined || (Array.isArray(o.defaultValue) && o.defaultValue.length === 0) ? undefined : String(o.defaultValue));
+  const shown =
+    o.defaultValueDescription ??
+    (o.defaultValue === undefined || (Array.isArray(o.defaultValue) && o.defaultValue.length === 0) ? undefined : String(o.defaultValue));
   const choices = o.argChoices ? ` One of ${o.argChoices.map((c) => code(c)).join(', ')}.` : '';
   return `| ${code(o.flags)} | ${cell(description + choices)} | ${shown === undefined ? '' : code(shown)} |`;
 }
 
 function argumentRow(a: Argument): string {
   const term = a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`;
-  const notes = [a.variadic && !/one or more/.test(a.description) ? 'one or more' : '', a.required ? '' : 'optional'].filter(Boolean).join(', ');
+  const notes = [a.variadic && !/one or more/.test(a.description) ? 'one or more' : '', a.required ? '' : 'optional']
+    .filter(Boolean)
+    .join(', ');
   const d = a.defaultValue === undefined ? '' : code(String(a.defaultValue));
   return `| ${code(term)} | ${cell(a.description + (notes ? ` (${notes})` : ''))} | ${d} |`;
 }
@@ -76,7 +82,8 @@ function commandSection(cmd: Command): string[] {
   }
   out.push(...optionsTable(cmd.options));
   const subcommands = cmd.commands.filter((c) => c.name() !== 'help');
-  if (subcommands.length > 0) out.push(`Subcommands: ${subcommands.map((c) => `[${code(commandPath(c))}](#${slug(commandPath(c))})`).join(', ')}.`, '');
+  if (subcommands.length > 0)
+    out.push(`Subcommands: ${subcommands.map((c) => `[${code(commandPath(c))}](#${slug(commandPath(c))})`).join(', ')}.`, '');
   return [...out, ...subcommands.flatMap(commandSection)];
 }
 
@@ -121,7 +128,7 @@ export async function renderCliDoc(): Promise<string> {
     '',
     '## Locations',
     '',
-    'Images and repositories are named as docker names them, `REGISTRY/REPO[:TAG][@DIGEST]` with docker\'s',
+    "Images and repositories are named as docker names them, `REGISTRY/REPO[:TAG][@DIGEST]` with docker's",
     'normalisation (`alpine` is `docker.io/library/alpine:latest`), or as OCI image layout directories spelled',
     'as skopeo spells them, `oci:PATH[:TAG]`. Plain HTTP is used only for loopback registries and those named',
     'with `--insecure-registry`.',
@@ -148,7 +155,8 @@ type Schema = Record<string, unknown> & {
 /** Keys gantry.yml accepts and validates, but that no released code acts on yet. Remove an entry when its feature lands. */
 export const NOT_YET_ACTED_ON: Readonly<Record<string, string>> = {
   'images[].gates.vulnerabilities': 'no scanner runs yet: the policy is validated, nothing is scanned',
-  'images[].sign': 'nothing is signed yet: the key is validated, and `gantry init github` passes its secret on, but `publish` attaches no signature',
+  'images[].sign':
+    'nothing is signed yet: the key is validated, and `gantry init github` passes its secret on, but `publish` attaches no signature',
   'images[].attest': 'no SBOM or provenance is made yet',
   chart: 'no chart is bumped or pushed yet: `gantry init github` writes a placeholder `chart` job',
 };
@@ -213,7 +221,9 @@ function objectSections(path: string, s: Schema, seen: Set<string>): string[] {
     seen.add(child);
     const type = typeOf(value, child, children);
     const flag = NOT_YET_ACTED_ON[child] !== undefined ? ' (not acted on yet)' : '';
-    out.push(`| ${code(key)} | ${type} | ${required.has(key) ? 'yes' : ''} | ${defaultOf(value)} | ${cell((value.description ?? '') + flag)} |`);
+    out.push(
+      `| ${code(key)} | ${type} | ${required.has(key) ? 'yes' : ''} | ${defaultOf(value)} | ${cell((value.description ?? '') + flag)} |`,
+    );
   }
   out.push('');
   for (const [p, c] of children) out.push(...objectSections(p, c, seen));
@@ -226,7 +236,8 @@ export async function renderConfigDoc(): Promise<string> {
   const seen = new Set<string>();
   const body = objectSections('', schema, seen);
   const unknown = Object.keys(NOT_YET_ACTED_ON).filter((k) => !seen.has(k));
-  if (unknown.length > 0) throw new Error(`scripts/gen-docs.ts: NOT_YET_ACTED_ON names ${unknown.join(', ')}, which gantry.yml does not have; update it`);
+  if (unknown.length > 0)
+    throw new Error(`scripts/gen-docs.ts: NOT_YET_ACTED_ON names ${unknown.join(', ')}, which gantry.yml does not have; update it`);
   const extensions = Object.keys((schema.patternProperties as Record<string, Schema> | undefined) ?? {});
   const example = await readFile(join(ROOT, 'examples/hello/gantry.yml'), 'utf8');
   const notYet = Object.entries(NOT_YET_ACTED_ON).map(([k, why]) => `- ${code(k)}: ${why}.`);
@@ -238,10 +249,10 @@ export async function renderConfigDoc(): Promise<string> {
     cell(String(schema.description ?? '')),
     '',
     'gantry reads `./gantry.yml` (or `--config FILE`). Without one it plans one image from `./Dockerfile`, named',
-    'after the git remote\'s repository and published to `ghcr.io/OWNER/REPO`. Every key is checked: an unknown or',
-    'misspelt key, a wrong type or value is reported as `gantry.yml:LINE:COL: path: what is wrong; what was',
-    'expected` (with "did you mean" for misspelt keys), and gantry exits with code 2. Paths in the file are',
-    'relative to it. For completion in editors, save the schema and point yaml-language-server at it:',
+    "after the git remote's repository and published to `ghcr.io/OWNER/REPO`. Every key is checked: an unknown or",
+    'misspelt key, a wrong type or value is reported as',
+    '`gantry.yml:LINE:COL: path: what is wrong; what was expected` (with "did you mean" for misspelt keys),',
+    'and gantry exits with code 2. Paths in the file are relative to it. For completion in editors, save the schema and point yaml-language-server at it:',
     '',
     '```sh',
     'gantry schema > gantry.schema.json',
@@ -250,7 +261,7 @@ export async function renderConfigDoc(): Promise<string> {
     '```',
     '',
     `Top-level keys matching ${extensions.map((p) => code(p)).join(', ')} are ignored: a place for YAML anchors to reuse with aliases.`,
-    'Tag rules (`tags`, `flavor`) use docker/metadata-action\'s syntax: [tags.md](tags.md).',
+    "Tag rules (`tags`, `flavor`) use docker/metadata-action's syntax: [tags.md](tags.md).",
     '',
     'Accepted and validated, but not acted on by any command yet (a release with them publishes as without them):',
     '',
@@ -285,9 +296,15 @@ export interface GeneratedDoc {
   readonly render: () => Promise<string>;
 }
 
+/** Markdown as the repository's Prettier settings format it, so `prettier --write` leaves a generated file alone. */
+async function prettierMarkdown(path: string, text: string): Promise<string> {
+  const file = join(ROOT, path);
+  return format(text, { ...((await resolveConfig(file)) ?? {}), filepath: file });
+}
+
 export const GENERATED_DOCS: readonly GeneratedDoc[] = [
-  { path: 'docs/cli.md', render: async () => `${(await renderCliDoc()).trimEnd()}\n` },
-  { path: 'docs/config.md', render: async () => `${(await renderConfigDoc()).trimEnd()}\n` },
+  { path: 'docs/cli.md', render: async () => prettierMarkdown('docs/cli.md', await renderCliDoc()) },
+  { path: 'docs/config.md', render: async () => prettierMarkdown('docs/config.md', await renderConfigDoc()) },
 ];
 
 /** The generated files whose committed text differs from what the code generates now. */
