@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Quick start's test command: installs what the tests need (Debian packages, Node 22+,
-# npm packages), builds, type-checks the tests, and runs the whole suite against real
-# registries with coverage. Prints a closing "N passed, N failed, N skipped" line.
+# npm packages), builds, type-checks the tests, lints and checks formatting, and runs the whole
+# suite against real registries with coverage. Prints a closing "N passed, N failed, N skipped" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,6 +9,9 @@ bash scripts/setup.sh
 
 npm run --silent build
 npx tsc -p tsconfig.test.json
+# Lint (type-aware, no warnings allowed) and formatting: a finding fails the run before the tests.
+npm run --silent lint
+npm run --silent format:check
 
 report="$(mktemp)"
 trap 'rm -f "$report"' EXIT
