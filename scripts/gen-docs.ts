@@ -8,7 +8,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argument, Command, Option } from 'commander';
-import { format, resolveConfig } from 'prettier';
 import { createProgram } from '../src/cli/program.js';
 import { EXIT } from '../src/cli/run.js';
 import { configJsonSchema } from '../src/plan/config/json-schema.js';
@@ -296,15 +295,9 @@ export interface GeneratedDoc {
   readonly render: () => Promise<string>;
 }
 
-/** Markdown as the repository's Prettier settings format it, so `prettier --write` leaves a generated file alone. */
-async function prettierMarkdown(path: string, text: string): Promise<string> {
-  const file = join(ROOT, path);
-  return format(text, { ...((await resolveConfig(file)) ?? {}), filepath: file });
-}
-
 export const GENERATED_DOCS: readonly GeneratedDoc[] = [
-  { path: 'docs/cli.md', render: async () => prettierMarkdown('docs/cli.md', await renderCliDoc()) },
-  { path: 'docs/config.md', render: async () => prettierMarkdown('docs/config.md', await renderConfigDoc()) },
+  { path: 'docs/cli.md', render: async () => `${(await renderCliDoc()).trimEnd()}\n` },
+  { path: 'docs/config.md', render: async () => `${(await renderConfigDoc()).trimEnd()}\n` },
 ];
 
 /** The generated files whose committed text differs from what the code generates now. */
