@@ -4,7 +4,7 @@ import { OciError } from '../oci/errors.js';
 import { fanOut } from '../async/fan-out.js';
 import { mapLimit } from '../async/limit.js';
 import { buildIndex, manifestChildren, parseManifest, type ImageIndex, type ParsedManifest } from '../oci/manifest.js';
-import { isIndexMediaType, isManifestMediaType, type IndexMediaType } from '../oci/media-types.js';
+import { isIndexMediaType, isManifestMediaType } from '../oci/media-types.js';
 import { formatPlatform, platformMatches } from '../oci/platform.js';
 import { backoffDelay, DEFAULT_RETRY, isTemporaryError, sleep, type RetryPolicy } from '../async/retry.js';
 import { isBlobMounter, type ManifestBytes, type Store } from '../oci/store.js';
@@ -139,7 +139,7 @@ async function collectGraph(
       }
       children = children.filter((c) => c.platform && want.some((p) => platformMatches(p, c.platform!)));
       const built = buildIndex([...children], {
-        mediaType: parsed.mediaType as IndexMediaType,
+        mediaType: parsed.mediaType,
         ...(index.annotations ? { annotations: { ...index.annotations } } : {}),
       });
       root = built;

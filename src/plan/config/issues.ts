@@ -28,7 +28,7 @@ function defOf(s: Schema): SchemaDef {
   for (;;) {
     const next = WRAPPERS.has(def.type) ? def.innerType : def.type === 'pipe' ? def.in : undefined;
     if (next === undefined) return def;
-    def = next._zod.def as SchemaDef;
+    def = next._zod.def;
   }
 }
 
@@ -103,7 +103,7 @@ function flatten(issue: Issue, prefix: Path): Flat[] {
   const closer = issue.errors.find((branch) => branch.some((i) => !typeOnly(i)));
   if (closer !== undefined) return closer.flatMap((i) => flatten(i, path));
   // Every branch failed on the type of the value itself: each issue is an invalid_type.
-  const expected = issue.errors.flatMap((b) => b.map((i) => (i as z.core.$ZodIssueInvalidType).expected as string));
+  const expected = issue.errors.flatMap((b) => b.map((i) => (i as z.core.$ZodIssueInvalidType).expected));
   return [{ issue, path, expected }];
 }
 

@@ -149,6 +149,7 @@ export const configSchema = configInputSchema.transform((c, ctx) => {
       report(ctx, `chart.image is required with several images: name the image the chart follows (one of ${names.join(', ')})`, ['chart']);
       return z.NEVER;
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- keeps `image` a string below (images has min(1))
     image = names[0] as string;
   } else if (!names.includes(image)) {
     report(ctx, `no image is named ${JSON.stringify(image)}${didYouMean(image, names)}; expected one of ${names.join(', ')}`, ['chart', 'image']);

@@ -8,7 +8,7 @@ import type { ReleaseContext } from '../release-context.js';
 import { isValidTag } from '../../oci/reference.js';
 import { DEFAULT_TAG_RULES } from './default-rules.js';
 import { TagError } from './errors.js';
-import { readFacts, readReleaseVersion, type RefFacts } from './facts.js';
+import { readFacts, readReleaseVersion } from './facts.js';
 import { judgeFloating, readRegistryVersions, type Affix } from './floating.js';
 import { DEFAULT_FLAVOR, type Flavor } from './flavor.js';
 import { isEnabled, makeTag, renderGlobal, type Made } from './produce.js';
