@@ -105,7 +105,7 @@ async function buildah(args: readonly string[]): Promise<number> {
     const m = /BENCH_CPU ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
     return m === null ? 0 : Number(m[1]) + Number(m[2]);
   } catch (e) {
-    throw new Error(`buildah ${args.join(' ')}: ${(e as { stderr?: string }).stderr ?? String(e)}`);
+    throw new Error(`buildah ${args.join(' ')}: ${(e as { stderr?: string }).stderr ?? String(e)}`, { cause: e });
   }
 }
 

@@ -73,9 +73,15 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
-async function skopeoRaw(ref: string): Promise<{ mediaType?: string; manifests?: { digest: string; platform?: { os: string; architecture: string } }[] }> {
+/** The fields of a manifest (or index) the checks below read; the rest is not looked at. */
+interface RawManifest {
+  mediaType?: string;
+  manifests?: { digest: string; platform?: { os: string; architecture: string } }[];
+}
+
+async function skopeoRaw(ref: string): Promise<RawManifest> {
   const { stdout } = await exec('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { maxBuffer: 16 << 20 });
-  return JSON.parse(stdout);
+  return JSON.parse(stdout) as RawManifest;
 }
 
 /** Every tag of the repository reads as an index of exactly the expected platform digests. */
@@ -127,7 +133,7 @@ async function main(): Promise<void> {
         platformDigests[img] = [];
         for (const m of layout.manifests) {
           await copyImage(store, m.digest, [{ store: client.repository(S.host, `acme/${img}`) }]);
-          platformDigests[img]!.push(m.digest);
+          platformDigests[img].push(m.digest);
           const compressedSize = m.config.size + m.layers.reduce((a, l) => a + l.size, 0);
           await writeFile(
             join(records, `${img}-${m.platform.replaceAll('/', '-')}.json`),
@@ -154,8 +160,8 @@ async function main(): Promise<void> {
     const rows: { round: number; gantry: number; buildah: number; ratio: number }[] = [];
     for (let round = 1; round <= rounds; round++) {
       const [R1, R2] = await Promise.all([startRegistry(), startRegistry()]);
-      regs.push(R1!, R2!);
-      const targets = [R1!, R2!];
+      regs.push(R1, R2);
+      const targets = [R1, R2];
       await writeFile(
         join(repo, 'gantry.yml'),
         [
@@ -212,7 +218,7 @@ async function main(): Promise<void> {
       }
       await rm(bdir, { recursive: true, force: true });
       forgetTempDir(bdir);
-      await Promise.all([R1!.stop(), R2!.stop()]);
+      await Promise.all([R1.stop(), R2.stop()]);
     }
 
     const mg = median(rows.map((r) => r.gantry));

@@ -226,10 +226,10 @@ describe('manifestChildren / isIndex', () => {
     expect(manifestChildren(index)).toEqual([amd64, arm64]);
   });
   it('works for Docker types and for manifests without mediaType', () => {
-    const dl: ImageIndex = { schemaVersion: 2, mediaType: MediaType.DockerManifestList, manifests: [amd64 as Descriptor] };
-    const dm: ImageManifest = { schemaVersion: 2, mediaType: MediaType.DockerManifest, config: config as Descriptor, layers: [] };
+    const dl: ImageIndex = { schemaVersion: 2, mediaType: MediaType.DockerManifestList, manifests: [amd64] };
+    const dm: ImageManifest = { schemaVersion: 2, mediaType: MediaType.DockerManifest, config, layers: [] };
     const bareIndex: ImageIndex = { schemaVersion: 2, manifests: [] };
-    const bareImage: ImageManifest = { schemaVersion: 2, config: config as Descriptor, layers: [layer as Descriptor] };
+    const bareImage: ImageManifest = { schemaVersion: 2, config, layers: [layer] };
     expect(manifestChildren(dl)).toHaveLength(1);
     expect(manifestChildren(dm)).toEqual([config]);
     expect(manifestChildren(bareIndex)).toEqual([]);
@@ -253,7 +253,7 @@ describe('serializeManifest', () => {
 
 describe('buildIndex', () => {
   it('builds an OCI index whose descriptor names its exact bytes', () => {
-    const { bytes: b, descriptor, index } = buildIndex([amd64 as Descriptor, arm64 as Descriptor]);
+    const { bytes: b, descriptor, index } = buildIndex([amd64, arm64]);
     expect(descriptor).toEqual({ mediaType: MediaType.OciIndex, digest: digestOf(b), size: b.byteLength });
     expect(index).toEqual({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [amd64, arm64] });
     expect(JSON.parse(new TextDecoder().decode(b))).toEqual(index);
@@ -285,7 +285,7 @@ describe('buildIndex', () => {
   });
 
   it('keeps entry order and adds annotations when given', () => {
-    const { index, bytes: b } = buildIndex([arm64 as Descriptor, amd64 as Descriptor], { annotations: { 'org.opencontainers.image.version': '1.2.3' } });
+    const { index, bytes: b } = buildIndex([arm64, amd64], { annotations: { 'org.opencontainers.image.version': '1.2.3' } });
     expect(index.manifests.map((d) => d.digest)).toEqual([D3, D1]);
     expect(index.annotations).toEqual({ 'org.opencontainers.image.version': '1.2.3' });
     expect(new TextDecoder().decode(b).endsWith('"annotations":{"org.opencontainers.image.version":"1.2.3"}}')).toBe(true);
@@ -298,7 +298,7 @@ describe('buildIndex', () => {
   });
 
   it('builds a Docker manifest list', () => {
-    const { descriptor, index } = buildIndex([amd64 as Descriptor], { mediaType: MediaType.DockerManifestList });
+    const { descriptor, index } = buildIndex([amd64], { mediaType: MediaType.DockerManifestList });
     expect(descriptor.mediaType).toBe(MediaType.DockerManifestList);
     expect(index.mediaType).toBe(MediaType.DockerManifestList);
   });

@@ -12,8 +12,11 @@ import { tempDir } from '../support/images.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const cleanups: (() => unknown)[] = [];
+const handlerErrors: unknown[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  const errors = handlerErrors.splice(0);
+  if (errors.length > 0) throw new AggregateError(errors, 'a test server handler failed');
 });
 
 function agent(o: ConstructorParameters<typeof Http1Agent>[0] = {}): Http1Agent {
@@ -23,8 +26,16 @@ function agent(o: ConstructorParameters<typeof Http1Agent>[0] = {}): Http1Agent 
 }
 
 /** A real HTTP server on loopback that counts the connections it accepted. */
-async function serve(handler: http.RequestListener): Promise<{ origin: string; connections: () => number; server: http.Server }> {
-  const server = http.createServer(handler);
+async function serve(
+  handler: (rq: http.IncomingMessage, res: http.ServerResponse) => unknown,
+): Promise<{ origin: string; connections: () => number; server: http.Server }> {
+  // A handler that fails resets its exchange and fails the test (afterEach), not the run as an unhandled rejection.
+  const server = http.createServer((rq, res) => {
+    void (async () => handler(rq, res))().catch((e: unknown) => {
+      handlerErrors.push(e);
+      res.destroy();
+    });
+  });
   let n = 0;
   server.on('connection', () => n++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

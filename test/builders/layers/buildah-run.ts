@@ -29,7 +29,7 @@ export async function createBuildah(): Promise<{
       return stdout;
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      throw new Error(`buildah ${args.join(' ')} failed: ${err.stderr ?? err.message}`);
+      throw new Error(`buildah ${args.join(' ')} failed: ${err.stderr ?? err.message}`, { cause: e });
     }
   };
   return {
