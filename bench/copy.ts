@@ -112,6 +112,7 @@ function parseArgs(argv: string[]): Options {
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? argv[++i];
+    // prettier-ignore
     switch (flag) {
       case '--rounds': o.rounds = int(flag, value()); break;
       case '--json': o.json = true; break;

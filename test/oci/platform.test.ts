@@ -5,7 +5,6 @@ import { OciError } from '../../src/oci/errors.js';
 import { comparePlatforms, formatPlatform, normalizePlatform, parsePlatform, platformMatches } from '../../src/oci/platform.js';
 
 describe('parsePlatform', () => {
-  // prettier-ignore
   const cases: [input: string, formatted: string][] = [
     ['linux/amd64', 'linux/amd64'],
     ['linux/arm64', 'linux/arm64'],
@@ -57,7 +56,6 @@ describe('parsePlatform', () => {
     expect(parsePlatform('windows()/amd64')).toEqual({ os: 'windows', architecture: 'amd64' });
   });
 
-  // prettier-ignore
   const bad: [input: string, says: string][] = [
     ['', 'expected os/arch[/variant]'],
     ['linux', 'expected os/arch[/variant]'],

@@ -142,7 +142,6 @@ describe('parseReference / formatReference (properties)', () => {
 });
 
 describe('parseReference: docker normalization', () => {
-  // prettier-ignore
   const cases: [input: string, full: string, familiar: string][] = [
     ['ubuntu', 'docker.io/library/ubuntu', 'ubuntu'],
     ['ubuntu:22.04', 'docker.io/library/ubuntu:22.04', 'ubuntu:22.04'],
@@ -194,7 +193,6 @@ describe('parseReference: docker normalization', () => {
 });
 
 describe('parseReference: errors', () => {
-  // prettier-ignore
   const cases: [input: string, says: string][] = [
     ['', 'the reference is empty'],
     ['Foo/bar', 'invalid reference "Foo/bar": repository name must be lowercase'],

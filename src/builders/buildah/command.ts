@@ -38,6 +38,7 @@ export function buildahGlobalArgs(s: BuildahStorage = {}): string[] {
  * `--format oci` makes `--annotation` land in the manifest (docker format has no annotations).
  */
 export function buildahBuildArgs(i: DockerfileInputs, o: BuildahBuildOptions): string[] {
+  // prettier-ignore
   return [
     ...buildahGlobalArgs(o.storage),
     'build',

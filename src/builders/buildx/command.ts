@@ -70,6 +70,7 @@ export function buildxCacheArgs(i: DockerfileInputs, githubActions: boolean): st
  * 0.12+) annotates the manifest. `--progress=plain` keeps the log readable in files and errors.
  */
 export function buildxBuildArgs(i: DockerfileInputs, o: BuildxBuildOptions): string[] {
+  // prettier-ignore
   return [
     'buildx', 'build',
     ...dockerfileBuildFlags(i),

@@ -105,6 +105,7 @@ export function formatUtcDate(date: Date, format: string): string {
 
 function formatToken(token: string, d: Date): string | undefined {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  // prettier-ignore
   switch (token) {
     case 'YYYY': return String(d.getUTCFullYear());
     case 'YY': return pad(d.getUTCFullYear() % 100);

@@ -7,6 +7,7 @@ export interface BadCase {
 
 const img = (extra: string, name = 'api'): string => `images:\n  - name: ${name}\n    repositories: [ghcr.io/acme/${name}]\n${extra}`;
 
+// prettier-ignore
 export const BAD_CASES: readonly BadCase[] = [
   { name: 'unknown key, with a suggestion', yaml: img('    platfroms: [linux/amd64]\n'), problems: ['4:5 images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?); allowed keys: name, repositories, platforms, build, tags, flavor, labels, annotations, title, description, vendor, licenses, url, documentation, gates, sign, attest, push'] },
   { name: 'unknown key that belongs one level down', yaml: img('    dockerfile: Dockerfile.api\n'), problems: ['4:5 images[0].dockerfile: unknown key "dockerfile" (it belongs under "build"); allowed keys: name, repositories, platforms, build, tags, flavor, labels, annotations, title, description, vendor, licenses, url, documentation, gates, sign, attest, push'] },
