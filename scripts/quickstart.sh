@@ -8,7 +8,7 @@ bash scripts/setup.sh
 [ -x .tools/node/bin/node ] && export PATH="$PWD/.tools/node/bin:$PATH"
 npm run --silent build
 node --import tsx scripts/make-example-base.ts out/base busybox
-(cd examples/hello && node ../../dist/cli/main.js publish --version 1.0.0 --no-registry-check)
+(cd examples/hello && node ../../bin/gantry.js publish --version 1.0.0 --no-registry-check)
 echo
 echo "skopeo inspect --raw oci:out/hello:1.0.0"
 skopeo --insecure-policy inspect --raw oci:out/hello:1.0.0
