@@ -19,6 +19,8 @@ interface LayerRule {
   readonly nodePrefixOnly?: boolean;
   /** npm packages: any, none, only the listed ones, or any but the listed ones. */
   readonly packages: 'any' | 'none' | { readonly only: readonly string[] } | { readonly except: readonly string[] };
+  /** Other folders are reached only through this file (a library's public surface). */
+  readonly onlyThrough?: string;
 }
 
 // Built-ins that reach the file system, network, processes or the host: not for the pure planner.
@@ -44,6 +46,9 @@ const IMPURE_BUILTINS = [
 // github/ is pure but for writing the step outputs and summary files GitHub gives it.
 const GITHUB_IMPURE = IMPURE_BUILTINS.filter((b) => b !== 'fs/promises');
 
+// The layer table of docs/architecture.md. Bottom to top: oci, async; registry, layout; plan;
+// github, builders, publish; release (the library); cli (and action/, checked in
+// test/action/action-yml.test.ts) above the library only.
 // prettier-ignore
 export const RULES: Readonly<Record<string, LayerRule>> = {
   oci:      { src: [],                                   node: 'all', nodePrefixOnly: true, packages: 'none' },
@@ -58,6 +63,8 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
   sign:     { src: ['oci'],                              node: 'all', packages: 'any' },
   scan:     { src: ['oci'],                              node: 'all', packages: 'any' },
   chart:    { src: ['oci'],                              node: 'all', packages: 'any' },
+  release:  { src: ['oci', 'async', 'registry', 'layout', 'plan', 'github', 'builders', 'publish', 'attest', 'sign', 'scan', 'chart'], node: 'all', packages: 'any' },
+  cli:      { src: ['release'],                          node: 'all', packages: { only: ['commander'] }, onlyThrough: 'src/release/index.ts' },
 };
 
 /** The only folder that may read the environment (DESIGN.md: cli constructs clients and reads env). */
@@ -145,6 +152,8 @@ export function checkFile(file: string, content: string): string[] {
       if (rule !== undefined && to !== folder && !rule.src.includes(to)) {
         const allowed = rule.src.length === 0 ? 'nothing outside it' : rule.src.map((f) => `src/${f}`).join(', ');
         report(line, spec, `src/${folder} may import only ${allowed} (DESIGN.md layers), not ${to === '' ? 'src/' : `src/${to}`}`);
+      } else if (rule?.onlyThrough !== undefined && to !== folder && target.replace(/\.js$/, '.ts') !== rule.onlyThrough) {
+        report(line, spec, `src/${folder} reaches other folders only through ${rule.onlyThrough}, the library's public surface`);
       }
       continue;
     }
@@ -266,6 +275,11 @@ describe('architecture checker (self-test on strings)', () => {
     ['src/cli/x.ts', "import { fake } from '../../test/support/images.js';", 'src must not import from test/'],
     ['src/cli/x.ts', "import { x } from '../../scripts/x.js';", 'resolves outside src/'],
     ['src/index.ts', "import * as core from '@actions/core';", '@actions/* belongs to action/'],
+    ['src/cli/x.ts', "import { RegistryClient } from '../registry/client.js';", 'src/cli may import only src/release'],
+    ['src/cli/commands/x.ts', "import { planRelease } from '../../release/plan-release.js';", 'only through src/release/index.ts'],
+    ['src/cli/x.ts', "import { z } from 'zod';", 'may import only the npm packages commander'],
+    ['src/release/x.ts', "import { run } from '../cli/run.js';", 'src/release may import only'],
+    ['src/builders/x.ts', "import { copyImage } from '../publish/copy.js';", 'src/builders may import only src/oci, src/async, src/plan, src/layout'],
     ['src/registry/x.ts', 'const home = process.env.HOME;', 'reads process.env'],
     ['src/layout/x.ts', "const t = process['env'];", 'reads process.env'],
     ['src/plan/x.ts', 'const { env } = process;', 'reads process.env'],
@@ -285,7 +299,9 @@ describe('architecture checker (self-test on strings)', () => {
     ['src/layout/x.ts', "import tar from 'tar-stream';\nimport { rename } from 'node:fs/promises';\nimport type { Store } from '../oci/store.js';"],
     ['src/plan/x.ts', "import semver from 'semver';\nimport { z } from 'zod';\nimport { parse } from 'yaml';\nimport { createHash } from 'node:crypto';\nimport { x } from '../oci/reference.js';"],
     ['src/publish/x.ts', "import { planTags } from '../plan/tags.js';\nimport type { Store } from '../oci/store.js';\nimport { setTimeout } from 'node:timers/promises';"],
-    ['src/cli/x.ts', "import { RegistryClient } from '../registry/client.js';\nconst env = process.env;"],
+    ['src/cli/x.ts', "import { planRelease } from '../release/index.js';\nimport { Command } from 'commander';\nconst env = process.env;"],
+    ['src/cli/commands/x.ts', "import { printJson } from '../output.js';\nimport { publishRelease } from '../../release/index.js';"],
+    ['src/release/x.ts', "import { RegistryClient } from '../registry/client.js';\nimport { copyImage } from '../publish/copy.js';\nimport { createBuilders } from '../builders/backends.js';"],
     ['src/index.ts', "export * from './oci/reference.js';\nexport { copy } from './publish/copy.js';"],
     ['src/newfolder/x.ts', "import { anything } from '../registry/client.js';"],
     ['src/registry/x.ts', '/** Values of DOCKER_CONFIG, never read from process.env */\n// process.env is read in cli only\nconst e = env;'],
@@ -299,5 +315,94 @@ describe('architecture checker (self-test on strings)', () => {
     const problems = checkFile('src/plan/p.ts', content);
     expect(problems).toHaveLength(3);
     expect(problems.map((p) => p.split(':')[1])).toEqual(['1', '2', '3']);
+  });
+});
+
+/** Import cycles among files (a → b → … → a), type-only imports included; each cycle once. */
+export function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (n: string): void => {
+    state.set(n, 'open');
+    stack.push(n);
+    for (const d of graph.get(n) ?? []) {
+      if (state.get(d) === 'open') cycles.push([...stack.slice(stack.indexOf(d)), d]);
+      else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(n, 'done');
+  };
+  for (const n of [...graph.keys()].sort()) if (!state.has(n)) visit(n);
+  return cycles;
+}
+
+/** The src/ files each file imports (relative specifiers, `.js` read as the `.ts` it compiles from). */
+function importGraph(files: readonly { file: string; content: string }[]): Map<string, string[]> {
+  return new Map(
+    files.map(({ file, content }) => [
+      file,
+      importSpecifiers(content)
+        .filter((s) => s.spec.startsWith('.'))
+        .map((s) => posix.normalize(posix.join(posix.dirname(file), s.spec)).replace(/\.js$/, '.ts')),
+    ]),
+  );
+}
+
+/**
+ * File names that may appear more than once in src/, and why: a folder's barrel and its domain's
+ * errors; the Store operations that registry/ and layout/ both implement (STYLE.md R6: mirrored
+ * names); a builder backend's files, mirrored across the tool folders of builders/. CLI commands
+ * (src/cli/commands/) are named for the command they register.
+ */
+function mayShareName(paths: readonly string[]): boolean {
+  const name = posix.basename(paths[0]!);
+  if (name === 'index.ts' || name === 'errors.ts') return true;
+  const dirs = new Set(paths.map((p) => posix.dirname(p)));
+  if ([...dirs].every((d) => d === 'src/registry' || d === 'src/layout')) return true;
+  return [...dirs].every((d) => /^src\/builders\/[^/]+$/.test(d));
+}
+
+describe('architecture: the shape of src/', () => {
+  const files = sourceFiles(join(ROOT, 'src')).map((abs) => ({
+    file: relative(ROOT, abs).split(sep).join('/'),
+    content: readFileSync(abs, 'utf8'),
+  }));
+
+  it('has no folder named build (build/ means output to tools and people)', () => {
+    expect(files.filter((f) => f.file.split('/').slice(0, -1).includes('build')).map((f) => f.file)).toEqual([]);
+  });
+
+  it('has no import cycle', () => {
+    expect(importCycles(importGraph(files)).map((c) => c.join(' → '))).toEqual([]);
+  });
+
+  it('the cycle finder finds cycles (it is not vacuous)', () => {
+    const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+    expect(importCycles(g)).toEqual([['a', 'b', 'c', 'a']]);
+    expect(importCycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+    expect(importGraph([{ file: 'src/x/a.ts', content: "import type { B } from '../y/b.js';" }]).get('src/x/a.ts')).toEqual(['src/y/b.ts']);
+  });
+
+  it('has no two files with the same name for different things', () => {
+    const byName = new Map<string, string[]>();
+    for (const { file } of files) {
+      if (file.startsWith('src/cli/commands/')) continue;
+      const name = posix.basename(file);
+      byName.set(name, [...(byName.get(name) ?? []), file]);
+    }
+    const clashes = [...byName.values()].filter((paths) => paths.length > 1 && !mayShareName(paths));
+    expect(clashes).toEqual([]);
+    expect(mayShareName(['src/registry/blob.ts', 'src/layout/blob.ts'])).toBe(true);
+    expect(mayShareName(['src/oci/verify.ts', 'src/publish/verify.ts'])).toBe(false);
+  });
+
+  it('every error class has a code union: GantryError is abstract and never thrown as itself', () => {
+    const errors = files.find((f) => f.file === 'src/oci/errors.ts')!;
+    expect(errors.content).toMatch(/export abstract class GantryError<C extends string>/);
+    const classes = files.flatMap(({ file, content }) => [...content.matchAll(/class (\w+) extends GantryError<([^>]+)>/g)].map((m) => ({ file, name: m[1]!, codes: m[2]!.trim() })));
+    expect(classes.length).toBeGreaterThan(5);
+    expect(classes.filter((c) => c.codes === 'string')).toEqual([]);
+    expect(files.filter((f) => /new GantryError\(/.test(f.content)).map((f) => f.file)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { BackendName } from '../plan/config/backends.js';
+import type { BackendName } from '../plan/config/backend-traits.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { Store } from '../oci/store.js';
 import type { ImageSpec } from '../plan/config/index.js';

@@ -1,8 +1,8 @@
-// The one registration point of builder backends: each name of plan/config/backends.ts maps to the
+// The one registration point of builder backends: each name of plan/config/backend-traits.ts maps to the
 // factory of its Builder (the compiler refuses a name without one). Adding a backend: its folder
-// here (src/builders/<tool>/), its traits in plan/config/backends.ts (and its fields in the build
+// here (src/builders/<tool>/), its traits in plan/config/backend-traits.ts (and its fields in the build
 // schema), and one entry below.
-import type { BackendName } from '../plan/config/backends.js';
+import type { BackendName } from '../plan/config/backend-traits.js';
 import type { Builder } from './backend.js';
 import { createBuildahBuilder } from './buildah/builder.js';
 import { buildahSettings } from './buildah/settings.js';

@@ -2,7 +2,7 @@
 // up, permissions of the token, secrets to pass on, and the chart job. Pure: a parsed configuration in,
 // facts out, so the generated workflow asks for exactly what the configuration uses.
 import { parsePlatform } from '../oci/platform.js';
-import { backendTraits } from '../plan/config/backends.js';
+import { backendTraits } from '../plan/config/backend-traits.js';
 import type { GantryConfig } from '../plan/config/index.js';
 import { DEFAULT_RUNNERS } from '../plan/release.js';
 

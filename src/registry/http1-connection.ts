@@ -2,8 +2,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { errnoCode } from '../oci/errors.js';
 import { Body } from './http1-body.js';
+import { HttpError } from './http-errors.js';
 import { HttpProtocolError, ResponseParser } from './http1-parser.js';
-import type { Http1AgentOptions, HttpRequestOptions, HttpResponse } from './http1.js';
+import type { Http1AgentOptions, HttpRequestOptions, HttpResponse } from './http-dispatcher.js';
 import { releaseChunk, retireSlab, SLAB_BYTES, takeSlab, type Slab } from './slabs.js';
 
 const SLAB = SLAB_BYTES;
@@ -15,16 +16,15 @@ const WRITE_HIGH_WATER = SLAB;
 /** Failures of a kept-alive connection the server had closed: the request never reached it. */
 const STALE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
-const timeoutError = (code: string, what: string): Error => Object.assign(new Error(`${what} timed out`), { code });
+const timeoutError = (code: 'CONNECT_TIMEOUT' | 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT', what: string): HttpError => new HttpError(code, `${what} timed out`);
 
 /**
  * The body of a request failed (its source broke, or did not verify). Transport hands on the
  * cause: the fault is the source's, not the registry's the request went to.
  */
-export class RequestBodyError extends Error {
+export class RequestBodyError extends HttpError {
   constructor(readonly source: unknown) {
-    super(`the request body failed: ${source instanceof Error ? source.message : String(source)}`, { cause: source });
-    this.name = 'RequestBodyError';
+    super('REQUEST_BODY_FAILED', `the request body failed: ${source instanceof Error ? source.message : String(source)}`, { cause: source });
   }
 }
 

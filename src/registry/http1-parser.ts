@@ -4,6 +4,8 @@
  * connection's close. Body bytes are handed on as views of the input, never copied.
  */
 
+import { HttpError } from './http-errors.js';
+
 export type Headers = Record<string, string | string[] | undefined>;
 
 export interface ParserEvents {
@@ -14,11 +16,9 @@ export interface ParserEvents {
 }
 
 /** The peer broke HTTP/1.1: the connection cannot be trusted any further. */
-export class HttpProtocolError extends Error {
-  readonly code = 'HTTP_PROTOCOL';
+export class HttpProtocolError extends HttpError {
   constructor(message: string) {
-    super(message);
-    this.name = 'HttpProtocolError';
+    super('HTTP_PROTOCOL', message);
   }
 }
 
@@ -92,9 +92,7 @@ export class ResponseParser {
   end(): void {
     if (this.#state === 'close') return this.#finish();
     if (this.#state !== 'done') {
-      throw Object.assign(new Error(`the connection closed before the response was complete (${this.#state === 'head' ? 'no response' : 'body cut short'})`), {
-        code: 'ECONNRESET',
-      });
+      throw new HttpError('ECONNRESET', `the connection closed before the response was complete (${this.#state === 'head' ? 'no response' : 'body cut short'})`);
     }
   }
 

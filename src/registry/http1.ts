@@ -1,6 +1,6 @@
-import type { ResponseBody } from './http1-body.js';
+import type { Http1AgentOptions, HttpDispatcher, HttpRequestOptions, HttpResponse } from './http-dispatcher.js';
+import { HttpError } from './http-errors.js';
 import { Connection } from './http1-connection.js';
-import type { Headers } from './http1-parser.js';
 
 /**
  * gantry's HTTP/1.1 client: keep-alive sockets per origin, one exchange at a time on each.
@@ -13,41 +13,7 @@ import type { Headers } from './http1-parser.js';
  * http1-connection.ts one socket's exchanges, http1-parser.ts responses, http1-body.ts bodies.
  */
 
-/** What Transport needs of an HTTP client (the shape of undici's Dispatcher.request). */
-export interface HttpDispatcher {
-  request(o: HttpRequestOptions): Promise<HttpResponse>;
-}
-
-export interface HttpRequestOptions {
-  readonly origin: string;
-  readonly path: string;
-  readonly method: string;
-  readonly headers: Record<string, string>;
-  readonly body: Uint8Array | AsyncIterable<Uint8Array> | null;
-  readonly signal: AbortSignal | null;
-}
-
-export interface HttpResponse {
-  readonly statusCode: number;
-  readonly headers: Headers;
-  readonly body: ResponseBody;
-}
-
-export type { ResponseBody };
-
-export interface Http1AgentOptions {
-  /** No connection this long after it was opened (TLS handshake included). */
-  readonly connectTimeoutMs?: number;
-  /** No response head this long after the request went out. */
-  readonly headersTimeoutMs?: number;
-  /** A response body (or an upload) that makes no progress this long. */
-  readonly bodyTimeoutMs?: number;
-  /** How long an idle keep-alive connection is kept. */
-  readonly idleTimeoutMs?: number;
-  /** Idle keep-alive connections kept per origin. */
-  readonly maxIdlePerOrigin?: number;
-}
-
+export type { Http1AgentOptions, HttpDispatcher, HttpRequestOptions, HttpResponse, ResponseBody } from './http-dispatcher.js';
 export { RequestBodyError } from './http1-connection.js';
 
 /** Methods a connection that failed before any response may send again (RFC 9110 §9.2.2). */
@@ -64,7 +30,7 @@ export class Http1Agent implements HttpDispatcher {
   }
 
   async request(o: HttpRequestOptions): Promise<HttpResponse> {
-    if (this.#closed) throw Object.assign(new Error('the HTTP client is closed'), { code: 'ERR_CLIENT_CLOSED' });
+    if (this.#closed) throw new HttpError('ERR_CLIENT_CLOSED', 'the HTTP client is closed');
     o.signal?.throwIfAborted();
     const resendable = IDEMPOTENT.has(o.method) && (o.body === null || o.body instanceof Uint8Array);
     for (;;) {

@@ -4,7 +4,7 @@ import { OciError } from '../oci/errors.js';
 import { MediaType } from '../oci/media-types.js';
 import type { CallOptions } from '../oci/store.js';
 import type { RepoContext } from './repo-context.js';
-import { fetchManifest, putManifest } from './manifest.js';
+import { fetchManifest, putManifest } from './manifests.js';
 import { nextLink } from './tags.js';
 import { header, type RegistryRequest } from './transport.js';
 

@@ -3,7 +3,7 @@ import type { Digest } from '../oci/digest.js';
 import type { BlobMounter, CallOptions, ManifestBytes, ManifestDeleter, Store } from '../oci/store.js';
 import * as blob from './blob.js';
 import type { RepoContext } from './repo-context.js';
-import * as manifest from './manifest.js';
+import * as manifest from './manifests.js';
 import { addToFallback, listReferrers, referrerDescriptor } from './referrers.js';
 import { listTags } from './tags.js';
 

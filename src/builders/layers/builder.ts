@@ -20,7 +20,7 @@ import { buildImageConfig } from './config.js';
 import type { GzipOptions } from './gzip.js';
 import { LayerCache, layerKey, type CachedLayer } from './layer-cache.js';
 import { writeLayerBlob } from './layer-blob.js';
-import { buildImageManifest } from './manifest.js';
+import { buildImageManifest } from './platform-manifest.js';
 import { tarMtime } from './tar.js';
 import { ensureBlob } from './transfer.js';
 import { compileExcludes, walkCopyRule, type DirectoryMeta } from './walk.js';

@@ -10,4 +10,4 @@ export {
 } from './builder.js';
 export { baseLabel, type BaseResolver, type ResolvedBase } from './base.js';
 export { checkExcludePattern, compileExclude, type ExcludeMatcher } from './glob.js';
-export { BASE_DIGEST_ANNOTATION, BASE_NAME_ANNOTATION } from './manifest.js';
+export { BASE_DIGEST_ANNOTATION, BASE_NAME_ANNOTATION } from './platform-manifest.js';

@@ -14,7 +14,7 @@ import {
   parseOwner,
   parsePlatformSpec,
 } from './values.js';
-import { BACKEND_TRAITS, BACKENDS } from './backends.js';
+import { BACKEND_TRAITS, BACKENDS } from './backend-traits.js';
 import { report, stringMap, text, via, type Ctx } from './zod-parse.js';
 
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
