@@ -5,7 +5,7 @@
 // busy, buildah's storage is shared between its builds, and in CI each platform runs on its own
 // runner anyway (`gantry plan --matrix`). The first failure stops the run: the platforms already
 // built keep their records, the failed one has none, and nothing is ever tagged.
-import type { BackendName } from '../plan/config/backends.js';
+import type { BackendName } from '../plan/config/backend-traits.js';
 import type { GantryConfig } from '../plan/config/index.js';
 import type { DigestRecord } from '../plan/digest-record.js';
 import type { Store } from '../oci/store.js';
