@@ -3,10 +3,11 @@
 // Run with `npm run lint` (no warnings allowed); scripts/test.sh runs it before the tests.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/', 'dist-action/', 'coverage/', '.tools/', 'out/', 'oci-out/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   {
@@ -16,7 +17,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.ts'],
-    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { project: './tsconfig.eslint.json', tsconfigRootDir: import.meta.dirname },
     },
