@@ -71,7 +71,7 @@ export async function writeDockerConfig(source: string, target: string, logins: 
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`cannot read ${file} (${(e as Error).message}); starting from an empty docker config`);
   }
   await writeFile(join(target, 'config.json'), `${JSON.stringify(mergeDockerConfig(existing, logins), null, 2)}\n`, { mode: 0o600 });
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = await readdir(source);
   } catch {

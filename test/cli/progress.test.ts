@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProgressDisplay } from '../../src/cli/progress.js';
 import { formatBytes } from '../../src/release/index.js';
@@ -16,7 +17,7 @@ function fakeStream() {
 
 /** The text lines of one redraw, without the ANSI control sequences. */
 function lines(write: string): string[] {
-  return write.replace(/\x1b\[\d*[AK]/g, '').split('\n').filter(Boolean);
+  return stripVTControlCharacters(write).split('\n').filter(Boolean);
 }
 
 describe('formatBytes', () => {

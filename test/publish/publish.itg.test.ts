@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Descriptor } from '../../src/oci/descriptor.js';
-import type { Store } from '../../src/oci/store.js';
 import { parseConfig } from '../../src/plan/config/index.js';
 import type { ReleaseContext } from '../../src/plan/release-context.js';
 import { planPublish, type BuiltPlatform } from '../../src/plan/publish-plan.js';
@@ -56,7 +55,7 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
   const stores = (c = client): PublishStores => ({
     open: async (r) => {
       const [host, ...rest] = r.split('/');
-      return c.repository(host!, rest.join('/')) as Store;
+      return c.repository(host!, rest.join('/'));
     },
     hasCredentials: async () => true,
   });

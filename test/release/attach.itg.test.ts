@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDigest } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/media-types.js';
-import type { Store } from '../../src/oci/store.js';
 import { parseConfig } from '../../src/plan/config/index.js';
 import { planPublish, type BuiltPlatform } from '../../src/plan/publish-plan.js';
 import { makePlan } from '../../src/plan/release.js';
@@ -74,7 +73,7 @@ describe('publishImages: the attach door, before the tags', () => {
   const stores: PublishStores = {
     open: async (r) => {
       const [host, ...rest] = r.split('/');
-      return client.repository(host!, rest.join('/')) as Store;
+      return client.repository(host!, rest.join('/'));
     },
     hasCredentials: async () => true,
   };
