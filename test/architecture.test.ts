@@ -255,7 +255,7 @@ describe('architecture checker (self-test on strings)', () => {
   // prettier-ignore
   const violations: [file: string, content: string, says: string][] = [
     ['src/oci/x.ts', "import { x } from '../registry/client.js';", 'src/oci may import only nothing outside it'],
-    ['src/oci/x.ts', "import { fetch } from 'undici';", 'not npm packages'],
+    ['src/oci/x.ts', "import got from 'got';", 'not npm packages'],
     ['src/oci/x.ts', "import { createHash } from 'crypto';", 'only as node:crypto'],
     ['src/registry/x.ts', "import { LayoutStore } from '../layout/layout-store.js';", 'src/registry may import only src/oci'],
     ['src/layout/x.ts', "import type { RegistryClient } from '../registry/client.js';", 'src/layout may import only src/oci'],
@@ -264,7 +264,7 @@ describe('architecture checker (self-test on strings)', () => {
     ['src/plan/x.ts', "import { request } from 'node:http';", 'src/plan is pure'],
     ['src/plan/x.ts', "import { execFile } from 'node:child_process';", 'src/plan is pure'],
     ['src/plan/x.ts', "import net from 'net';", 'src/plan is pure'],
-    ['src/plan/x.ts', "import { fetch } from 'undici';", 'only the npm packages semver, yaml, zod'],
+    ['src/plan/x.ts', "import got from 'got';", 'only the npm packages semver, yaml, zod'],
     ['src/plan/x.ts', "const { x } = await import('../publish/copy.js');", 'src/plan may import only src/oci'],
     ['src/publish/x.ts', "import { RegistryClient } from '../registry/client.js';", 'src/publish may import only src/oci, src/async, src/plan'],
     ['src/publish/x.ts', "import { Command } from 'commander';", 'not npm packages'],
@@ -295,7 +295,7 @@ describe('architecture checker (self-test on strings)', () => {
   // prettier-ignore
   const allowed: [file: string, content: string][] = [
     ['src/oci/x.ts', "import { createHash } from 'node:crypto';\nimport { a } from './a.js';"],
-    ['src/registry/x.ts', "import { request } from 'undici';\nimport { parseDigest } from '../oci/digest.js';\nimport { readFile } from 'node:fs/promises';"],
+    ['src/registry/x.ts', "import got from 'got';\nimport { parseDigest } from '../oci/digest.js';\nimport { readFile } from 'node:fs/promises';"],
     ['src/layout/x.ts', "import tar from 'tar-stream';\nimport { rename } from 'node:fs/promises';\nimport type { Store } from '../oci/store.js';"],
     ['src/plan/x.ts', "import semver from 'semver';\nimport { z } from 'zod';\nimport { parse } from 'yaml';\nimport { createHash } from 'node:crypto';\nimport { x } from '../oci/reference.js';"],
     ['src/publish/x.ts', "import { planTags } from '../plan/tags.js';\nimport type { Store } from '../oci/store.js';\nimport { setTimeout } from 'node:timers/promises';"],
@@ -311,7 +311,7 @@ describe('architecture checker (self-test on strings)', () => {
   });
 
   it('reports every violation of a file, each with its line', () => {
-    const content = ["import { a } from '../registry/a.js';", "import { b } from 'undici';", 'const x = process.env.X;'].join('\n');
+    const content = ["import { a } from '../registry/a.js';", "import got from 'got';", 'const x = process.env.X;'].join('\n');
     const problems = checkFile('src/plan/p.ts', content);
     expect(problems).toHaveLength(3);
     expect(problems.map((p) => p.split(':')[1])).toEqual(['1', '2', '3']);

@@ -51,12 +51,7 @@ const TEMPORARY_CODES = new Set([
   'EPIPE',
   'ETIMEDOUT',
   'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  // registry/http1.ts
+  // registry/http-errors.ts
   'CONNECT_TIMEOUT',
   'HEADERS_TIMEOUT',
   'BODY_TIMEOUT',

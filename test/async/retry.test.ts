@@ -150,18 +150,16 @@ describe('isTemporaryError', () => {
       'EPIPE',
       'ETIMEDOUT',
       'EAI_AGAIN',
-      'UND_ERR_SOCKET',
-      'UND_ERR_CLOSED',
-      'UND_ERR_CONNECT_TIMEOUT',
-      'UND_ERR_HEADERS_TIMEOUT',
-      'UND_ERR_BODY_TIMEOUT',
+      'CONNECT_TIMEOUT',
+      'HEADERS_TIMEOUT',
+      'BODY_TIMEOUT',
     ]) {
       expect(isTemporaryError(Object.assign(new Error(code), { code })), code).toBe(true);
     }
   });
 
   it('treats other codes as permanent', () => {
-    for (const code of ['ENOENT', 'EACCES', 'ENOTFOUND', 'UND_ERR_ABORTED', 'econnreset']) {
+    for (const code of ['ENOENT', 'EACCES', 'ENOTFOUND', 'ABORT_ERR', 'HTTP_PROTOCOL', 'econnreset']) {
       expect(isTemporaryError({ code }), code).toBe(false);
     }
     expect(isTemporaryError({ code: 104 })).toBe(false);
@@ -169,7 +167,7 @@ describe('isTemporaryError', () => {
   });
 
   it('looks through nested causes (fetch failed → socket error)', () => {
-    const socket = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    const socket = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
     const fetchFailed = new TypeError('fetch failed', { cause: socket });
     expect(isTemporaryError(fetchFailed)).toBe(true);
     expect(isTemporaryError(new Error('wrap', { cause: fetchFailed }))).toBe(true);
