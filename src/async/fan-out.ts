@@ -39,8 +39,8 @@ export function fanOut(src: AsyncIterable<Uint8Array>, n: number): AsyncIterable
           for (const q of queues.values()) q.splice(0).forEach(settle);
           return;
         }
-        // Each consumer gets its own view object: a consumer may hand a chunk it holds alone back to
-        // the buffer pool it came from (registry/slabs.ts); a view shared by several must not go back.
+        // Each consumer gets its own view object, so that nothing one consumer does to its chunk
+        // object (detach it, tag it) reaches the others.
         const v = r.value;
         for (const q of queues.values()) q.shift()!.resolve({ done: false, value: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
         pump();

@@ -3,7 +3,7 @@ import { createRepoContext } from './repo-context.js';
 import { RegistryRepository } from './repository.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../async/retry.js';
 import { Transport } from './transport.js';
-import { Http1Agent, type HttpDispatcher } from './http1.js';
+import { NodeHttpClient, type HttpDispatcher } from './node-http.js';
 
 export interface RegistryClientOptions {
   /** Where credentials come from (docker config, explicit flags); anonymous when absent. */
@@ -40,14 +40,14 @@ export function apiHostOf(registry: string): string {
 export class RegistryClient {
   readonly #o: RegistryClientOptions;
   readonly #dispatcher: HttpDispatcher;
-  readonly #own: Http1Agent | undefined;
+  readonly #own: NodeHttpClient | undefined;
   readonly #transports = new Map<string, Transport>();
 
   constructor(o: RegistryClientOptions = {}) {
     this.#o = o;
     this.#own = o.dispatcher
       ? undefined
-      : new Http1Agent({
+      : new NodeHttpClient({
           maxIdlePerOrigin: o.connectionsPerHost ?? 16,
           bodyTimeoutMs: o.bodyTimeoutMs ?? 60_000,
           headersTimeoutMs: o.headersTimeoutMs ?? 60_000,

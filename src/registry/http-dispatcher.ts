@@ -1,40 +1,41 @@
-// The seam between Transport (auth, retries, redirects) and the client that moves bytes: what
-// Transport asks of an HTTP client, and the options of gantry's own (http1.ts).
-import type { ResponseBody } from './http1-body.js';
-import type { Headers } from './http1-parser.js';
+// The seam between Transport (auth, retries, redirects) and the client that moves bytes
+// (node-http.ts): what Transport asks of an HTTP client. Tests may put another client behind it.
 
-export type { ResponseBody };
-
-/** What Transport needs of an HTTP client (the shape of undici's Dispatcher.request). */
+/** What Transport needs of an HTTP client: one request, answered by its response head with the body streaming behind. */
 export interface HttpDispatcher {
   request(o: HttpRequestOptions): Promise<HttpResponse>;
 }
 
 export interface HttpRequestOptions {
+  /** `http://host:port` or `https://host:port`. */
   readonly origin: string;
+  /** Path and query. */
   readonly path: string;
   readonly method: string;
   readonly headers: Record<string, string>;
+  /** A streamed body is sent as it is read, with backpressure; it is checked against a Content-Length header when there is one. */
   readonly body: Uint8Array | AsyncIterable<Uint8Array> | null;
   readonly signal: AbortSignal | null;
 }
 
+/** Response headers by lower-case name; Set-Cookie is the only list. */
+export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
 export interface HttpResponse {
   readonly statusCode: number;
-  readonly headers: Headers;
+  readonly headers: ResponseHeaders;
   readonly body: ResponseBody;
 }
 
-export interface Http1AgentOptions {
-  /** No connection this long after it was opened (TLS handshake included). */
-  readonly connectTimeoutMs?: number;
-  /** No response head this long after the request went out. */
-  readonly headersTimeoutMs?: number;
-  /** A response body (or an upload) that makes no progress this long. */
-  readonly bodyTimeoutMs?: number;
-  /** How long an idle keep-alive connection is kept. */
-  readonly idleTimeoutMs?: number;
-  /** Idle keep-alive connections kept per origin. */
-  readonly maxIdlePerOrigin?: number;
+/**
+ * A response body: async-iterable chunks, or read whole, or dropped. It must be read to its end
+ * or dropped (dump, destroy): until then its connection is not free for another request.
+ */
+export interface ResponseBody extends AsyncIterable<Uint8Array> {
+  /** Reads and forgets a short body (the connection is kept), or drops a long one. Never fails. */
+  dump(): Promise<void>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  /** Drops what is left; before its end this also closes the connection. */
+  destroy(): void;
 }
-

@@ -3,10 +3,10 @@ import { HostAuth } from './auth.js';
 import { parseChallenge } from './challenge.js';
 import type { CredentialSource } from './credentials.js';
 import { parseDiagnostics, RegistryError, redactUrl, TransportError } from './errors.js';
-import { RequestBodyError, type HttpDispatcher, type ResponseBody } from './http1.js';
+import { RequestBodyError, type HttpDispatcher, type ResponseBody, type ResponseHeaders } from './node-http.js';
 import { backoffDelay, isTemporaryError, parseRetryAfter, sleep, type RetryPolicy } from '../async/retry.js';
 
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
+export type { ResponseHeaders };
 
 /** One request to a registry host. */
 export interface RegistryRequest {
@@ -233,7 +233,9 @@ export class Transport {
         });
         const text = (await res.body.text()).slice(0, 1024 * 1024);
         if ((res.statusCode === 429 || res.statusCode >= 500) && attempt + 1 < this.#o.retry.attempts) {
-          await sleep(backoffDelay(this.#o.retry, attempt, parseRetryAfter(header(res.headers, 'retry-after'), Date.now()), this.#o.random));
+          await sleep(
+            backoffDelay(this.#o.retry, attempt, parseRetryAfter(header(res.headers, 'retry-after'), Date.now()), this.#o.random),
+          );
           continue;
         }
         return { status: res.statusCode, text };
@@ -242,17 +244,20 @@ export class Transport {
           await sleep(backoffDelay(this.#o.retry, attempt, undefined, this.#o.random));
           continue;
         }
-        throw new TransportError('REGISTRY_UNREACHABLE', `cannot reach the token service of ${this.host} at ${u.origin}: ${(e as Error).message}`, {
-          cause: e,
-          temporary: isTemporaryNetworkError(e),
-        });
+        throw new TransportError(
+          'REGISTRY_UNREACHABLE',
+          `cannot reach the token service of ${this.host} at ${u.origin}: ${(e as Error).message}`,
+          {
+            cause: e,
+            temporary: isTemporaryNetworkError(e),
+          },
+        );
       }
     }
   }
 }
 
-/** Drops a response body without reading it (and without an unhandled 'error' event). */
+/** Drops a response body without reading it. */
 export function discard(res: RegistryResponse): void {
-  res.body.on('error', () => undefined);
   res.body.destroy();
 }

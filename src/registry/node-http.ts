@@ -1,0 +1,86 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { HttpDispatcher, HttpRequestOptions, HttpResponse } from './http-dispatcher.js';
+import { HttpError } from './http-errors.js';
+import { Exchange, type ExchangeLimits } from './node-exchange.js';
+
+export type { HttpDispatcher, HttpRequestOptions, HttpResponse, ResponseBody, ResponseHeaders } from './http-dispatcher.js';
+export { HttpError, RequestBodyError } from './http-errors.js';
+
+export interface NodeHttpClientOptions {
+  /** No connection this long after it was opened (TLS handshake included). */
+  readonly connectTimeoutMs?: number;
+  /** No response head this long while the server is the one to act. */
+  readonly headersTimeoutMs?: number;
+  /** A response body that makes no progress this long while its reader waits (stalled transfers). */
+  readonly bodyTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept (less when the server's Keep-Alive header says so). */
+  readonly idleTimeoutMs?: number;
+  /** Idle keep-alive connections kept per origin. */
+  readonly maxIdlePerOrigin?: number;
+}
+
+/** Methods a request that failed on a stale pooled connection may be sent again with (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+/**
+ * Bytes Node may queue for a socket before a write waits for it to drain, and the socket's read
+ * buffer. Node's default (64 KiB) makes an upload wait for 'drain' after nearly every chunk of a
+ * download it forwards; 1 MiB lets the kernel take several at once.
+ */
+const HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * gantry's HTTP client: Node's own http/https stack (llhttp's parser, Node's TLS with its CA
+ * store and NODE_EXTRA_CA_CERTS) with one keep-alive Agent per scheme, shared by all origins.
+ * Authorization, retries and redirects are Transport's; this moves bytes (node-exchange.ts does
+ * one request, node-body.ts its response body).
+ */
+export class NodeHttpClient implements HttpDispatcher {
+  readonly #limits: ExchangeLimits;
+  readonly #http: http.Agent;
+  readonly #https: https.Agent;
+  #closed = false;
+
+  constructor(o: NodeHttpClientOptions = {}) {
+    this.#limits = {
+      connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+      headersTimeoutMs: o.headersTimeoutMs ?? 60_000,
+      bodyTimeoutMs: o.bodyTimeoutMs ?? 60_000,
+      highWaterMark: HIGH_WATER_MARK,
+    };
+    // LIFO hands out the connection used last: the one least likely to have been closed by the server.
+    const agent = {
+      keepAlive: true,
+      maxFreeSockets: o.maxIdlePerOrigin ?? 16,
+      timeout: o.idleTimeoutMs ?? 4_000,
+      scheduling: 'lifo',
+    } as const;
+    this.#http = new http.Agent(agent);
+    this.#https = new https.Agent(agent);
+  }
+
+  async request(o: HttpRequestOptions): Promise<HttpResponse> {
+    if (this.#closed) throw new HttpError('ERR_CLIENT_CLOSED', 'the HTTP client is closed');
+    o.signal?.throwIfAborted();
+    const agent = o.origin.startsWith('https:') ? this.#https : this.#http;
+    const resendable = IDEMPOTENT.has(o.method) && (o.body === null || o.body instanceof Uint8Array);
+    for (;;) {
+      const x = new Exchange(agent, o, this.#limits);
+      try {
+        return await x.response;
+      } catch (e) {
+        // A pooled connection the server had closed as the request went out: it never reached
+        // the server, so send it again (Node's Agent gives each stale connection up once).
+        if (resendable && x.failedOnStaleSocket && !o.signal?.aborted && !this.#closed) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** Closes every connection, busy ones too: nothing the client started keeps the process alive. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#http.destroy();
+    this.#https.destroy();
+  }
+}
