@@ -7,6 +7,12 @@ import { createProgram, VERSION } from './program.js';
 import { EXIT, reportError } from './run.js';
 
 async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`gantry tags REPO | head -3`) closes the pipe: that ends the output,
+  // as it ends any Unix tool's, rather than raising an error nobody can act on.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
   // Node caches compiled code between runs (a faster start from the second run on). Absent before
   // Node 22.1, so it is looked up, not imported by name (a missing named import fails to link).
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
