@@ -15,7 +15,9 @@ describe('gantry writing into a closed pipe', () => {
     // Our end closes before gantry has written anything (as `head` does once it has its lines), so
     // every write of gantry's meets a closed pipe.
     child.stdout.destroy();
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (c, s) => resolve([c, s])),
+    );
     expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
   });
 });
