@@ -1,12 +1,13 @@
-import { createReadStream, type Stats } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
 import { digestAlgorithm, digestHex, parseDigest, type Digest } from '../oci/digest.js';
-import { errnoCode, OciError } from '../oci/errors.js';
+import { OciError } from '../oci/errors.js';
 import type { CallOptions } from '../oci/store.js';
 import { readAll, verified } from '../oci/verified-stream.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { lstatOptional, notRegularFile, openRegularFile } from './no-follow.js';
 
 /** Manifests larger than this are refused, as registries do (distribution-spec spec.md#pushing-manifests: 4 MiB). */
 export const MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
@@ -15,10 +16,7 @@ export const MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
  * A blob body. A function is called only when the blob is actually missing, so a caller can
  * avoid even opening the source (for example a registry GET) when the layout already has it.
  */
-export type BlobBody =
-  | AsyncIterable<Uint8Array>
-  | Uint8Array
-  | (() => AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>);
+export type BlobBody = AsyncIterable<Uint8Array> | Uint8Array | (() => AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>);
 
 export interface WriteBlobOptions extends CallOptions {
   /** fsync the file before it is renamed into place. */
@@ -33,14 +31,19 @@ export function blobPath(root: string, digest: Digest): string {
   return join(root, 'blobs', digestAlgorithm(d), digestHex(d));
 }
 
-/** True when the blob file exists with the size the descriptor promises (a short file is a torn write, not the blob). */
+/**
+ * True when the blob is a regular file with the size the descriptor promises (a short file is a
+ * torn write, not the blob). A symlink is never the blob, whatever it points at: a push then
+ * replaces the link itself (rename does not follow it).
+ */
 export async function hasBlob(root: string, desc: Pick<Descriptor, 'digest' | 'size'>): Promise<boolean> {
-  return (await blobFileSize(root, desc.digest)) === desc.size;
+  const st = await lstatOptional(blobPath(root, desc.digest));
+  return st !== undefined && st.isFile() && st.size === desc.size;
 }
 
-/** Size of the blob file, or undefined when there is none. */
-export async function blobFileSize(root: string, digest: Digest): Promise<number | undefined> {
-  return (await statFile(blobPath(root, digest)))?.size;
+/** Size of the blob file, or undefined when there is none; LAYOUT_INVALID when it is a symlink or a special file. */
+export async function blobFileSize(root: string, digest: Digest, where = ''): Promise<number | undefined> {
+  return (await regularFileStats(blobPath(root, digest), where))?.size;
 }
 
 /**
@@ -88,13 +91,13 @@ export async function openBlob(
   const where = o.where ?? '';
   const notFound = (cause?: unknown) =>
     new OciError('NOT_FOUND', `${where}${o.what ?? 'blob'} ${desc.digest} not found (no file ${path})`, { cause });
-  const st = await statFile(path);
+  const st = await regularFileStats(path, where);
   if (st === undefined) throw notFound();
   if (st.size !== desc.size) {
     // Fail before reading what could be gigabytes of a file that cannot match.
     return failing(new OciError('SIZE_MISMATCH', `${where}${desc.digest}: file ${path} has ${st.size} bytes, expected ${desc.size}`));
   }
-  return verified(readFileChunks(path, o, notFound), desc, where);
+  return verified(readFileChunks(path, o, where, notFound), desc, where);
 }
 
 /** Reads a small blob (a manifest) into memory, verified, refusing more than `limit` bytes. */
@@ -113,18 +116,17 @@ export async function readBlobBytes(
 async function* readFileChunks(
   path: string,
   o: CallOptions,
-  notFound: (cause: unknown) => OciError,
+  where: string,
+  notFound: (cause?: unknown) => OciError,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const stream = createReadStream(path, o.signal === undefined ? {} : { signal: o.signal });
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      o.onProgress?.(chunk.byteLength);
-      yield chunk;
-    }
-  } catch (err: unknown) {
-    // Deleted between stat and open (a concurrent gc): report it like any other missing blob.
-    if (errnoCode(err) === 'ENOENT') throw notFound(err);
-    throw err;
+  // Opened without following a symlink, even one swapped in after the lstat of openBlob.
+  const opened = await openRegularFile(path, where);
+  // Deleted between lstat and open (a concurrent gc): report it like any other missing blob.
+  if (opened === undefined) throw notFound();
+  const stream = opened.fh.createReadStream(o.signal === undefined ? {} : { signal: o.signal });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    o.onProgress?.(chunk.byteLength);
+    yield chunk;
   }
 }
 
@@ -151,12 +153,9 @@ async function releaseBody(body: BlobBody): Promise<void> {
   }
 }
 
-async function statFile(path: string): Promise<Stats | undefined> {
-  try {
-    const st = await stat(path);
-    return st.isFile() ? st : undefined;
-  } catch (err: unknown) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
-    throw err;
-  }
+/** lstat of a blob file: undefined when absent, LAYOUT_INVALID when it is a symlink or a special file. */
+async function regularFileStats(path: string, where: string): Promise<Stats | undefined> {
+  const st = await lstatOptional(path);
+  if (st !== undefined && !st.isFile()) throw await notRegularFile(path, st, where);
+  return st;
 }

@@ -1,12 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REF_NAME_ANNOTATION, type Descriptor } from '../oci/descriptor.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { OciError } from '../oci/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { errnoCode } from '../oci/errors.js';
 import type { DirectoryLocks } from './locks.js';
 import { isObject } from './manifest-fields.js';
+import { readRegularFile } from './no-follow.js';
 
 /**
  * A layout's `index.json` (image-spec image-layout.md#indexjson-file). `fields` keeps the
@@ -62,19 +61,12 @@ export function serializeIndexJson(index: IndexJson): string {
   });
 }
 
+/** Reads and validates index.json; never through a symlink (LAYOUT_INVALID). */
 export async function readIndexJson(root: string): Promise<IndexJson> {
   const path = indexJsonPath(root);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err: unknown) {
-    if (errnoCode(err) === 'ENOENT') {
-      throw new OciError('NOT_FOUND', `${root} is not a complete OCI image layout: ${path} is missing`, {
-        cause: err,
-        userError: true,
-      });
-    }
-    throw err;
+  const text = await readRegularFile(path);
+  if (text === undefined) {
+    throw new OciError('NOT_FOUND', `${root} is not a complete OCI image layout: ${path} is missing`, { userError: true });
   }
   return parseIndexJson(text, path);
 }

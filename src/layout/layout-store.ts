@@ -4,15 +4,7 @@ import { digestAlgorithm, digestOf, isDigest, type Digest } from '../oci/digest.
 import { OciError } from '../oci/errors.js';
 import type { CallOptions, ManifestBytes, ManifestDeleter, Store } from '../oci/store.js';
 import { MANIFEST_SIZE_LIMIT, blobFileSize, hasBlob, openBlob, readBlobBytes, writeBlob, type BlobBody } from './blob.js';
-import {
-  createIndexEntry,
-  readIndexJson,
-  refNameOf,
-  updateIndexJson,
-  withTag,
-  withUntagged,
-  without,
-} from './index-json.js';
+import { createIndexEntry, readIndexJson, refNameOf, updateIndexJson, withTag, withUntagged, without } from './index-json.js';
 import { DirectoryLocks } from './locks.js';
 import { readManifestFields, type ManifestFields } from './manifest-fields.js';
 import { ensureLayout } from './oci-layout.js';
@@ -152,7 +144,7 @@ export class LayoutStore implements Store, ManifestDeleter {
     const byDigest = isDigest(reference);
     if (!byDigest) assertRefName(reference);
     const changed = await this.#updateIndex((ms) => without(ms, reference));
-    if (!changed && !(byDigest && (await blobFileSize(this.dir, reference)) !== undefined)) {
+    if (!changed && !(byDigest && (await blobFileSize(this.dir, reference, this.#where)) !== undefined)) {
       throw new OciError('NOT_FOUND', `${this.#where}no manifest ${JSON.stringify(reference)} to delete`);
     }
   }
@@ -189,7 +181,7 @@ export class LayoutStore implements Store, ManifestDeleter {
     const entry = manifests.find((m) => m.digest === digest);
     if (entry !== undefined) return entry;
     // Not in index.json: a child manifest of an index, or an untagged push. Read it to learn its type.
-    const size = await blobFileSize(this.dir, digest);
+    const size = await blobFileSize(this.dir, digest, this.#where);
     if (size === undefined) throw new OciError('NOT_FOUND', `${this.#where}no manifest ${digest}`);
     const probe = { mediaType: 'application/octet-stream', digest, size };
     const bytes = await readBlobBytes(this.dir, probe, MANIFEST_SIZE_LIMIT, { ...o, where: this.#where, what: 'manifest' });

@@ -1,9 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OciError } from '../oci/errors.js';
 import { MediaType } from '../oci/media-types.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { errnoCode } from '../oci/errors.js';
+import { lstatOptional, notRealDirectory, readRegularFile } from './no-follow.js';
 
 /** The only layout version there is (image-spec image-layout.md#oci-layout-file). */
 export const IMAGE_LAYOUT_VERSION = '1.0.0';
@@ -17,7 +17,8 @@ export const EMPTY_INDEX_JSON = JSON.stringify({ schemaVersion: 2, mediaType: Me
  * `oci-layout` marks the directory as a layout, so an interrupted creation is simply redone.
  */
 export async function ensureLayout(dir: string, o: { readonly create: boolean; readonly fsync: boolean }): Promise<void> {
-  const header = await readOptional(join(dir, 'oci-layout'));
+  const header = await readRegularFile(join(dir, 'oci-layout'));
+  await assertBlobDirectories(dir);
   if (header === undefined) {
     if (!o.create) {
       throw new OciError(
@@ -36,7 +37,7 @@ async function createLayout(dir: string, fsync: boolean): Promise<void> {
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   // Never clobber an index.json that is already there; write a new one atomically so an
   // interrupted creation cannot leave a truncated one behind.
-  if ((await readOptional(join(dir, 'index.json'))) === undefined) {
+  if ((await readRegularFile(join(dir, 'index.json'))) === undefined) {
     await writeFileAtomic(join(dir, 'index.json'), [Buffer.from(EMPTY_INDEX_JSON)], { fsync });
   }
   await writeFileAtomic(join(dir, 'oci-layout'), [Buffer.from(JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }))], {
@@ -64,12 +65,15 @@ function checkHeader(dir: string, text: string): void {
   }
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err: unknown) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
+/**
+ * `blobs/` and `blobs/<alg>/` must be real directories: through a symlink, blobs would be read
+ * from (and written to) a directory outside the layout. The layout directory itself may be a
+ * symlink: the user named it.
+ */
+async function assertBlobDirectories(dir: string): Promise<void> {
+  for (const path of [join(dir, 'blobs'), join(dir, 'blobs', 'sha256'), join(dir, 'blobs', 'sha512')]) {
+    const st = await lstatOptional(path);
+    if (st === undefined) continue;
+    if (!st.isDirectory()) throw await notRealDirectory(path, st);
   }
 }

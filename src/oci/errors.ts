@@ -27,6 +27,8 @@ export type OciErrorCode =
   | 'PLATFORM_INVALID'
   | 'PLATFORM_NOT_FOUND'
   | 'NOT_FOUND'
+  /** An OCI layout holds a symlink or a special file where a file or directory belongs: refused, never followed. */
+  | 'LAYOUT_INVALID'
   | 'UNSUPPORTED';
 
 /** Errors about OCI values and content: invalid digests, manifests, references, mismatching bytes. */
