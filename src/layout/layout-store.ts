@@ -107,6 +107,7 @@ export class LayoutStore implements Store, ManifestDeleter {
     if (tag !== undefined) assertLayoutTag(tag);
     o.signal?.throwIfAborted();
     const fields = this.#checkManifest(manifest);
+    await this.#assertChildrenPresent(descriptor, fields, o);
     await writeBlob(this.dir, descriptor, bytes, { ...o, fsync: this.#fsync, where: this.#where });
     if (tag !== undefined) {
       const entry = createIndexEntry(descriptor, tag);
@@ -166,6 +167,25 @@ export class LayoutStore implements Store, ManifestDeleter {
       throw new OciError('MANIFEST_INVALID', `${at} has mediaType ${fields.mediaType} but its descriptor says ${d.mediaType}`);
     }
     return fields;
+  }
+
+  /**
+   * A manifest goes in only after everything it names, as a registry checks (distribution's
+   * MANIFEST_BLOB_UNKNOWN): a tag never points at an image with a blob missing.
+   */
+  async #assertChildrenPresent(d: Descriptor, fields: ManifestFields, o: CallOptions): Promise<void> {
+    o.signal?.throwIfAborted();
+    const needed = fields.children.filter((c) => !c.foreign);
+    const present = await Promise.all(needed.map((c) => hasBlob(this.dir, c)));
+    const missing = needed.filter((_, i) => !present[i]);
+    if (missing.length === 0) return;
+    const listed = missing.slice(0, 5).map((c) => `${c.path} ${c.digest} (${c.mediaType || 'no mediaType'})`);
+    const more = missing.length > listed.length ? `, and ${missing.length - listed.length} more` : '';
+    throw new OciError(
+      'NOT_FOUND',
+      `${this.#where}manifest ${d.digest} names content the layout does not have: ${listed.join(', ')}${more}; ` +
+        'push the blobs and child manifests before the manifest that names them (gantry copy does)',
+    );
   }
 
   get #where(): string {

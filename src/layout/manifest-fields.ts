@@ -14,6 +14,17 @@ export interface ManifestFields {
   readonly annotations?: Readonly<Record<string, string>>;
   /** The media type implied by the document's shape, for manifests without a `mediaType` field. */
   readonly shapeMediaType?: string;
+  /** What the manifest names and a layout must hold before it: config, layers, index entries (not `subject`). */
+  readonly children: readonly ManifestChild[];
+}
+
+/** A descriptor a manifest names. `foreign`: it has `urls`, so the blob may live elsewhere (Windows base layers). */
+export interface ManifestChild {
+  readonly path: string;
+  readonly mediaType: string;
+  readonly digest: Digest;
+  readonly size: number;
+  readonly foreign: boolean;
 }
 
 export function readManifestFields(bytes: Uint8Array, where: string): ManifestFields {
@@ -26,7 +37,7 @@ export function readManifestFields(bytes: Uint8Array, where: string): ManifestFi
   }
   if (!isObject(doc)) throw invalid('not a JSON object');
 
-  const out: { -readonly [K in keyof ManifestFields]: ManifestFields[K] } = {};
+  const out: { -readonly [K in keyof ManifestFields]: ManifestFields[K] } = { children: readChildren(doc, invalid) };
   const mediaType = optionalString(doc, 'mediaType', invalid);
   if (mediaType !== undefined) out.mediaType = mediaType;
   const artifactType = optionalString(doc, 'artifactType', invalid);
@@ -60,15 +71,31 @@ export function readManifestFields(bytes: Uint8Array, where: string): ManifestFi
   return out;
 }
 
+function readChildren(doc: Record<string, unknown>, invalid: (why: string) => OciError): ManifestChild[] {
+  const found: [string, unknown][] = [];
+  if (doc['config'] !== undefined) found.push(['config', doc['config']]);
+  for (const key of ['layers', 'manifests']) {
+    const list = doc[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw invalid(`${key} must be an array of descriptors`);
+    list.forEach((d: unknown, i) => found.push([`${key}[${i}]`, d]));
+  }
+  return found.map(([path, d]) => {
+    if (!isObject(d) || typeof d['digest'] !== 'string' || !isDigest(d['digest']))
+      throw invalid(`${path} is not a descriptor with a valid digest`);
+    const size = d['size'];
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalid(`${path}.size must be a non-negative integer`);
+    const urls = d['urls'];
+    const mediaType = typeof d['mediaType'] === 'string' ? d['mediaType'] : '';
+    return { path, mediaType, digest: d['digest'], size, foreign: Array.isArray(urls) && urls.length > 0 };
+  });
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function optionalString(
-  o: Record<string, unknown>,
-  key: string,
-  invalid: (why: string) => OciError,
-): string | undefined {
+function optionalString(o: Record<string, unknown>, key: string, invalid: (why: string) => OciError): string | undefined {
   const v = o[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'string') throw invalid(`${key} must be a string`);

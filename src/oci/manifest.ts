@@ -1,7 +1,16 @@
 import type { Descriptor, Platform } from './descriptor.js';
 import { digestOf } from './digest.js';
 import { assertNever, OciError } from './errors.js';
-import { checkDescriptor, checkString, checkStringMap, Problems, parseJsonObject, quote, type JsonObject } from './json-fields.js';
+import {
+  checkDescriptor,
+  checkString,
+  checkStringMap,
+  isJsonObject,
+  Problems,
+  parseJsonObject,
+  quote,
+  type JsonObject,
+} from './json-fields.js';
 import {
   isIndexMediaType,
   isManifestMediaType,
@@ -93,6 +102,16 @@ function checkDescriptorList(p: Problems, o: JsonObject, key: string): void {
   v.forEach((d, i) => checkDescriptor(p, d, `${key}[${i}]`));
 }
 
+/**
+ * A config or layer is a blob: one carrying a manifest media type would be taken for a child
+ * manifest and skipped when blobs are copied, and the image tagged without it.
+ */
+function refuseManifestBlob(p: Problems, d: unknown, path: string, what: string): void {
+  const mt = isJsonObject(d) ? d['mediaType'] : undefined;
+  if (typeof mt === 'string' && isManifestMediaType(mt))
+    p.add(`${path}.mediaType`, `${mt} is a manifest media type; ${what} is a blob, never a manifest`);
+}
+
 function refuse(p: Problems, o: JsonObject, keys: readonly string[], what: string): void {
   for (const k of keys) if (k in o) p.add(k, `not allowed in an ${what}`);
 }
@@ -109,7 +128,10 @@ export function parseManifest(bytes: Uint8Array, mediaType?: string): ParsedMani
     throw new OciError('MANIFEST_TOO_LARGE', `manifest is ${bytes.byteLength} bytes; at most ${MAX_MANIFEST_BYTES} are accepted`);
   }
   // A Content-Type may carry parameters (`; charset=utf-8`); media types are case-insensitive.
-  const expected = (mediaType ?? '').replace(/;[\s\S]*$/, '').trim().toLowerCase();
+  const expected = (mediaType ?? '')
+    .replace(/;[\s\S]*$/, '')
+    .trim()
+    .toLowerCase();
   const o = parseJsonObject(bytes, 'MANIFEST_INVALID', 'manifest');
   const mt = chooseMediaType(o, expected);
   const index = isIndexMediaType(mt);
@@ -127,6 +149,8 @@ export function parseManifest(bytes: Uint8Array, mediaType?: string): ParsedMani
   } else {
     checkDescriptor(p, o['config'], 'config');
     checkDescriptorList(p, o, 'layers');
+    refuseManifestBlob(p, o['config'], 'config', 'a config');
+    if (Array.isArray(o['layers'])) o['layers'].forEach((d, i) => refuseManifestBlob(p, d, `layers[${i}]`, 'a layer'));
     refuse(p, o, ['manifests'], what);
   }
   p.throwIfAny('MANIFEST_INVALID', what);

@@ -4,7 +4,7 @@ import { OciError } from '../oci/errors.js';
 import { fanOut } from '../async/fan-out.js';
 import { mapLimit } from '../async/limit.js';
 import { buildIndex, manifestChildren, parseManifest, type ImageIndex, type ParsedManifest } from '../oci/manifest.js';
-import { isIndexMediaType, isManifestMediaType } from '../oci/media-types.js';
+import { isIndexMediaType } from '../oci/media-types.js';
 import { formatPlatform, platformMatches } from '../oci/platform.js';
 import { backoffDelay, DEFAULT_RETRY, isTemporaryError, sleep, type RetryPolicy } from '../async/retry.js';
 import { isBlobMounter, type ManifestBytes, type Store } from '../oci/store.js';
@@ -73,7 +73,12 @@ export async function copyImage(src: Store, reference: string, targets: readonly
   });
   const blobs = [...graph.blobs.values()].sort((a, b) => b.size - a.size);
   await mapLimit(blobs, o.concurrency ?? 6, async (blob) => {
-    const how = await copyBlob(src, blob, targets.filter((_, i) => !present[i]!.has(blob.digest)).map((t) => t.store), o);
+    const how = await copyBlob(
+      src,
+      blob,
+      targets.filter((_, i) => !present[i]!.has(blob.digest)).map((t) => t.store),
+      o,
+    );
     if (how === 'skipped') {
       stats.skipped += blob.size;
       stats.skippedBlobs++;
@@ -174,7 +179,8 @@ async function platformOfConfig(src: Store, cfg: Descriptor): Promise<string[]> 
 
 async function fetchChild(src: Store, desc: Descriptor): Promise<ManifestBytes> {
   const m = await src.fetchManifest(desc);
-  if (m.descriptor.digest !== desc.digest) throw new OciError('DIGEST_MISMATCH', `${src.name}: manifest ${desc.digest} came back as ${m.descriptor.digest}`);
+  if (m.descriptor.digest !== desc.digest)
+    throw new OciError('DIGEST_MISMATCH', `${src.name}: manifest ${desc.digest} came back as ${m.descriptor.digest}`);
   return m;
 }
 
@@ -189,10 +195,17 @@ async function collectManifest(src: Store, desc: Descriptor, graph: Graph, depth
   await addManifest({ descriptor: { ...m.descriptor, mediaType: parsed.mediaType }, bytes: m.bytes }, graph, parsed);
 }
 
-async function addManifest(m: ManifestBytes, graph: Graph, parsed: ParsedManifest = parseManifest(m.bytes, m.descriptor.mediaType)): Promise<void> {
+async function addManifest(
+  m: ManifestBytes,
+  graph: Graph,
+  parsed: ParsedManifest = parseManifest(m.bytes, m.descriptor.mediaType),
+): Promise<void> {
   const own: Digest[] = [];
-  for (const c of manifestChildren(parsed.manifest)) {
-    if (isManifestMediaType(c.mediaType)) continue; // children manifests were collected before
+  // An index's children are manifests, collected before. An image manifest's config and layers
+  // are all blobs, whatever their media type says (parseManifest refuses manifest types there):
+  // none is skipped, so no image is tagged with a blob missing.
+  const blobs = isIndexMediaType(parsed.mediaType) ? [] : manifestChildren(parsed.manifest);
+  for (const c of blobs) {
     graph.blobs.set(c.digest, c);
     own.push(c.digest);
   }
@@ -217,7 +230,12 @@ async function copyBlob(src: Store, blob: Descriptor, to: readonly Store[], o: C
       if (isBlobMounter(src)) {
         const still: Store[] = [];
         for (const t of missing) {
-          if (isBlobMounter(t) && t.host === src.host && t.repository !== src.repository && (await t.mountBlob(blob, src.repository, { signal: o.signal }))) {
+          if (
+            isBlobMounter(t) &&
+            t.host === src.host &&
+            t.repository !== src.repository &&
+            (await t.mountBlob(blob, src.repository, { signal: o.signal }))
+          ) {
             mounted = true;
           } else still.push(t);
         }
@@ -263,7 +281,12 @@ async function copyReferrers(src: Store, graph: Graph, targets: readonly CopyTar
     for (const r of await src.referrers(m.descriptor.digest, undefined, { signal: o.signal })) {
       if (seen.has(r.digest)) continue;
       seen.add(r.digest);
-      await copyImage(src, r.digest, targets.map((t) => ({ store: t.store })), { ...o, platforms: [], referrers: true });
+      await copyImage(
+        src,
+        r.digest,
+        targets.map((t) => ({ store: t.store })),
+        { ...o, platforms: [], referrers: true },
+      );
     }
   }
 }

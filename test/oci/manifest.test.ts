@@ -60,7 +60,11 @@ describe('parseManifest: accepts', () => {
   it('Docker schema 2 manifests and lists', () => {
     const dm = { ...ociManifest, mediaType: MediaType.DockerManifest, config: { ...config, mediaType: MediaType.DockerConfig } };
     expect(parseManifest(bytes(dm), MediaType.DockerManifest).mediaType).toBe(MediaType.DockerManifest);
-    const dl = { schemaVersion: 2, mediaType: MediaType.DockerManifestList, manifests: [{ ...amd64, mediaType: MediaType.DockerManifest }] };
+    const dl = {
+      schemaVersion: 2,
+      mediaType: MediaType.DockerManifestList,
+      manifests: [{ ...amd64, mediaType: MediaType.DockerManifest }],
+    };
     expect(parseManifest(bytes(dl)).mediaType).toBe(MediaType.DockerManifestList);
   });
 
@@ -92,7 +96,12 @@ describe('parseManifest: accepts', () => {
   it('index entries with full platforms, and an empty manifests list', () => {
     const idx = {
       ...ociIndex,
-      manifests: [{ ...amd64, platform: { architecture: 'amd64', os: 'windows', 'os.version': '10.0', 'os.features': ['win32k'], features: ['sse4'] } }],
+      manifests: [
+        {
+          ...amd64,
+          platform: { architecture: 'amd64', os: 'windows', 'os.version': '10.0', 'os.features': ['win32k'], features: ['sse4'] },
+        },
+      ],
     };
     expect(parseManifest(bytes(idx)).manifest).toEqual(idx);
     expect(manifestChildren(parseManifest(bytes({ ...ociIndex, manifests: [] })).manifest)).toEqual([]);
@@ -109,7 +118,9 @@ describe('parseManifest: refuses', () => {
     };
     const e = manifestError(bad);
     expect(e.code).toBe('MANIFEST_INVALID');
-    expect(e.message).toBe('invalid image manifest: config.size: expected a non-negative integer; layers[1].digest: invalid digest "sha256:nothex"');
+    expect(e.message).toBe(
+      'invalid image manifest: config.size: expected a non-negative integer; layers[1].digest: invalid digest "sha256:nothex"',
+    );
   });
 
   // prettier-ignore
@@ -185,8 +196,33 @@ describe('parseManifest: refuses', () => {
     expect(e.message).toContain('application/vnd.oci.artifact.manifest.v1+json');
   });
 
+  it('a config or layer descriptor with a manifest or index media type: they are blobs, never manifests', () => {
+    const asIndex = { ...layer, mediaType: MediaType.OciIndex };
+    const e = manifestError({ ...ociManifest, layers: [layer, asIndex] });
+    expect(e.code).toBe('MANIFEST_INVALID');
+    expect(e.message).toBe(
+      `invalid image manifest: layers[1].mediaType: ${MediaType.OciIndex} is a manifest media type; a layer is a blob, never a manifest`,
+    );
+    const docker = manifestError({
+      ...ociManifest,
+      mediaType: MediaType.DockerManifest,
+      config: { ...config, mediaType: MediaType.DockerManifestList },
+    });
+    expect(docker.message).toContain(
+      `config.mediaType: ${MediaType.DockerManifestList} is a manifest media type; a config is a blob, never a manifest`,
+    );
+    // Without a mediaType field too (the shape says image manifest).
+    const { mediaType: _m, ...bare } = ociManifest;
+    expect(manifestError({ ...bare, layers: [{ ...layer, mediaType: MediaType.OciManifest }] })).toMatchObject({
+      code: 'MANIFEST_INVALID',
+    });
+  });
+
   it('a mediaType that is not a string', () => {
-    expect(manifestError({ ...ociManifest, mediaType: 3 })).toMatchObject({ code: 'MANIFEST_INVALID', message: expect.stringContaining('mediaType: expected a string') });
+    expect(manifestError({ ...ociManifest, mediaType: 3 })).toMatchObject({
+      code: 'MANIFEST_INVALID',
+      message: expect.stringContaining('mediaType: expected a string'),
+    });
   });
 
   it('a body of unknown shape', () => {
@@ -305,10 +341,15 @@ describe('buildIndex', () => {
 
   it('refuses annotations on a Docker manifest list, and invalid entries', () => {
     expect(() => buildIndex([], { mediaType: MediaType.DockerManifestList, annotations: { a: 'b' } })).toThrow(
-      expect.objectContaining({ code: 'MANIFEST_INVALID', message: expect.stringContaining('annotations: a Docker manifest list cannot carry annotations') }),
+      expect.objectContaining({
+        code: 'MANIFEST_INVALID',
+        message: expect.stringContaining('annotations: a Docker manifest list cannot carry annotations'),
+      }),
     );
     const bad = { ...amd64, size: -5 } as Descriptor;
     expect(() => buildIndex([amd64 as Descriptor, bad])).toThrow(/manifests\[1\]\.size: expected a non-negative integer/);
-    expect(() => buildIndex([], { annotations: { a: 1 } as unknown as Record<string, string> })).toThrow(/annotations\["a"\]: expected a string/);
+    expect(() => buildIndex([], { annotations: { a: 1 } as unknown as Record<string, string> })).toThrow(
+      /annotations\["a"\]: expected a string/,
+    );
   });
 });
