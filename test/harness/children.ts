@@ -1,14 +1,16 @@
 /**
  * Child processes that cannot outlive the test run.
  *
- * Each child runs in its own process group behind a tiny `sh` watchdog: the watchdog reads
- * the child's stdin pipe, which only this Node process holds open, and kills the whole group
- * when the pipe closes. So a child dies when the test process exits for any reason, even
- * SIGKILL (a vitest worker killed on timeout). On top of that, live children are killed in a
- * `process.on('exit')` handler and on SIGINT/SIGTERM, and registered temp dirs are removed.
+ * Each child runs in its own process group behind a tiny `sh` watchdog: the watchdog reads a
+ * lifeline (fd 3), which only this Node process holds open, and kills the whole group when it
+ * closes: when the child exits (so nothing it started outlives it), and when the test process
+ * exits for any reason, even SIGKILL (a vitest worker killed on timeout). On top of that, live
+ * children are killed in a `process.on('exit')` handler and on SIGINT/SIGTERM, and registered
+ * temp dirs are removed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 
 /** How a child ended. */
 export interface ChildExit {
@@ -23,7 +25,7 @@ export interface ManagedChild {
   readonly exited: Promise<ChildExit>;
   /** How it ended, once it has. */
   exitStatus(): ChildExit | undefined;
-  /** Captured stdout+stderr, the last `OUTPUT_LIMIT` bytes. */
+  /** Captured stdout+stderr, the last `OUTPUT_LIMIT` characters. */
   output(): string;
   /** The last `lines` lines of captured output. */
   tail(lines?: number): string;
@@ -34,8 +36,18 @@ export interface ManagedChild {
   kill(signal?: NodeJS.Signals, graceMs?: number): Promise<ChildExit>;
 }
 
-/** Captured output is trimmed to this many bytes. */
+/** Captured output is trimmed to this many characters. */
 export const OUTPUT_LIMIT = 256 * 1024;
+
+/** The last `limit` characters of `text`: a log kept in bounded memory. */
+export function keepTail(text: string, limit = OUTPUT_LIMIT): string {
+  return text.length > limit ? text.slice(-limit) : text;
+}
+
+/** The last `lines` lines of `text`. */
+export function lastLines(text: string, lines: number): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
 
 const live = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -52,7 +64,8 @@ export function forgetTempDir(dir: string): void {
   tempDirs.delete(dir);
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+/** Sends `signal` to the process group of a child from {@link spawnGroup}; no-op once it is gone. */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
@@ -89,12 +102,44 @@ function installHandlers(): void {
   }
 }
 
-// $0 is the command, "$@" its arguments. fd 3 keeps the stdin pipe for the watchdog only.
+// $0 is the command, "$@" its arguments; fd 3 is the lifeline, for the watchdog only. Shell
+// builtins only (`read`, `kill`): the child's PATH may hold nothing else.
 const WATCHDOG = [
-  'exec 3<&0',
-  '( cat <&3 >/dev/null 2>&1; kill -s KILL 0 ) >/dev/null 2>&1 &',
-  'exec "$0" "$@" </dev/null 3<&-',
+  '( while read -r _; do :; done <&3; kill -s KILL 0 ) </dev/null >/dev/null 2>&1 &',
+  'exec "$0" "$@" 3<&-',
 ].join('\n');
+
+export interface GroupSpawnOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** `pipe` to write the child's stdin; default `ignore` (/dev/null). */
+  stdin?: 'pipe' | 'ignore';
+}
+
+/**
+ * Spawns `command args` in its own process group behind the watchdog (see the module comment),
+ * with stdout and stderr piped. Killed at process exit if still running.
+ */
+export function spawnGroup(command: string, args: readonly string[], opts: GroupSpawnOptions = {}): ChildProcess & { readonly pid: number } {
+  installHandlers();
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, command, ...args], {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    detached: true,
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  const lifeline = child.stdio[3] as Duplex | null;
+  lifeline?.on('error', () => {});
+  const gone = (): void => {
+    live.delete(child);
+    lifeline?.destroy(); // the watchdog sees EOF and kills what is left of the group
+  };
+  child.once('exit', gone);
+  child.once('error', gone);
+  if (child.pid === undefined) throw new Error(`spawn /bin/sh for ${command} failed`);
+  live.add(child);
+  return child as ChildProcess & { readonly pid: number };
+}
 
 /** Spawns `command args` as a managed child (see the module comment). */
 export function spawnManaged(
@@ -102,37 +147,24 @@ export function spawnManaged(
   args: readonly string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): ManagedChild {
-  installHandlers();
-  const child = spawn('sh', ['-c', WATCHDOG, command, ...args], {
-    cwd: opts.cwd,
-    env: opts.env ?? process.env,
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  if (child.pid === undefined) throw new Error(`spawn ${command} failed`);
-  live.add(child);
+  const child = spawnGroup(command, args, opts);
 
   let captured = '';
   const capture = (chunk: Buffer): void => {
-    captured += chunk.toString('utf8');
-    if (captured.length > OUTPUT_LIMIT) captured = captured.slice(-OUTPUT_LIMIT);
+    captured = keepTail(captured + chunk.toString('utf8'));
   };
   child.stdout?.on('data', capture);
   child.stderr?.on('data', capture);
-  child.stdin?.on('error', () => {});
 
   let status: ChildExit | undefined;
   const exited = new Promise<ChildExit>((resolve) => {
     child.once('exit', (code, signal) => {
       status = { code, signal };
-      live.delete(child);
-      child.stdin?.destroy(); // the watchdog sees EOF and exits
       resolve(status);
     });
     child.once('error', (err) => {
       capture(Buffer.from(`spawn error: ${err.message}\n`));
       status = { code: null, signal: null };
-      live.delete(child);
       resolve(status);
     });
   });
@@ -143,7 +175,7 @@ export function spawnManaged(
     exited,
     exitStatus: () => status,
     output: () => captured,
-    tail: (lines = 30) => captured.trimEnd().split('\n').slice(-lines).join('\n'),
+    tail: (lines = 30) => lastLines(captured, lines),
     async kill(signal = 'SIGTERM', graceMs = 3_000) {
       if (status) return status;
       killGroup(child, signal);
