@@ -47,8 +47,12 @@ export async function closeHttpServer(server: HttpServer): Promise<void> {
 }
 
 export interface WaitForHttpOptions {
-  /** Status codes that count as "up"; default any status below 500. */
-  ok?: (status: number) => boolean;
+  /**
+   * Whether an answer counts as "up"; default any status below 500. A server that spawns on a
+   * port picked in advance should also check something only it sends (another process may have
+   * bound that port first): see `startRegistry`'s identity header.
+   */
+  ok?: (status: number, headers: Headers) => boolean;
   /** Give up after this many milliseconds; default 15 000. */
   timeoutMs?: number;
   /** Stop early (with this error) when it returns one, e.g. the server process died. */
@@ -66,8 +70,8 @@ export async function waitForHttp(url: string, opts: WaitForHttpOptions = {}): P
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
       await res.arrayBuffer();
-      if (ok(res.status)) return res.status;
-      last = `status ${res.status}`;
+      if (ok(res.status, res.headers)) return res.status;
+      last = `an answer that is not the one expected (status ${res.status})`;
     } catch (err) {
       last = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
     }
