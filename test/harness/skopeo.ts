@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { removeOnExit } from './children.js';
 
 export interface SkopeoOptions {
-  /** Kill skopeo after this long; default 60 000 ms. */
+  /** Kill skopeo after this long; default 150 000 ms (below the integration tests' timeout). */
   timeoutMs?: number;
   /** Extra environment variables. */
   env?: Record<string, string>;
@@ -62,7 +62,7 @@ export function runSkopeo(args: readonly string[], opts: SkopeoOptions = {}): Pr
   const env = { ...process.env, REGISTRY_AUTH_FILE: emptyAuthFile(), ...opts.env };
   const full = ['--insecure-policy', ...args];
   return new Promise((resolve, reject) => {
-    execFile('skopeo', full, { env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
+    execFile('skopeo', full, { env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 150_000 }, (err, stdout, stderr) => {
       const result = { stdout: stdout.toString('utf8'), stdoutBytes: stdout, stderr: stderr.toString('utf8') };
       if (!err) return resolve(result);
       const how = err.killed ? `killed (${err.signal ?? 'timeout'})` : `exit ${String(err.code)}`;

@@ -26,14 +26,17 @@ export async function fixtureImage(opts: TestImageOptions = {}): Promise<TestIma
   return { ...img, store: await openLayout(dir) };
 }
 
-/** A registry client with the test registry's default user, fast retries and short timeouts. */
+/**
+ * A registry client with the test registry's default user and fast retries. Its timeouts leave
+ * room for a loaded machine; tests of timeouts pass their own.
+ */
 export function clientFor(reg: TestRegistry | undefined, extra: RegistryClientOptions = {}): RegistryClient {
   const user = reg?.defaultUser;
   return new RegistryClient({
     credentials: staticCredentials(user && reg ? { [reg.host]: { kind: 'basic', ...user } } : {}),
     retry: { attempts: 5, baseDelayMs: 20, maxDelayMs: 500, maxElapsedMs: 30_000 },
-    bodyTimeoutMs: 5_000,
-    headersTimeoutMs: 5_000,
+    bodyTimeoutMs: 30_000,
+    headersTimeoutMs: 30_000,
     ...extra,
   });
 }
