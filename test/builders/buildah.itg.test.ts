@@ -14,6 +14,7 @@ import type { RegistryClient } from '../../src/registry/client.js';
 import { writeBusyboxBase } from '../harness/busybox-base.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { gantry } from '../support/cli.js';
+import { expectExit } from '../support/exit.js';
 import { clientFor, tempDir } from '../support/images.js';
 
 const run = promisify(execFile);
@@ -97,7 +98,7 @@ describe('gantry build, buildah backend (real registry, buildah, QEMU)', () => {
       Dockerfile: `FROM ${reg.host}/base:v1\nARG VERSION\nRUN echo built-$(uname -m) > /built && echo "$VERSION" > /version\nCMD ["cat", "/built"]\n`,
     });
     const r = await gantry(['build'], { cwd: dir, env });
-    expect(r.code, r.stderr).toBe(0);
+    expectExit(r, 0);
     expect(r.stderr).toContain('linux/arm64: not native on amd64; RUN steps run under QEMU user emulation');
 
     const sha = await git(dir, 'rev-parse', 'HEAD');
@@ -157,7 +158,7 @@ describe('gantry build, buildah backend (real registry, buildah, QEMU)', () => {
     });
     const stage = join(dir, 'stage');
     const r = await gantry(['build', '--to', 'oci:stage', '--record-dir', 'out/records', '--no-registry-check', '--json'], { cwd: dir, env });
-    expect(r.code, r.stderr).toBe(0);
+    expectExit(r, 0);
     const records = JSON.parse(r.stdout) as Record_[];
     expect(records.map((x) => [x.platform, x.repository])).toEqual([['linux/amd64', `oci:${stage}`], ['linux/arm64', `oci:${stage}`]]);
     expect(JSON.parse(await readFile(join(dir, 'out', 'records', 'worker-linux-arm64.json'), 'utf8'))).toEqual(records[1]);
@@ -187,7 +188,7 @@ describe('gantry build, buildah backend (real registry, buildah, QEMU)', () => {
       Dockerfile: `FROM ${reg.host}/base:v1\nRUN echo step-one\nRUN echo about to fail && ls /nonexistent && echo never\nRUN echo never-reached\n`,
     });
     const r = await gantry(['build'], { cwd: dir, env });
-    expect(r.code).toBe(1);
+    expectExit(r, 1);
     expect(r.stderr).toContain('gantry: error: build of broken linux/amd64 failed (buildah: exit 1) at STEP 3/');
     expect(r.stderr).toMatch(/: RUN echo about to fail && ls \/nonexistent && echo never\nlast \d+ lines of buildah's output:\n/);
     expect(r.stderr).toContain('  | ls: /nonexistent: No such file or directory');

@@ -5,6 +5,7 @@ import { openLayout } from '../../src/layout/index.js';
 import { skopeoInspectRaw } from '../harness/fixtures.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { gantry } from '../support/cli.js';
+import { expectExit } from '../support/exit.js';
 import { fixtureImage, tempDir } from '../support/images.js';
 
 describe('gantry CLI against real registries', () => {
@@ -19,8 +20,8 @@ describe('gantry CLI against real registries', () => {
 
   it('copy layout → registry → layout with --json, and skopeo reads the result', async () => {
     const up = await gantry(['copy', `oci:${img.dir}:v1`, `${open.host}/cli/app:v1`, '--json']);
+    expectExit(up, 0);
     expect(up.stderr).toBe('');
-    expect(up.code).toBe(0);
     const j = JSON.parse(up.stdout) as Record<string, unknown>;
     expect(j).toMatchObject({ digest: img.indexDigest, mediaType: 'application/vnd.oci.image.index.v1+json', platforms: ['linux/amd64', 'linux/arm64'], bytesSkipped: 0 });
     expect(j.bytesTransferred).toBeGreaterThan(0);
@@ -29,14 +30,14 @@ describe('gantry CLI against real registries', () => {
 
     const out = await tempDir();
     const down = await gantry(['copy', `${open.host}/cli/app:v1`, `oci:${out}`]);
-    expect(down.code).toBe(0);
+    expectExit(down, 0);
     expect(down.stdout).toContain(img.indexDigest);
     expect((await (await openLayout(out)).resolve('v1')).digest).toBe(img.indexDigest);
   });
 
   it('copy to two destinations at once, one platform only', async () => {
     const r = await gantry(['copy', `oci:${img.dir}:v1`, `${open.host}/two/a:x`, `${open.host}/two/b:y`, '--platform', 'linux/arm64', '--json']);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const j = JSON.parse(r.stdout) as { digest: string; platforms: string[] };
     expect(j.platforms).toEqual(['linux/arm64']);
     const a = JSON.parse((await skopeoInspectRaw(open, 'two/a:x')).stdout) as { manifests: unknown[] };
@@ -46,7 +47,7 @@ describe('gantry CLI against real registries', () => {
 
   it('inspect and tags print people and machine formats', async () => {
     const human = await gantry(['inspect', `${open.host}/cli/app:v1`]);
-    expect(human.code).toBe(0);
+    expectExit(human, 0);
     expect(human.stdout).toMatch(/linux\/amd64\s+sha256:[a-f0-9]{64}/);
     expect(human.stdout).toContain('org.opencontainers.image.title=gantry-test-fixture');
     const json = JSON.parse((await gantry(['inspect', `${open.host}/cli/app:v1`, '--json'])).stdout) as { platforms: { platform: string; compressedSize: number }[] };
@@ -62,16 +63,16 @@ describe('gantry CLI against real registries', () => {
     const cfg = await tempDir();
     await writeFile(join(cfg, 'config.json'), JSON.stringify({ auths: { [locked.host]: { auth: Buffer.from(`${user.username}:${user.password}`).toString('base64') } } }));
     const viaConfig = await gantry(['copy', `oci:${img.dir}:v1`, `${locked.host}/app:v1`], { env: { DOCKER_CONFIG: cfg } });
+    expectExit(viaConfig, 0);
     expect(viaConfig.stderr).toBe('');
-    expect(viaConfig.code).toBe(0);
     const viaStdin = await gantry(['tags', `${locked.host}/app`, '--username', user.username, '--password-stdin'], { stdin: `${user.password}\n` });
-    expect(viaStdin.code).toBe(0);
+    expectExit(viaStdin, 0);
     expect(viaStdin.stdout.trim()).toBe('v1');
   });
 
   it('wrong credentials: exit 2, says which registry and what to do, no secret, no stack', async () => {
     const r = await gantry(['copy', `oci:${img.dir}:v1`, `${locked.host}/app:v2`, '--username', 'alice', '--password-stdin'], { stdin: 'not-the-password-42' });
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(locked.host);
     expect(r.stderr).toMatch(/docker login|--username/);
     expect(r.stderr).not.toContain('not-the-password-42');
@@ -88,27 +89,27 @@ describe('gantry CLI against real registries', () => {
     [['frobnicate'], /unknown command/],
   ])('bad input %j: exit 2 with a clear message', async (args, message) => {
     const r = await gantry(args);
+    expectExit(r, 2);
     expect(r.stderr).toMatch(message);
-    expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a tag that does not exist: exit 2, names the tag and repository', async () => {
     const r = await gantry(['inspect', `${open.host}/cli/app:nope`]);
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(`tag "nope" not found in ${open.host}/cli/app`);
   });
 
   it('a platform the image lacks is refused and nothing is pushed', async () => {
     const r = await gantry(['copy', `oci:${img.dir}:v1`, `${open.host}/never/app:v1`, '--platform', 'linux/s390x']);
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toMatch(/no linux\/s390x; it has linux\/amd64, linux\/arm64/);
     expect((await gantry(['tags', `${open.host}/never/app`, '--json'])).stdout).toContain('"tags": []');
   });
 
   it('help lists the commands', async () => {
     const r = await gantry(['--help']);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     for (const c of ['copy', 'inspect', 'tags']) expect(r.stdout).toContain(c);
     await mkdir(await tempDir(), { recursive: true });
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyImage } from '../../src/publish/copy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { gantry } from '../support/cli.js';
+import { expectExit } from '../support/exit.js';
 import { clientFor, fixtureImage, tempDir } from '../support/images.js';
 
 function git(cwd: string, ...args: string[]): string {
@@ -45,8 +46,8 @@ describe('gantry plan', () => {
     const dir = await repoWith(config());
     git(dir, 'tag', 'v1.4.9');
     const r = await gantry(['plan', '--json'], { cwd: dir });
+    expectExit(r, 0);
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout) as { version: string; created: string; images: { tagNames: string[]; tags: string[]; decisions: string[] }[] };
     expect(plan.version).toBe('1.4.9');
     expect(plan.created).toBe('2024-05-01T10:00:00Z');
@@ -60,7 +61,7 @@ describe('gantry plan', () => {
   it('--no-registry-check plans offline, and --version / --ref override git', async () => {
     const dir = await repoWith('images:\n  - name: api\n    repositories: [registry.invalid/acme/api]\n');
     const r = await gantry(['plan', '--json', '--no-registry-check', '--ref', 'refs/tags/v3.0.0'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(JSON.parse(r.stdout)).toMatchObject({ version: '3.0.0', images: [{ tagNames: expect.arrayContaining(['3.0.0', 'latest']) }] });
     const v = await gantry(['plan', '--json', '--no-registry-check', '--version', '4.1.0'], { cwd: dir });
     expect(JSON.parse(v.stdout)).toMatchObject({ version: '4.1.0' });
@@ -79,7 +80,7 @@ describe('gantry plan', () => {
       GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: summary,
     };
     const r = await gantry(['plan', '--no-registry-check'], { cwd: dir, env });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const outputs = await readFile(out, 'utf8');
     expect(outputs).toMatch(/^version<<(gantry_[0-9a-f]+)\n1\.0\.0-beta\.1\n\1$/m);
     expect(outputs).toMatch(/^prerelease<<(gantry_[0-9a-f]+)\ntrue\n\1$/m);
@@ -101,7 +102,7 @@ describe('gantry plan', () => {
   it('a bad gantry.yml: exit 2, file:line:column, nothing else', async () => {
     const dir = await repoWith('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    platfroms: [linux/amd64]\n');
     const r = await gantry(['plan', '--no-registry-check'], { cwd: dir });
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('gantry.yml:4:5: images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)');
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -110,13 +111,13 @@ describe('gantry plan', () => {
   it('a bad tag rule: exit 2 with its line in gantry.yml', async () => {
     const dir = await repoWith('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags: |\n      type=semver,pattern={{version}}\n      type=semver,pattern={{versoin}}\n');
     const r = await gantry(['plan', '--no-registry-check'], { cwd: dir });
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toMatch(/gantry\.yml:6:\d+: .*\{\{versoin\}\}/);
   });
 
   it('--schema-like output: gantry schema prints the JSON Schema', async () => {
     const r = await gantry(['schema']);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(JSON.parse(r.stdout)).toMatchObject({ $schema: expect.stringContaining('json-schema.org'), type: 'object' });
   });
 
@@ -124,7 +125,7 @@ describe('gantry plan', () => {
     const dir = await repoWith('images:\n  - name: api\n    repositories: [localhost:1/acme/api]\n');
     git(dir, 'tag', 'v1.0.0');
     const r = await gantry(['plan'], { cwd: dir });
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('--no-registry-check');
   });
 });

@@ -9,6 +9,7 @@ import { writeBusyboxBase } from '../harness/busybox-base.js';
 import { runSkopeo, skopeoInspectRaw } from '../harness/fixtures.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { gantry } from '../support/cli.js';
+import { expectExit } from '../support/exit.js';
 import { clientFor, tempDir } from '../support/images.js';
 
 const GIT_ENV = { GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z', GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
@@ -63,22 +64,26 @@ describe('gantry build → publish across runners', () => {
         const wc = await tempDir('gantry-runner-');
         await cp(origin, wc, { recursive: true });
         const r = await gantry(['build', '--platform', platform, '--to', `${staging.host}/acme/hello`, '--record-dir', join(records, platform.replace('/', '-')), '--json'], { cwd: wc, env: { DOCKER_CONFIG: dockerConfig } });
+        expectExit(r, 0);
         expect(r.stderr).not.toMatch(/error/);
-        expect(r.code).toBe(0);
         return JSON.parse(r.stdout) as { digest: string; platform: string }[];
       }),
     );
     expect(runners.flat().map((r) => r.platform)).toEqual(['linux/amd64', 'linux/arm64']);
     // Built by digest only: nothing tagged in staging.
-    expect((await gantry(['tags', `${staging.host}/acme/hello`, '--json'])).stdout).toContain('"tags": []');
+    const staged = await gantry(['tags', `${staging.host}/acme/hello`, '--json']);
+    expectExit(staged, 0);
+    expect(staged.stdout).toContain('"tags": []');
 
     const pub = await gantry(['publish', '--records', records, '--json'], { cwd: origin, env: { DOCKER_CONFIG: dockerConfig } });
-    expect(pub.code).toBe(0);
+    expectExit(pub, 0);
     const result = JSON.parse(pub.stdout) as { images: { digest: string; repositories: { repository: string; tags: { tag: string }[] }[] }[] };
     const digest = result.images[0]!.digest;
     for (const reg of [ghcr, hub]) {
       const creds = reg.defaultUser;
-      const tags = JSON.parse((await gantry(['tags', `${reg.host}/acme/hello`, '--json'], { env: { DOCKER_CONFIG: dockerConfig } })).stdout) as { tags: string[] };
+      const listed = await gantry(['tags', `${reg.host}/acme/hello`, '--json'], { env: { DOCKER_CONFIG: dockerConfig } });
+      expectExit(listed, 0);
+      const tags = JSON.parse(listed.stdout) as { tags: string[] };
       expect(tags.tags.sort()).toEqual(['1', '1.2', '1.2.3', 'latest', `sha-${git(origin, 'rev-parse', '--short=7', 'HEAD')}`, 'v1.2.3'].sort());
       for (const t of tags.tags) {
         const raw = await skopeoInspectRaw(reg, `acme/hello:${t}`, creds);
@@ -89,11 +94,11 @@ describe('gantry build → publish across runners', () => {
       expect((await readdir(join(out, 'blobs', 'sha256'))).length).toBeGreaterThan(4);
     }
     const verify = await gantry(['verify', `${hub.host}/acme/hello:1.2.3`, '--anonymous', '--platforms', 'linux/amd64,linux/arm64', '--label', 'org.opencontainers.image.version=1.2.3']);
-    expect(verify.code).toBe(0);
+    expectExit(verify, 0);
 
     // A rerun changes nothing and says so.
     const again = await gantry(['publish', '--records', records], { cwd: origin, env: { DOCKER_CONFIG: dockerConfig } });
-    expect(again.code).toBe(0);
+    expectExit(again, 0);
     expect(again.stdout).toContain('nothing to do: already published');
   });
 
@@ -103,12 +108,14 @@ describe('gantry build → publish across runners', () => {
     await cp(origin, wc, { recursive: true });
     git(wc, 'tag', 'v9.0.0');
     const b = await gantry(['build', '--platform', 'linux/amd64', '--to', `${staging.host}/acme/hello`, '--record-dir', records], { cwd: wc, env: { DOCKER_CONFIG: dockerConfig } });
+    expectExit(b, 0);
     expect(b.stderr).not.toContain('error');
-    expect(b.code).toBe(0);
     const r = await gantry(['publish', '--records', records, '--version', '9.0.0'], { cwd: wc, env: { DOCKER_CONFIG: dockerConfig } });
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('hello linux/arm64: no build record');
-    const tags = JSON.parse((await gantry(['tags', `${hub.host}/acme/hello`, '--json'])).stdout) as { tags: string[] };
+    const listed = await gantry(['tags', `${hub.host}/acme/hello`, '--json']);
+    expectExit(listed, 0);
+    const tags = JSON.parse(listed.stdout) as { tags: string[] };
     expect(tags.tags).not.toContain('9.0.0');
   });
 
@@ -119,13 +126,15 @@ describe('gantry build → publish across runners', () => {
     await writeFile(join(wc, 'gantry.yml'), yml);
     const gate = await gantry(['publish', '--version', '7.0.0'], { cwd: wc, env: { DOCKER_CONFIG: dockerConfig } });
     expect(gate.stderr).toContain('over the budget');
-    expect(gate.code).toBe(3);
+    expectExit(gate, 3);
     const dry = await gantry(['publish', '--version', '7.0.1', '--dry-run', '--no-registry-check'], { cwd: origin, env: { DOCKER_CONFIG: dockerConfig } });
-    expect(dry.code).toBe(0);
+    expectExit(dry, 0);
     expect(dry.stdout).toContain('dry run: nothing was pushed or tagged');
     expect(dry.stdout).toMatch(/acme\/hello: 7\.0\.1/);
     for (const reg of [hub]) {
-      const tags = JSON.parse((await gantry(['tags', `${reg.host}/acme/hello`, '--json'])).stdout) as { tags: string[] };
+      const listed = await gantry(['tags', `${reg.host}/acme/hello`, '--json']);
+      expectExit(listed, 0);
+      const tags = JSON.parse(listed.stdout) as { tags: string[] };
       expect(tags.tags).not.toContain('7.0.0');
       expect(tags.tags).not.toContain('7.0.1');
     }

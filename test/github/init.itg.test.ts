@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { releaseWorkflow, WORKFLOW_FILE } from '../../src/github/workflow.js';
 import { parseConfig } from '../../src/plan/config/index.js';
 import { gantry } from '../support/cli.js';
+import { expectExit } from '../support/exit.js';
 import { tempDir } from '../support/images.js';
 import { unexpectedFindings } from './actionlint.js';
 
@@ -31,8 +32,8 @@ describe('gantry init github', () => {
   it('writes .github/workflows/release-image.yml from gantry.yml', async () => {
     const dir = await repo();
     const r = await gantry(['init', 'github'], { cwd: dir });
+    expectExit(r, 0);
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
     expect(r.stdout).toContain(`wrote ${WORKFLOW_FILE} for api`);
     const text = await readFile(join(dir, WORKFLOW_FILE), 'utf8');
     expect(text).toBe(releaseWorkflow(parseConfig(CONFIG, 'gantry.yml')));
@@ -45,19 +46,19 @@ describe('gantry init github', () => {
     await mkdir(join(dir, '.github', 'workflows'), { recursive: true });
     await writeFile(join(dir, WORKFLOW_FILE), 'mine\n');
     const r = await gantry(['init', 'github'], { cwd: dir });
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toBe(`gantry: error: ${WORKFLOW_FILE} already exists; left it unchanged. Pass --force to overwrite it, or --stdout to compare\n`);
     expect(r.stdout).toBe('');
     expect(await readFile(join(dir, WORKFLOW_FILE), 'utf8')).toBe('mine\n');
     const forced = await gantry(['init', 'github', '--force'], { cwd: dir });
-    expect(forced.code).toBe(0);
+    expectExit(forced, 0);
     expect(await readFile(join(dir, WORKFLOW_FILE), 'utf8')).toContain('name: Release image\n');
   });
 
   it('--reusable writes the workflow_call variant; --stdout prints instead of writing; --json reports', async () => {
     const dir = await repo();
     const printed = await gantry(['init', 'github', '--reusable', '--stdout'], { cwd: dir });
-    expect(printed.code).toBe(0);
+    expectExit(printed, 0);
     expect(Object.keys((parse(printed.stdout) as { on: object }).on)).toEqual(['workflow_call']);
     await expect(readFile(join(dir, WORKFLOW_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
     const json = await gantry(['init', 'github', '--reusable', '--json'], { cwd: dir });
@@ -70,25 +71,25 @@ describe('gantry init github', () => {
     await mkdir(join(dir, 'deploy'));
     await writeFile(join(dir, 'deploy', 'gantry.yml'), CONFIG);
     const r = await gantry(['init', 'github', '--config', 'deploy/gantry.yml', '--stdout'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const wf = parse(r.stdout) as { jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }> };
     for (const job of ['plan', 'build', 'publish']) expect(wf.jobs[job]!.steps.find((s) => s.uses === 'gantry-dev/gantry@v1')?.with?.config).toBe('deploy/gantry.yml');
 
     const d = await gantry(['init', 'github', '--stdout'], { cwd: dir });
-    expect(d.code).toBe(0);
+    expectExit(d, 0);
     expect(d.stdout).toContain('# Releases the container image api of gantry.yml');
     expect(d.stdout).not.toContain('dockerhub');
 
     const outside = await gantry(['init', 'github', '--config', '../x.yml'], { cwd: join(dir, 'deploy') });
-    expect(outside.code).toBe(2);
+    expectExit(outside, 2);
   });
 
   it('a bad gantry.yml: exit 2 with its line, nothing written; an unknown CI: exit 2', async () => {
     const dir = await repo('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    platfroms: [linux/amd64]\n');
     const r = await gantry(['init', 'github'], { cwd: dir });
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('gantry.yml:4:5:');
     await expect(readFile(join(dir, WORKFLOW_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
-    expect((await gantry(['init', 'gitlab'], { cwd: dir })).code).toBe(2);
+    expectExit(await gantry(['init', 'gitlab'], { cwd: dir }), 2);
   });
 });

@@ -15,6 +15,7 @@ import { GANTRY_ACTION, WORKFLOW_FILE } from '../../src/github/workflow.js';
 import { writeBusyboxBase } from '../harness/busybox-base.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { gantry } from '../support/cli.js';
+import { expectExit } from '../support/exit.js';
 import { clientFor, tempDir } from '../support/images.js';
 import { simulateWorkflow, type SimulationResult } from './simulate.js';
 
@@ -69,7 +70,7 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
 
     // The workflow exactly as `gantry init github` writes it, committed like a user would.
     const init = await gantry(['init', 'github'], { cwd: origin });
-    expect(init.code).toBe(0);
+    expectExit(init, 0);
     git(origin, 'add', '.');
     git(origin, 'commit', '-q', '-m', 'release workflow');
     git(origin, 'tag', '-f', 'v1.2.3');
@@ -88,7 +89,7 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
       secrets: {},
       env: { PATH: process.env.PATH ?? '', HOME: await tempDir(), DOCKER_CONFIG: dockerConfig },
     });
-  }, 180_000);
+  });
   afterAll(async () => reg?.stop());
 
   const stepsOf = (job: string, uses = GANTRY_ACTION) => sim.steps.filter((s) => s.job === job && s.uses === uses);
@@ -102,7 +103,7 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
   it('plan: the matrix output is `gantry plan --matrix`, one entry per image and platform on its native runner', async () => {
     const matrix = JSON.parse(sim.jobs.plan!.outputs.matrix!) as { include: unknown[] };
     const local = await gantry(['plan', '--matrix'], { cwd: origin });
-    expect(local.code).toBe(0);
+    expectExit(local, 0);
     expect(matrix.include).toEqual(JSON.parse(local.stdout));
     expect(matrix.include).toEqual(
       ['hello', 'world'].flatMap((image) => PLATFORMS.map((platform) => ({ image, platform, runner: platform === 'linux/arm64' ? 'ubuntu-24.04-arm' : 'ubuntu-latest', dockerfile: '' }))),
@@ -149,7 +150,7 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
   it('verify: the result is a complete multi-arch image, as users pull it', async () => {
     for (const image of ['hello', 'world']) {
       const r = await gantry(['verify', `${reg.host}/acme/${image}:1.2.3`, '--anonymous', '--platforms', PLATFORMS.join(','), '--label', 'org.opencontainers.image.version=1.2.3', '--json']);
-      expect(r.code).toBe(0);
+      expectExit(r, 0);
       const report = JSON.parse(r.stdout) as { digest: string; passed: boolean };
       expect(report.passed).toBe(true);
       if (image === 'hello') expect(report.digest).toBe(sim.jobs.publish!.outputs.digest);
