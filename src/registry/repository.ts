@@ -5,7 +5,7 @@ import * as blob from './blob.js';
 import type { RepoContext } from './repo-context.js';
 import * as manifest from './manifests.js';
 import { addToFallback, listReferrers, referrerDescriptor } from './referrers.js';
-import { listTags } from './tags.js';
+import { listTags, type ListTagsOptions } from './tags.js';
 
 /** One repository of a registry, as a `Store` (OCI distribution-spec v1.1). */
 export class RegistryRepository implements Store, BlobMounter, ManifestDeleter {
@@ -65,8 +65,8 @@ export class RegistryRepository implements Store, BlobMounter, ManifestDeleter {
     }
   }
 
-  /** Lists tags; `pageSize` sets `n` of each page (all pages are read). */
-  listTags(o?: CallOptions & { pageSize?: number }): Promise<string[]> {
+  /** Lists tags; `pageSize` sets `n` of each page (all pages are read, or REGISTRY_PROTOCOL past `maxPages`). */
+  listTags(o?: ListTagsOptions): Promise<string[]> {
     return listTags(this.#ctx, o);
   }
 
@@ -78,4 +78,3 @@ export class RegistryRepository implements Store, BlobMounter, ManifestDeleter {
     return manifest.deleteManifest(this.#ctx, reference, o);
   }
 }
-

@@ -13,11 +13,38 @@ export function nextLink(link: string | undefined, base: string): string | undef
   return undefined;
 }
 
-/** GET /v2/<name>/tags/list, following `Link: <…>; rel="next"` pages. */
-export async function listTags(ctx: RepoContext, o?: CallOptions & { pageSize?: number }): Promise<string[]> {
+/**
+ * Most pages of a tag list gantry reads (at `n=1000`, ten million tags). A registry that still
+ * sends a next page after that is looping or hostile.
+ */
+export const TAG_LIST_MAX_PAGES = 10_000;
+
+export interface ListTagsOptions extends CallOptions {
+  /** `n` of each page; default 1000 (registries may send fewer). */
+  readonly pageSize?: number;
+  /** Pages read before giving up; default TAG_LIST_MAX_PAGES. */
+  readonly maxPages?: number;
+}
+
+/**
+ * GET /v2/<name>/tags/list, following `Link: <…>; rel="next"` pages
+ * (distribution-spec spec.md#listing-tags). Every tag or an error: a list cut at `maxPages` is
+ * refused (REGISTRY_PROTOCOL), never returned in part, since callers decide from what is absent
+ * (plan moves `latest` only when no higher version is listed).
+ */
+export async function listTags(ctx: RepoContext, o?: ListTagsOptions): Promise<string[]> {
+  const maxPages = o?.maxPages ?? TAG_LIST_MAX_PAGES;
   const tags: string[] = [];
   let url: string | undefined = `${ctx.base}/tags/list?n=${o?.pageSize ?? 1000}`;
-  for (let page = 0; url && page < 10_000; page++) {
+  for (let page = 0; url; page++) {
+    if (page === maxPages) {
+      throw new TransportError(
+        'REGISTRY_PROTOCOL',
+        `${ctx.host}: the tag list of ${ctx.repository} did not end after ${maxPages} pages (${new Set(tags).size} tags so far): ` +
+          'the registry keeps sending a Link to a next page. gantry does not use a list it could not read to the end; ' +
+          "check the registry's tags/list pagination",
+      );
+    }
     const req: RegistryRequest = { method: 'GET', url, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
     const res = await ctx.transport.send(req);
     // A repository that does not exist yet has no tags.
