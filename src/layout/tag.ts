@@ -20,12 +20,13 @@ export function isRefName(s: string): boolean {
 /**
  * Checks a tag gantry is about to write into a layout: it must be a registry tag (so the same
  * tag works on a registry) and a valid ref.name (so skopeo, umoci and oras can read it back).
+ * `where` prefixes the message (the location the tag is for).
  */
-export function assertLayoutTag(tag: string): void {
+export function assertLayoutTag(tag: string, where = ''): void {
   if (!TAG_RE.test(tag) || !isRefName(tag)) {
     throw new OciError(
       'REFERENCE_INVALID',
-      `invalid tag ${JSON.stringify(tag)} for an OCI image layout: use 1 to 128 characters from ` +
+      `${where}invalid tag ${JSON.stringify(tag)} for an OCI image layout: use 1 to 128 characters from ` +
         '[A-Za-z0-9._-], starting and ending with a letter or digit, without repeated separators ' +
         '(only "--" may repeat)',
       { userError: true },

@@ -1,6 +1,9 @@
 // Library calls on one image or repository, by location text (`REGISTRY/REPO[:TAG][@DIGEST]`,
 // `oci:DIR[:TAG]`): copy, inspect, list tags, verify.
+import { assertLayoutTag } from '../layout/index.js';
 import { isDigest } from '../oci/digest.js';
+import { OciError } from '../oci/errors.js';
+import { isValidTag } from '../oci/reference.js';
 import type { Platform } from '../oci/descriptor.js';
 import { copyImage, type CopyResult } from '../publish/copy.js';
 import type { CopyEventListener } from '../publish/copy-events.js';
@@ -27,12 +30,16 @@ export async function copyImages(source: string, destinations: readonly string[]
   const to = destinations.map(parseLocation);
   const concurrency = o.concurrency ?? 6;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new ReleaseError('USAGE', `--concurrency must be a whole number from 1 to 64, not "${String(o.concurrency)}"`, { userError: true });
+    throw new ReleaseError('USAGE', `--concurrency must be a whole number from 1 to 64, not "${String(o.concurrency)}"`, {
+      userError: true,
+    });
   }
   const reference = imageReference(from);
+  // Before any store is opened: opening a layout destination creates its directory.
+  const tags = to.map((l) => checkedDestinationTag(from, l));
   return withConnection(o, hostsOf([from, ...to]), async (connection) => {
     const src = await connection.store(from);
-    const targets = await Promise.all(to.map(async (l) => ({ store: await connection.store(l, true), tag: destinationTag(from, l) })));
+    const targets = await Promise.all(to.map(async (l, i) => ({ store: await connection.store(l, true), tag: tags[i] })));
     return copyImage(src, reference, targets, {
       platforms: o.platforms ?? [],
       referrers: o.referrers ?? false,
@@ -53,6 +60,26 @@ export function destinationTag(from: Location, to: Location): string | undefined
   if (named !== undefined) return isDigest(named) ? undefined : named;
   const source = from.kind === 'registry' ? (from.ref.digest ? undefined : (from.ref.tag ?? 'latest')) : from.ref;
   return source === undefined || isDigest(source) ? undefined : source;
+}
+
+/**
+ * The destination's tag, checked for where it goes: a layout tag must also be a valid ref.name,
+ * and a tag taken from a layout source (`team/app`) may be no registry tag at all.
+ */
+function checkedDestinationTag(from: Location, to: Location): string | undefined {
+  const tag = destinationTag(from, to);
+  if (tag === undefined) return undefined;
+  const fromSource = to.kind === 'layout' ? to.ref === undefined : !to.explicitRef;
+  const where = fromSource ? `${to.text} (the tag of the source; name another as ${to.text}:TAG): ` : `${to.text}: `;
+  if (to.kind === 'layout') assertLayoutTag(tag, where);
+  else if (!isValidTag(tag)) {
+    throw new OciError(
+      'REFERENCE_INVALID',
+      `${where}invalid tag ${JSON.stringify(tag)} for a registry: use 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`,
+      { userError: true },
+    );
+  }
+  return tag;
 }
 
 /** An image's media type, digest, platforms, labels, annotations and referrers. */
