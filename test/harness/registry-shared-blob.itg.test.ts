@@ -1,19 +1,20 @@
 /**
- * Two clients push the same blob into one repository at once (two runners pushing a shared layer,
- * or the platforms of one publish), and each PUTs its manifest as soon as its own upload is done.
- * distribution without its blob descriptor cache refuses some of those PUTs (about 1 in 70 pairs:
- * DIGEST_INVALID + MANIFEST_BLOB_UNKNOWN); the test registry runs with the cache, as shipped.
+ * Clients push the same blob into one repository at once (runners pushing a shared layer, the
+ * platforms of one publish), and each PUTs its manifest as soon as its own upload is done.
+ * distribution without its blob descriptor cache refuses some of those PUTs (DIGEST_INVALID +
+ * MANIFEST_BLOB_UNKNOWN: another commit of the blob is rewriting the repository's link file);
+ * the test registry runs with the cache, as shipped. Measured without it: 2 clients at once fail
+ * about 1 round in 30, 8 clients about 1 round in 3, so 12 rounds of 8 catch it ~99% of the time.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type TestRegistry } from './registry.js';
 
 const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-/** Pairs pushed at once, and how many times: ~99% to catch the race when it is there. */
-const PAIRS = 4;
-const ROUNDS = 75;
+const CLIENTS = 8;
+const ROUNDS = 12;
 
-describe('registry: the same blob pushed twice at once', () => {
+describe('registry: the same blob pushed by several clients at once', () => {
   let reg: TestRegistry;
   beforeAll(async () => {
     reg = await startRegistry();
@@ -47,16 +48,14 @@ describe('registry: the same blob pushed twice at once', () => {
     return put.status === 201 ? undefined : `${put.status} ${text}`;
   };
 
-  it(`accepts both manifests of ${PAIRS * ROUNDS} such pairs`, async () => {
+  it(`accepts every manifest, ${ROUNDS} rounds of ${CLIENTS} clients`, async () => {
     const config = Buffer.from('{}');
     await upload(config);
     const refused: string[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      const pairs = Array.from({ length: PAIRS }, async (_, p) => {
-        const shared = randomBytes(16 * 1024);
-        return Promise.all(['a', 'b'].map((who) => pushImage(config, shared, Buffer.from(`${who}-${i}-${p}`))));
-      });
-      for (const results of await Promise.all(pairs)) refused.push(...results.filter((r) => r !== undefined));
+      const shared = randomBytes(1024);
+      const results = await Promise.all(Array.from({ length: CLIENTS }, (_, c) => pushImage(config, shared, Buffer.from(`${c}-${i}`))));
+      refused.push(...results.filter((r) => r !== undefined));
     }
     expect(refused).toEqual([]);
   });
