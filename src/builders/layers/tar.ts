@@ -38,7 +38,12 @@ export function tarMtime(seconds: number): Date {
   return new Date(seconds * 1000);
 }
 
-const TYPEFLAG: Readonly<Record<LayerEntry['type'] | 'pax-header', number>> = { file: 0x30, symlink: 0x32, directory: 0x35, 'pax-header': 0x78 };
+const TYPEFLAG: Readonly<Record<LayerEntry['type'] | 'pax-header', number>> = {
+  file: 0x30,
+  symlink: 0x32,
+  directory: 0x35,
+  'pax-header': 0x78,
+};
 
 interface Header {
   readonly name: string;
@@ -114,8 +119,36 @@ function padding(size: number): number {
   return rest === 0 ? 0 : BLOCK - rest;
 }
 
+/**
+ * Refuses an entry name that could land outside the image's root when the layer is extracted: a
+ * leading "/", a ".." component (`to: /../../etc/x` once wrote "../../etc/x"), and anything else
+ * the walk never makes (empty or "." components, NUL, which ends a ustar name early). gantry.yml
+ * refuses ".." in `to` with its line; this is the last check, for every caller.
+ */
+export function assertEntryName(name: string): void {
+  const segments = (name.endsWith('/') ? name.slice(0, -1) : name).split('/');
+  const bad = segments.find((s) => s === '' || s === '.' || s === '..' || s.includes('\0'));
+  if (bad === undefined) return;
+  const why = name.startsWith('/')
+    ? 'it starts with "/"'
+    : bad === '..'
+      ? 'it has a ".." component'
+      : bad === ''
+        ? 'it has an empty component'
+        : bad === '.'
+          ? 'it has a "." component'
+          : 'it contains a NUL byte';
+  throw new BuildError(
+    'BUILD_INPUT_INVALID',
+    `layer entry ${JSON.stringify(name)}: ${why}; a name in a layer is relative to the image's root and stays inside it. ` +
+      'Check the copy rule\'s "to": an absolute path inside the image without ".." such as "/app"',
+    { userError: true },
+  );
+}
+
 /** The header blocks of one entry: its ustar header, or a PAX header, its records and then the ustar header. */
 export function headerBlocks(e: LayerEntry, mtimeSeconds: number): Buffer {
+  assertEntryName(e.name);
   const bigIds = e.uid > MAX_USTAR_ID || e.gid > MAX_USTAR_ID;
   const h: Header = {
     name: e.name,
@@ -265,7 +298,11 @@ export async function* tarPieces(entries: readonly LayerEntry[], mtime: Date, o:
         if (e.size <= READ_BYTES) readSmall(out, e.source, e.size);
         else yield* readBig(out, e.source, e.size);
       } catch (cause) {
-        throw new BuildError('BUILD_FAILED', `reading ${e.source} for ${e.name}: ${(cause as Error).message} (did the file change during the build?)`, { cause });
+        throw new BuildError(
+          'BUILD_FAILED',
+          `reading ${e.source} for ${e.name}: ${(cause as Error).message} (did the file change during the build?)`,
+          { cause },
+        );
       }
       out.zeros(padding(e.size));
     }

@@ -24,10 +24,12 @@ function parseWith<T>(parse: () => T): Parsed<T> {
 
 // GOOS and GOARCH values (`go tool dist list`): the OCI image spec says platform.os and
 // platform.architecture SHOULD use them, and every builder and registry client matches on them.
+// prettier-ignore
 export const KNOWN_OS = [
   'linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'dragonfly', 'illumos', 'solaris',
   'aix', 'android', 'ios', 'plan9', 'js', 'wasip1',
 ] as const;
+// prettier-ignore
 export const KNOWN_ARCHITECTURES = [
   'amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'loong64', 'mips64le', 'mips64',
   'mipsle', 'mips', 'ppc64', 'sparc64', 'wasm',
@@ -62,7 +64,9 @@ export function parseRepositoryName(s: string): Parsed<string> {
     const path = s.slice('oci:'.length);
     if (path === '') return fail(`invalid repository ${quote(s)}: oci: needs a directory, e.g. "oci:./out/app"`);
     if (path.includes(':') || path.includes('@')) {
-      return fail(`repository ${quote(s)} must not have a tag: gantry computes the tags from the tag rules; write the directory only, e.g. "oci:./out/app"`);
+      return fail(
+        `repository ${quote(s)} must not have a tag: gantry computes the tags from the tag rules; write the directory only, e.g. "oci:./out/app"`,
+      );
     }
     return ok(s);
   }
@@ -135,7 +139,8 @@ export function parseByteSize(v: string | number): Parsed<number> {
     if (factor === undefined) return fail(`invalid size ${quote(v)}: unknown unit ${quote(unit)}${didYouMean(unit, units)}; ${form}`);
     bytes = Math.round(Number(amount) * factor);
   }
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) return fail(`invalid size ${quote(String(v))}: must be a whole number of bytes above 0; ${form}`);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0)
+    return fail(`invalid size ${quote(String(v))}: must be a whole number of bytes above 0; ${form}`);
   return ok(bytes);
 }
 
@@ -150,7 +155,9 @@ export function parseFileMode(s: string): Parsed<number> {
 export function parseOwner(v: string | number): Parsed<{ uid: number; gid: number }> {
   const m = /^(\d+)(?::(\d+))?$/.exec(String(v));
   if (m === null) {
-    return fail(`invalid owner ${quote(String(v))}: expected a numeric uid or uid:gid such as "1000:1000" (the layers builder reads no /etc/passwd)`);
+    return fail(
+      `invalid owner ${quote(String(v))}: expected a numeric uid or uid:gid such as "1000:1000" (the layers builder reads no /etc/passwd)`,
+    );
   }
   const uid = Number(m[1]);
   const gid = m[2] === undefined ? uid : Number(m[2]);
@@ -163,7 +170,9 @@ export function parseExposedPort(v: string | number): Parsed<string> {
   const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(String(v));
   const port = Number(m?.[1]);
   if (m === null || port < 1 || port > 65535) {
-    return fail(`invalid port ${quote(String(v))}: expected a port from 1 to 65535, optionally with /tcp, /udp or /sctp, e.g. 8080 or "53/udp"`);
+    return fail(
+      `invalid port ${quote(String(v))}: expected a port from 1 to 65535, optionally with /tcp, /udp or /sctp, e.g. 8080 or "53/udp"`,
+    );
   }
   return ok(`${port}/${m[2] ?? 'tcp'}`);
 }
@@ -224,7 +233,16 @@ export function parseContextPath(s: string): Parsed<string> {
   return ok(s);
 }
 
-/** An absolute path inside the image, such as /app. */
+/**
+ * An absolute path inside the image, such as /app. A ".." component is refused, not resolved:
+ * whoever wrote `to: /../../etc/x` made a mistake, and the layer's tar must never name "../".
+ */
 export function parseImagePath(s: string): Parsed<string> {
-  return s.startsWith('/') ? ok(s) : fail(`invalid path ${quote(s)}: expected an absolute path inside the image, e.g. "/app"`);
+  if (!s.startsWith('/')) return fail(`invalid path ${quote(s)}: expected an absolute path inside the image, e.g. "/app"`);
+  if (s.split('/').includes('..')) {
+    return fail(
+      `invalid path ${quote(s)}: ".." is not allowed in a path inside the image; write the path it should be, e.g. ${quote(posix.normalize(s))}`,
+    );
+  }
+  return ok(s);
 }

@@ -85,7 +85,8 @@ describe('layers builder', () => {
       const { cwd, staging } = await fixture(o);
       const builder = createLayersBuilder({ resolveBase: baseResolver(cwd), compressConcurrency: o?.fileMode === 0o600 ? 1 : 3 });
       const out = [];
-      for (const platform of ['linux/amd64', 'linux/arm64']) out.push(await builder.build(layersRequest({ build: FIXTURE_BUILD, platform, cwd, staging })));
+      for (const platform of ['linux/amd64', 'linux/arm64'])
+        out.push(await builder.build(layersRequest({ build: FIXTURE_BUILD, platform, cwd, staging })));
       return out.map((r) => ({ ...r.descriptor, platform: { os: 'linux', architecture: r.platform.split('/')[1]! } }));
     };
     const first = await build({ mtime: 1_000_000_000, fileMode: 0o644 });
@@ -115,10 +116,19 @@ describe('layers builder', () => {
     await writeFile(join(cwd, 'files', 'hello.txt'), 'hello\n');
     await writeFile(join(cwd, 'files', 'bin', 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
     const staging = await layoutStaging(await tempDir('gantry-layers-staging-'));
-    const req = layersRequest({ build: { base: 'scratch', copy: [{ from: 'files', to: '/app' }], cmd: ['/app/bin/run.sh'] }, platform: 'linux/amd64', cwd, staging, commitTime: '2024-01-02T03:04:05Z' });
+    const req = layersRequest({
+      build: { base: 'scratch', copy: [{ from: 'files', to: '/app' }], cmd: ['/app/bin/run.sh'] },
+      platform: 'linux/amd64',
+      cwd,
+      staging,
+      commitTime: '2024-01-02T03:04:05Z',
+    });
     // The plan's labels and annotations are fixed here so that only the layers builder is under test.
     const fixed = { 'org.opencontainers.image.version': '1.0.0' };
-    const result = await createLayersBuilder({ resolveBase: baseResolver(cwd) }).build({ ...req, plan: { ...req.plan, labels: fixed, annotations: fixed } });
+    const result = await createLayersBuilder({ resolveBase: baseResolver(cwd) }).build({
+      ...req,
+      plan: { ...req.plan, labels: fixed, annotations: fixed },
+    });
     const { manifest, config } = await readImage(staging.store, result.descriptor);
     expect(config.rootfs.diff_ids).toEqual(['sha256:48e6ebe208fee9cd53fbcc8315896fdb615bc12919ddc835735f4a8c6998f339']);
     expect(manifest.layers[0]?.digest).toBe('sha256:2d091016bcde7b5e746d3fc4f18793af14daffdc4407cbda0e39429502bf95b2');
@@ -145,7 +155,9 @@ describe('layer cache', () => {
     const other = recordingStore((await layoutStaging(await tempDir('gantry-layers-staging-'))).store);
     const builder = createLayersBuilder({ resolveBase: baseResolver(cwd) });
     await builder.build(layersRequest({ build: FIXTURE_BUILD, platform: 'linux/amd64', cwd, staging }));
-    const second = await builder.build(layersRequest({ build: FIXTURE_BUILD, platform: 'linux/arm64', cwd, staging: { kind: 'layout', path: '', store: other } }));
+    const second = await builder.build(
+      layersRequest({ build: FIXTURE_BUILD, platform: 'linux/arm64', cwd, staging: { kind: 'layout', path: '', store: other } }),
+    );
     expect(builder.stats).toMatchObject({ layersBuilt: 2, layersReused: 2 });
     const { manifest } = await readImage(other, second.descriptor);
     for (const l of manifest.layers) expect(await other.blobExists(l)).toBe(true);
@@ -165,7 +177,11 @@ describe('refusals', () => {
     const err = await createLayersBuilder({ resolveBase: baseResolver(cwd) })
       .build(layersRequest({ build, platform: 'linux/amd64', cwd, staging: { kind: 'layout', path: '', store } }))
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'BUILD_FAILED', userError: true, message: expect.stringContaining(`copy rule 2: dist/ does not exist in ${cwd}`) });
+    expect(err).toMatchObject({
+      code: 'BUILD_FAILED',
+      userError: true,
+      message: expect.stringContaining(`copy rule 2: dist/ does not exist in ${cwd}`),
+    });
     expect(store.manifestsPushed).toEqual([]);
   });
 
@@ -174,7 +190,11 @@ describe('refusals', () => {
     const err = await createLayersBuilder({ resolveBase: baseResolver(cwd) })
       .build(layersRequest({ build: FIXTURE_BUILD, platform: 'linux/s390x', platforms: ['linux/s390x'], cwd, staging }))
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'BUILD_INPUT_INVALID', userError: true, message: expect.stringContaining('has no linux/s390x image; available: linux/amd64, linux/arm64') });
+    expect(err).toMatchObject({
+      code: 'BUILD_INPUT_INVALID',
+      userError: true,
+      message: expect.stringContaining('has no linux/s390x image; available: linux/amd64, linux/arm64'),
+    });
   });
 
   it('an invalid exclude is refused before the base is even opened', async () => {
@@ -185,8 +205,29 @@ describe('refusals', () => {
     const err = await createLayersBuilder({ resolveBase: (b) => ((opened = true), resolve(b)) })
       .build(layersRequest({ build, platform: 'linux/amd64', cwd, staging }))
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'BUILD_INPUT_INVALID', userError: true, message: expect.stringContaining('copy rule 1 (app/ → /app): invalid exclude pattern "src/[abc].js"') });
+    expect(err).toMatchObject({
+      code: 'BUILD_INPUT_INVALID',
+      userError: true,
+      message: expect.stringContaining('copy rule 1 (app/ → /app): invalid exclude pattern "src/[abc].js"'),
+    });
     expect(opened).toBe(false);
+  });
+
+  it('a copy destination with ".." (not through gantry.yml, which refuses it) writes no layer and no manifest', async () => {
+    const { cwd } = await fixture();
+    const store = recordingStore((await layoutStaging(await tempDir('gantry-layers-staging-'))).store);
+    const req = layersRequest({ build: FIXTURE_BUILD, platform: 'linux/amd64', cwd, staging: { kind: 'layout', path: '', store } });
+    if (req.image.build.backend !== 'layers') throw new Error('expected a layers build');
+    // A library caller's rule, past the config's check.
+    const copy = [{ ...req.image.build.copy[0]!, to: '/../../etc/x' }];
+    const err = await createLayersBuilder({ resolveBase: baseResolver(cwd) })
+      .build({ ...req, image: { ...req.image, build: { ...req.image.build, copy } } })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'BUILD_INPUT_INVALID',
+      message: expect.stringContaining('layer entry "../": it has a ".." component'),
+    });
+    expect(store.manifestsPushed).toEqual([]);
   });
 
   it('a copy source that leaves the context through a symlink is refused', async () => {

@@ -8,7 +8,14 @@ import { Readable } from 'node:stream';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { chooseCoding, GZIP_MEM_LEVEL, gzipMembers, HUFFMAN_MEM_LEVEL, PROBE_MIN_BYTES, type MemberCoding } from '../../../src/builders/layers/gzip.js';
+import {
+  chooseCoding,
+  GZIP_MEM_LEVEL,
+  gzipMembers,
+  HUFFMAN_MEM_LEVEL,
+  PROBE_MIN_BYTES,
+  type MemberCoding,
+} from '../../../src/builders/layers/gzip.js';
 import { writeLayerBlob } from '../../../src/builders/layers/layer-blob.js';
 import { tarEntries, tarMtime, tarPieces } from '../../../src/builders/layers/tar.js';
 import { walkCopyRule, type LayerEntry } from '../../../src/builders/layers/walk.js';
@@ -22,7 +29,16 @@ async function tarOf(entries: LayerEntry[]): Promise<Buffer> {
   return Buffer.from(await readAll(tarEntries(entries, MTIME)));
 }
 
-const dir = (name: string, extra: Partial<LayerEntry> = {}): LayerEntry => ({ name, type: 'directory', mode: 0o755, uid: 0, gid: 0, size: 0, fingerprint: '', ...extra });
+const dir = (name: string, extra: Partial<LayerEntry> = {}): LayerEntry => ({
+  name,
+  type: 'directory',
+  mode: 0o755,
+  uid: 0,
+  gid: 0,
+  size: 0,
+  fingerprint: '',
+  ...extra,
+});
 
 describe('tar entries', () => {
   it('writes ustar headers with only the fields we set: no user names, fixed mtime, zero devices', async () => {
@@ -74,12 +90,21 @@ describe('tar entries', () => {
     await writeFile(join(ctx, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 1));
     const walked = await walkCopyRule(0, { from: '.', to: '/x', exclude: [] }, ctx);
     await writeFile(join(ctx, 'small.txt'), 'hello, world\n');
-    await expect(tarOf([...walked.entries])).rejects.toMatchObject({ code: 'BUILD_FAILED', message: expect.stringMatching(/small\.txt.*size changed from 6 to 13 bytes/) });
+    await expect(tarOf([...walked.entries])).rejects.toMatchObject({
+      code: 'BUILD_FAILED',
+      message: expect.stringMatching(/small\.txt.*size changed from 6 to 13 bytes/),
+    });
     const grown = await walkCopyRule(0, { from: 'big.bin', to: '/big.bin', exclude: [] }, ctx);
     await writeFile(join(ctx, 'big.bin'), Buffer.alloc(3 * 1024 * 1024 + 1, 1));
-    await expect(tarOf([...grown.entries])).rejects.toMatchObject({ code: 'BUILD_FAILED', message: expect.stringMatching(/big\.bin.*more than the 3145728 bytes/) });
+    await expect(tarOf([...grown.entries])).rejects.toMatchObject({
+      code: 'BUILD_FAILED',
+      message: expect.stringMatching(/big\.bin.*more than the 3145728 bytes/),
+    });
     await writeFile(join(ctx, 'big.bin'), Buffer.alloc(2 * 1024 * 1024, 1));
-    await expect(tarOf([...grown.entries])).rejects.toMatchObject({ code: 'BUILD_FAILED', message: expect.stringMatching(/big\.bin.*2097152 bytes, 3145728 listed/) });
+    await expect(tarOf([...grown.entries])).rejects.toMatchObject({
+      code: 'BUILD_FAILED',
+      message: expect.stringMatching(/big\.bin.*2097152 bytes, 3145728 listed/),
+    });
   });
 
   it('refuses commit times a tar header cannot hold', () => {
@@ -180,7 +205,16 @@ describe('tar bytes', () => {
       { name: 'a/link', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, linkname: '../b', fingerprint: '' },
       { name: 'a/link-utf8', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, linkname: 'caf\u00e9', fingerprint: '' },
       { name: 'a/link-long', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, linkname: `/${'t'.repeat(150)}`, fingerprint: '' },
-      { name: `${'l'.repeat(120)}/${'m'.repeat(120)}`, type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, linkname: `/${'t'.repeat(150)}`, fingerprint: '' },
+      {
+        name: `${'l'.repeat(120)}/${'m'.repeat(120)}`,
+        type: 'symlink',
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        linkname: `/${'t'.repeat(150)}`,
+        fingerprint: '',
+      },
       dir('owned/', { uid: 4_000_000, gid: 1 }),
       dir('owned-gid/', { uid: 1, gid: 262_144 }),
       dir('edge-id/', { uid: 262_143, gid: 262_143 }),
@@ -201,6 +235,37 @@ describe('tar bytes', () => {
     await writeFile(join(ctx, 'tree', 'sub', 'large'), randomBytes(5 * 1024 * 1024 + 17));
     const walked = await walkCopyRule(0, { from: 'tree', to: '/app', exclude: [] }, ctx);
     expect((await tarOf([...walked.entries])).equals(await tarStreamReference(walked.entries, MTIME))).toBe(true);
+  });
+});
+
+describe('tar entry names stay inside the image (issue 11, finding 8)', () => {
+  // A copy rule with `to: /../../etc/x` wrote the entries "../", "../../" and "../../etc/x": a
+  // runtime that extracts them unchecked writes outside the container's root.
+  it.each([['../'], ['../../etc/x'], ['a/../../b'], ['app/..'], ['/etc/x'], ['/'], [''], ['a//b'], ['./a'], ['a\u0000b']])(
+    'refuses %j',
+    async (name) => {
+      const err = await tarOf([dir('ok/'), dir(name)]).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'BUILD_INPUT_INVALID', message: expect.stringContaining(`layer entry ${JSON.stringify(name)}: `) });
+    },
+  );
+
+  it('refuses before writing a byte of the entry', async () => {
+    const pieces: Buffer[] = [];
+    const err = await (async () => {
+      for await (const p of tarPieces([dir('ok/'), dir('../../etc/')], MTIME, { pieceSize: 512 })) pieces.push(Buffer.from(p));
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BUILD_INPUT_INVALID' });
+    expect(Buffer.concat(pieces).includes('../')).toBe(false);
+  });
+
+  it('keeps names with dots that are not ".." components, and symlink targets as they are', async () => {
+    const entries: LayerEntry[] = [
+      dir('..data/'),
+      dir('a..b/'),
+      dir('.hidden/'),
+      { name: 'a/link', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, linkname: '../../b', fingerprint: '' },
+    ];
+    expect((await tarOf(entries)).equals(await tarStreamReference(entries, MTIME))).toBe(true);
   });
 });
 
@@ -225,7 +290,11 @@ describe('gzip members', () => {
   it('gives the same bytes at any concurrency and input chunking, and gunzips to the input', async () => {
     const data = Buffer.concat([randomBytes(300_000), Buffer.alloc(300_000, 'abc'), randomBytes(123)]);
     const one = await gz(data, { memberSize: 64 * 1024, concurrency: 1 });
-    for (const [concurrency, chunk] of [[2, 1000], [5, 65536], [16, 13]] as const) {
+    for (const [concurrency, chunk] of [
+      [2, 1000],
+      [5, 65536],
+      [16, 13],
+    ] as const) {
       expect(sha(await gz(data, { memberSize: 64 * 1024, concurrency, chunk }))).toBe(sha(one));
     }
     expect(gunzipSync(one).equals(data)).toBe(true);
@@ -283,14 +352,20 @@ describe('gzip members', () => {
     expect(gunzipSync(out).equals(data)).toBe(true);
     // Stored costs 5 bytes per 64 KiB block; Huffman gets about half of the nibbles.
     expect(member(cases[0]![0], { level: 0 }).length).toBeLessThan(size * 1.001);
-    expect(member(cases[1]![0], { level: 1, strategy: constants.Z_HUFFMAN_ONLY, memLevel: HUFFMAN_MEM_LEVEL }).length).toBeLessThan(size * 0.52);
+    expect(member(cases[1]![0], { level: 1, strategy: constants.Z_HUFFMAN_ONLY, memLevel: HUFFMAN_MEM_LEVEL }).length).toBeLessThan(
+      size * 0.52,
+    );
   });
 
   it('gives the same bytes at any concurrency and chunking when members are coded differently', async () => {
     const size = 256 * 1024;
     const data = Buffer.concat([text(size), randomBytes(size + 1000), nibbles(size), text(size / 2), randomBytes(size / 3)]);
     const one = await gz(data, { memberSize: size, concurrency: 1, level: 1 });
-    for (const [concurrency, chunk] of [[2, size], [3, 4096], [8, 100_003]] as const) {
+    for (const [concurrency, chunk] of [
+      [2, size],
+      [3, 4096],
+      [8, 100_003],
+    ] as const) {
       expect(sha(await gz(data, { memberSize: size, concurrency, chunk, level: 1 }))).toBe(sha(one));
     }
     expect(gunzipSync(one).equals(data)).toBe(true);

@@ -78,6 +78,10 @@ export const BAD_CASES: readonly BadCase[] = [
       '9:19 images[0].build.copy[1].from: invalid path "../secrets": expected a path relative to the build context that stays inside it, e.g. "dist/"',
       '9:35 images[0].build.copy[1].to: invalid path "app": expected an absolute path inside the image, e.g. "/app"',
     ] },
+  { name: 'copy rule and workdir leaving the image root with ".."', yaml: img('    build:\n      backend: layers\n      base: scratch\n      workdir: /app/../..\n      copy:\n        - { from: dist, to: /../../etc/x }\n'), problems: [
+      '7:16 images[0].build.workdir: invalid path "/app/../..": ".." is not allowed in a path inside the image; write the path it should be, e.g. "/"',
+      '9:29 images[0].build.copy[0].to: invalid path "/../../etc/x": ".." is not allowed in a path inside the image; write the path it should be, e.g. "/etc/x"',
+    ] },
   { name: 'bad layers settings', yaml: img('    build:\n      backend: layers\n      base: scratch\n      workdir: app\n      exposedPorts: [70000, 80/http]\n      env: { "A=B": x }\n'), problems: [
       '7:16 images[0].build.workdir: invalid path "app": expected an absolute path inside the image, e.g. "/app"',
       '8:22 images[0].build.exposedPorts[0]: invalid port "70000": expected a port from 1 to 65535, optionally with /tcp, /udp or /sctp, e.g. 8080 or "53/udp"',

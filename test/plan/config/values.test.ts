@@ -8,6 +8,7 @@ import {
   parseExposedPort,
   parseFileMode,
   parseHttpUrl,
+  parseImagePath,
   parseImageReference,
   parseKeySource,
   parseOwner,
@@ -151,6 +152,20 @@ describe('layers values', () => {
     expect(value(parseExposedPort('53/udp'))).toBe('53/udp');
     expect(value(parseExposedPort('9/sctp'))).toBe('9/sctp');
     for (const bad of [0, 65536, '80/http', 'http']) expect(problem(parseExposedPort(bad))).toContain('expected a port from 1 to 65535');
+  });
+
+  it('image paths are absolute, without ".." (issue 11, finding 8: "/../../etc/x" wrote tar entries "../../etc/x")', () => {
+    expect(value(parseImagePath('/app'))).toBe('/app');
+    expect(value(parseImagePath('/usr/local/bin/'))).toBe('/usr/local/bin/');
+    expect(value(parseImagePath('/'))).toBe('/');
+    expect(problem(parseImagePath('app'))).toContain('expected an absolute path inside the image');
+    expect(problem(parseImagePath('/../../etc/x'))).toBe(
+      'invalid path "/../../etc/x": ".." is not allowed in a path inside the image; write the path it should be, e.g. "/etc/x"',
+    );
+    for (const bad of ['/..', '/app/..', '/a/../b', '/a/b/../../..', '/app/../'])
+      expect(problem(parseImagePath(bad))).toContain('".." is not allowed');
+    // ".." inside a name is a name.
+    expect(value(parseImagePath('/app/..data/x..y'))).toBe('/app/..data/x..y');
   });
 
   it('context paths stay inside the context', () => {
