@@ -23,10 +23,10 @@ const LOW_WATER = 256 * 1024;
 const DUMP_LIMIT = 256 * 1024;
 
 /**
- * A response body over Node's IncomingMessage. Chunks are the parser's views of the socket's
- * reads, handed on uncopied ('data' events in flowing mode: Readable's own iterator would
- * concatenate what is queued); the queue pauses the message when the reader is behind, and the
- * paused message stops the socket.
+ * A response body over Node's IncomingMessage. Chunks are the Buffers Node's parser made, handed
+ * on as they are ('data' events in flowing mode: Readable's own iterator would concatenate what
+ * is queued); the queue pauses the message when the reader is behind, and the paused message
+ * stops the socket.
  */
 export class NodeResponseBody implements ResponseBody {
   readonly #res: IncomingMessage;

@@ -48,6 +48,8 @@ export class Exchange {
   /** The whole request was handed to Node (end() called). */
   #sent = false;
   #over = false;
+  /** The socket's writes are held until the event loop is idle (#corkUntilIdle). */
+  #corked = false;
   #body: NodeResponseBody | undefined;
   #res: http.IncomingMessage | undefined;
   #resolve!: (r: HttpResponse) => void;
@@ -209,6 +211,25 @@ export class Exchange {
     this.#o.signal?.removeEventListener('abort', this.#onAbort);
   }
 
+  /**
+   * Holds the socket's writes until the event loop has handled the I/O that is ready: a download
+   * forwarded as this upload arrives in 64 KiB reads, several per turn of the loop, and they go
+   * out in one writev instead of one write each (Node's own cork lasts one callback). The socket's
+   * cork, not the request's: Node's request-level cork regroups a chunked body and, flushed by
+   * end(), would put the last chunk after the terminating one.
+   */
+  #corkUntilIdle(req: http.ClientRequest): void {
+    const s = req.socket;
+    if (this.#corked || !s) return;
+    this.#corked = true;
+    s.cork();
+    setImmediate(() => {
+      this.#corked = false;
+      // end() uncorks fully; by now the socket may serve another request (uncork has no count to lower then).
+      if (s.writableCorked > 0) s.uncork();
+    });
+  }
+
   /** Writes the request's body: whole, or streamed from its source as fast as the socket takes it. */
   async #send(req: http.ClientRequest): Promise<void> {
     const body = this.#o.body;
@@ -244,7 +265,9 @@ export class Exchange {
           await it.return?.();
           throw new RequestBodyError(new HttpError('HTTP_PROTOCOL', `the request body is longer than its content-length ${length}`));
         }
-        if (c.byteLength > 0 && !req.write(c)) await drained(req);
+        if (c.byteLength === 0) continue;
+        this.#corkUntilIdle(req);
+        if (!req.write(c)) await drained(req);
       }
       if (length !== undefined && n !== length) {
         throw new RequestBodyError(new HttpError('HTTP_PROTOCOL', `the request body ended at ${n} of its content-length ${length} bytes`));

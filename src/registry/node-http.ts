@@ -1,7 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type { HttpDispatcher, HttpRequestOptions, HttpResponse } from './http-dispatcher.js';
 import { HttpError } from './http-errors.js';
+import { createAgents } from './node-agents.js';
 import { Exchange, type ExchangeLimits } from './node-exchange.js';
 
 export type { HttpDispatcher, HttpRequestOptions, HttpResponse, ResponseBody, ResponseHeaders } from './http-dispatcher.js';
@@ -23,17 +24,17 @@ export interface NodeHttpClientOptions {
 /** Methods a request that failed on a stale pooled connection may be sent again with (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 /**
- * Bytes Node may queue for a socket before a write waits for it to drain, and the socket's read
- * buffer. Node's default (64 KiB) makes an upload wait for 'drain' after nearly every chunk of a
- * download it forwards; 1 MiB lets the kernel take several at once.
+ * Bytes Node may queue for a socket before a write waits for it to drain, and what a response
+ * queues in Node before reading stops. Node's default (64 KiB) makes an upload wait for 'drain'
+ * after nearly every chunk of a download it forwards.
  */
 const HIGH_WATER_MARK = 1024 * 1024;
 
 /**
  * gantry's HTTP client: Node's own http/https stack (llhttp's parser, Node's TLS with its CA
  * store and NODE_EXTRA_CA_CERTS) with one keep-alive Agent per scheme, shared by all origins.
- * Authorization, retries and redirects are Transport's; this moves bytes (node-exchange.ts does
- * one request, node-body.ts its response body).
+ * Authorization, retries and redirects are Transport's; this moves bytes (node-agents.ts makes
+ * the Agents, node-exchange.ts does one request, node-body.ts reads its response body).
  */
 export class NodeHttpClient implements HttpDispatcher {
   readonly #limits: ExchangeLimits;
@@ -55,8 +56,7 @@ export class NodeHttpClient implements HttpDispatcher {
       timeout: o.idleTimeoutMs ?? 4_000,
       scheduling: 'lifo',
     } as const;
-    this.#http = new http.Agent(agent);
-    this.#https = new https.Agent(agent);
+    ({ http: this.#http, https: this.#https } = createAgents(agent));
   }
 
   async request(o: HttpRequestOptions): Promise<HttpResponse> {
