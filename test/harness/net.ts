@@ -63,7 +63,7 @@ export interface WaitForHttpOptions {
 export async function waitForHttp(url: string, opts: WaitForHttpOptions = {}): Promise<number> {
   const ok = opts.ok ?? ((s: number) => s < 500);
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
-  let last = 'no answer';
+  let last: string;
   for (;;) {
     const aborted = opts.abort?.();
     if (aborted) throw aborted;

@@ -207,7 +207,7 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
     record.scopes = params.getAll('scope').flatMap((s) => s.split(' ')).filter((s) => s !== '');
 
     let principal: Principal = { kind: 'anonymous' };
-    let wantRefresh = false;
+    let wantRefresh: boolean;
     if (req.method === 'GET') {
       if (record.authorization === 'basic') {
         const decoded = Buffer.from(authz.slice(6).trim(), 'base64').toString('utf8');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLayout } from '../../src/layout/index.js';
 import type { Descriptor } from '../../src/oci/descriptor.js';
-import { digestOf, type Digest } from '../../src/oci/digest.js';
+import { digestOf } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import type { ManifestBytes } from '../../src/oci/store.js';
 import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
@@ -59,7 +59,7 @@ export function artifactManifest(subject: Descriptor, artifactType: string, laye
 
 export function blobOf(content: string, mediaType = 'application/octet-stream'): { descriptor: Descriptor; bytes: Uint8Array } {
   const bytes = Buffer.from(content);
-  return { descriptor: { mediaType, digest: digestOf(bytes) as Digest, size: bytes.length }, bytes };
+  return { descriptor: { mediaType, digest: digestOf(bytes), size: bytes.length }, bytes };
 }
 
 export async function readText(path: string): Promise<string> {
