@@ -268,6 +268,7 @@ export class Exchange {
         if (c.byteLength === 0) continue;
         this.#corkUntilIdle(req);
         if (!req.write(c)) await drained(req);
+        if (this.#over) return void (await it.return?.());
       }
       if (length !== undefined && n !== length) {
         throw new RequestBodyError(new HttpError('HTTP_PROTOCOL', `the request body ended at ${n} of its content-length ${length} bytes`));
@@ -298,6 +299,9 @@ function drained(req: http.ClientRequest): Promise<void> {
 function errorOf(e: unknown, origin: string): Error {
   const code = errnoCode(e) ?? '';
   if (code.startsWith('HPE_')) {
+    // Node attaches the input it failed on, a view of the read buffer the next read overwrites (node-agents.ts).
+    const raw = (e as { rawPacket?: unknown }).rawPacket;
+    if (raw instanceof Uint8Array) (e as { rawPacket?: unknown }).rawPacket = Buffer.from(raw);
     const reason = (e as { reason?: unknown }).reason;
     return new HttpError('HTTP_PROTOCOL', `${origin} sent a malformed HTTP response (${typeof reason === 'string' ? reason : code})`, {
       cause: e,

@@ -379,6 +379,17 @@ describe('NodeHttpClient against real HTTP servers', () => {
     await expect(client().request(req(s.origin, '/'))).rejects.toMatchObject({ code: 'HTTP_PROTOCOL', name: 'HttpError' });
   });
 
+  it('keeps the bytes a malformed response failed on, whatever the client reads next', async () => {
+    const bad = await rawServe((sock) => sock.end('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
+    const good = await serve((_rq, res) => res.end('x'.repeat(5000)));
+    const c = client();
+    const err = await failure(c.request(req(bad.origin, '/')));
+    expect(err).toMatchObject({ code: 'HTTP_PROTOCOL' });
+    await (await c.request(req(good.origin, '/'))).body.text(); // a read into the same buffer
+    const raw = ((err as Error).cause as { rawPacket?: Uint8Array }).rawPacket;
+    expect(Buffer.from(raw ?? []).toString('latin1')).toContain('SSH-2.0');
+  });
+
   it('fails the body of a response whose chunked framing breaks as a protocol error', async () => {
     const s = await rawServe((sock) => sock.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n'));
     const r = await client().request(req(s.origin, '/'));
