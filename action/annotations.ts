@@ -10,7 +10,12 @@ export interface Annotation {
 }
 
 /** Why a step failed, in words (the meaning of gantry's exit codes 2 and 3). */
-const MEANING = { input: 'usage or input error', refused: 'refused by a gate or verification', failure: undefined, bug: undefined } as const;
+const MEANING = {
+  input: 'usage or input error',
+  refused: 'refused by a gate or verification',
+  failure: undefined,
+  bug: undefined,
+} as const;
 
 /** The annotations and the failure message of an error a step threw; undefined for an error that is a bug. */
 export function failureOf(command: string, e: unknown): { annotations: Annotation[]; message: string } | undefined {
@@ -18,7 +23,12 @@ export function failureOf(command: string, e: unknown): { annotations: Annotatio
   const meaning = MEANING[errorKind(e)];
   const headline = `gantry ${command} failed${meaning ? ` (${meaning})` : ''}`;
   if (e instanceof ConfigError && e.issues.length > 0) {
-    const annotations = e.issues.map((i) => ({ message: i.path === '' ? i.message : `${i.path}: ${i.message}`, file: e.file, line: i.line, column: i.column }));
+    const annotations = e.issues.map((i) => ({
+      message: i.path === '' ? i.message : `${i.path}: ${i.message}`,
+      file: e.file,
+      line: i.line,
+      column: i.column,
+    }));
     return { annotations, message: `${headline}: ${annotations.length} problem${annotations.length === 1 ? '' : 's'} in ${e.file}` };
   }
   return { annotations: [], message: `${headline}: ${e.message}` };

@@ -16,7 +16,8 @@ export const BUNDLE_FILES = ['index.js', 'package.json'] as const;
 
 // esbuild turns the CommonJS dependencies' require() of Node built-ins into calls of a `require`
 // that ES modules lack: give the bundle one.
-const BANNER = "import { createRequire as __gantryCreateRequire } from 'node:module'; const require = __gantryCreateRequire(import.meta.url);";
+const BANNER =
+  "import { createRequire as __gantryCreateRequire } from 'node:module'; const require = __gantryCreateRequire(import.meta.url);";
 
 /** Writes the bundle into `outdir`. */
 export async function buildAction(outdir: string): Promise<void> {

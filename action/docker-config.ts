@@ -19,14 +19,19 @@ export interface RegistryLogin {
 }
 
 /** ghcr.io whenever a token is given; Docker Hub only when both its user name and token are. */
-export function registryLogins(i: Pick<ActionInputs, 'githubToken' | 'dockerhubUsername' | 'dockerhubToken'>, actor: string | undefined): { logins: RegistryLogin[]; warnings: string[] } {
+export function registryLogins(
+  i: Pick<ActionInputs, 'githubToken' | 'dockerhubUsername' | 'dockerhubToken'>,
+  actor: string | undefined,
+): { logins: RegistryLogin[]; warnings: string[] } {
   const logins: RegistryLogin[] = [];
   const warnings: string[] = [];
   if (i.githubToken !== '') logins.push({ key: 'ghcr.io', host: 'ghcr.io', username: actor || 'github-actions', password: i.githubToken });
   if (i.dockerhubUsername !== '' && i.dockerhubToken !== '') {
     logins.push({ key: DOCKER_HUB_KEY, host: 'docker.io', username: i.dockerhubUsername, password: i.dockerhubToken });
   } else if (i.dockerhubUsername !== '' || i.dockerhubToken !== '') {
-    warnings.push(`Docker Hub: ${i.dockerhubUsername === '' ? 'dockerhub-token is set but dockerhub-username is empty' : 'dockerhub-username is set but dockerhub-token is empty'}; no Docker Hub credentials (optional docker.io repositories are skipped)`);
+    warnings.push(
+      `Docker Hub: ${i.dockerhubUsername === '' ? 'dockerhub-token is set but dockerhub-username is empty' : 'dockerhub-username is set but dockerhub-token is empty'}; no Docker Hub credentials (optional docker.io repositories are skipped)`,
+    );
   }
   return { logins, warnings };
 }
@@ -68,7 +73,8 @@ export async function writeDockerConfig(source: string, target: string, logins: 
   try {
     existing = JSON.parse(await readFile(file, 'utf8'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`cannot read ${file} (${(e as Error).message}); starting from an empty docker config`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      warnings.push(`cannot read ${file} (${(e as Error).message}); starting from an empty docker config`);
   }
   await writeFile(join(target, 'config.json'), `${JSON.stringify(mergeDockerConfig(existing, logins), null, 2)}\n`, { mode: 0o600 });
   let entries: string[];

@@ -48,7 +48,9 @@ export function readInputs(get: (name: string) => string): { inputs: ActionInput
   const value = (name: string): string => get(name).trim();
   const command = value('command');
   if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new InputError(`input command must be one of ${COMMANDS.join(', ')}${command === '' ? ' (it is required)' : `, not "${command}"`}`);
+    throw new InputError(
+      `input command must be one of ${COMMANDS.join(', ')}${command === '' ? ' (it is required)' : `, not "${command}"`}`,
+    );
   }
   const c = command as GantryCommand;
   const warnings: string[] = [];
@@ -59,7 +61,8 @@ export function readInputs(get: (name: string) => string): { inputs: ActionInput
   }
   const dryRun = parseBoolean('dry-run', value('dry-run'));
   const ref = value('ref');
-  if (c === 'verify' && ref === '') throw new InputError('the verify command needs input ref: the image to check, e.g. ghcr.io/acme/api:1.2.3');
+  if (c === 'verify' && ref === '')
+    throw new InputError('the verify command needs input ref: the image to check, e.g. ghcr.io/acme/api:1.2.3');
   return {
     inputs: {
       command: c,
@@ -80,7 +83,10 @@ export function readInputs(get: (name: string) => string): { inputs: ActionInput
 
 /** `a, b` or one a line. */
 function list(s: string): string[] {
-  return s.split(/[\n,]/).map((x) => x.trim()).filter((x) => x !== '');
+  return s
+    .split(/[\n,]/)
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 }
 
 /** YAML 1.2 core schema booleans, as @actions/core's getBooleanInput, with '' as false. */

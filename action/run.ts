@@ -14,7 +14,10 @@ import { parseStepArgv } from './step-options.js';
 import { runStep } from './steps.js';
 
 /** The parts of @actions/core the Action uses (a recorder in unit tests). */
-export type ActionCore = Pick<typeof Core, 'getInput' | 'setOutput' | 'setSecret' | 'setFailed' | 'startGroup' | 'endGroup' | 'info' | 'warning' | 'error'>;
+export type ActionCore = Pick<
+  typeof Core,
+  'getInput' | 'setOutput' | 'setSecret' | 'setFailed' | 'startGroup' | 'endGroup' | 'info' | 'warning' | 'error'
+>;
 
 export interface ActionDeps {
   readonly core: ActionCore;
@@ -47,7 +50,11 @@ export async function runAction(d: ActionDeps): Promise<void> {
   try {
     const source = d.env['DOCKER_CONFIG'] || join(d.env['HOME'] || homedir(), '.docker');
     for (const w of await writeDockerConfig(source, dockerConfig, logins)) core.warning(w);
-    core.info(logins.length > 0 ? `registry credentials: ${logins.map((l) => `${l.host} as ${l.username}`).join(', ')}` : "registry credentials: none from inputs (the runner's docker config only)");
+    core.info(
+      logins.length > 0
+        ? `registry credentials: ${logins.map((l) => `${l.host} as ${l.username}`).join(', ')}`
+        : "registry credentials: none from inputs (the runner's docker config only)",
+    );
 
     const verbose = step.flags['verbose'] === true;
     const connection = {
@@ -67,14 +74,18 @@ export async function runAction(d: ActionDeps): Promise<void> {
       if (failure === undefined) throw e;
       core.endGroup();
       for (const a of failure.annotations) {
-        core.error(a.message, { title: `gantry ${inputs.command}`, ...(a.file !== undefined ? { file: a.file, startLine: a.line!, startColumn: a.column! } : {}) });
+        core.error(a.message, {
+          title: `gantry ${inputs.command}`,
+          ...(a.file !== undefined ? { file: a.file, startLine: a.line!, startColumn: a.column! } : {}),
+        });
       }
       return core.setFailed(failure.message);
     }
     core.endGroup();
     for (const [k, v] of Object.entries(result.outputs)) core.setOutput(k, v);
     if (result.summary !== undefined) await writeStepSummary(d.env['GITHUB_STEP_SUMMARY'], result.summary);
-    if (result.refused !== undefined) core.setFailed(`gantry ${inputs.command} failed (refused by a gate or verification): ${result.refused}`);
+    if (result.refused !== undefined)
+      core.setFailed(`gantry ${inputs.command} failed (refused by a gate or verification): ${result.refused}`);
   } finally {
     await rm(dockerConfig, { recursive: true, force: true });
   }

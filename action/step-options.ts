@@ -46,8 +46,12 @@ export function parseStepArgv(argv: readonly string[]): { command: GantryCommand
     if (command === 'verify' && positionals.length !== 1) throw new Error(`verify takes one image reference, got ${positionals.length}`);
     return { command, flags: values as StepFlags, positionals };
   } catch (e) {
-    const accepted = Object.keys(options).map((k) => `--${k}`).join(', ');
-    throw new InputError(`input args: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}; the ${command} step accepts ${accepted}`);
+    const accepted = Object.keys(options)
+      .map((k) => `--${k}`)
+      .join(', ');
+    throw new InputError(
+      `input args: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}; the ${command} step accepts ${accepted}`,
+    );
   }
 }
 

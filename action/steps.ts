@@ -38,7 +38,12 @@ export interface StepContext {
 }
 
 /** Runs the step of `command`. */
-export async function runStep(command: GantryCommand, flags: StepFlags, positionals: readonly string[], ctx: StepContext): Promise<StepResult> {
+export async function runStep(
+  command: GantryCommand,
+  flags: StepFlags,
+  positionals: readonly string[],
+  ctx: StepContext,
+): Promise<StepResult> {
   switch (command) {
     case 'plan': {
       const { plan } = await planRelease(releaseOptions(flags, ctx));
@@ -59,18 +64,30 @@ export async function runStep(command: GantryCommand, flags: StepFlags, position
     }
     case 'publish': {
       const options = releaseOptions(flags, ctx);
-      const result = await publishRelease(await planRelease(options), { ...options, records: text(flags, 'records'), dryRun: flag(flags, 'dry-run'), tmpDir: ctx.tmpDir });
+      const result = await publishRelease(await planRelease(options), {
+        ...options,
+        records: text(flags, 'records'),
+        dryRun: flag(flags, 'dry-run'),
+        tmpDir: ctx.tmpDir,
+      });
       return { outputs: publishOutputs(result), summary: publishSummary(result), log: formatPublishResult(result) };
     }
     case 'verify': {
       const ref = positionals[0]!;
       const anonymous = flag(flags, 'anonymous');
-      const env = anonymous ? { PATH: ctx.connection.env['PATH'], HOME: '/nonexistent', DOCKER_CONFIG: '/nonexistent' } : ctx.connection.env;
+      const env = anonymous
+        ? { PATH: ctx.connection.env['PATH'], HOME: '/nonexistent', DOCKER_CONFIG: '/nonexistent' }
+        : ctx.connection.env;
       const report = await verifyImage(ref, {
         ...ctx.connection,
         env,
-        platforms: (text(flags, 'platforms') ?? '').split(',').filter(Boolean).map((p) => parsePlatform(p.trim())),
-        labels: Object.fromEntries(list(flags, 'label').map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, undefined]))),
+        platforms: (text(flags, 'platforms') ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((p) => parsePlatform(p.trim())),
+        labels: Object.fromEntries(
+          list(flags, 'label').map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, undefined])),
+        ),
       });
       const lines = [
         `${ref} → ${report.digest}`,
@@ -78,7 +95,11 @@ export async function runStep(command: GantryCommand, flags: StepFlags, position
         report.passed ? `verified${anonymous ? ' (anonymously)' : ''}` : 'refused',
       ];
       const failed = report.checks.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
-      return { outputs: { digest: report.digest }, log: lines.join('\n'), ...(report.passed ? {} : { refused: `${ref}: ${failed.join('; ')}` }) };
+      return {
+        outputs: { digest: report.digest },
+        log: lines.join('\n'),
+        ...(report.passed ? {} : { refused: `${ref}: ${failed.join('; ')}` }),
+      };
     }
   }
 }
@@ -97,7 +118,9 @@ function releaseOptions(flags: StepFlags, ctx: StepContext): ReleaseOptions {
 }
 
 /** Step outputs of a build: `artifact` (`gantry-records-<image>-<os>-<arch>`, several joined by `_`) and, for one platform, `digest`. */
-export function buildOutputs(records: readonly { readonly image: string; readonly platform: string; readonly digest: string }[]): Record<string, string> {
+export function buildOutputs(
+  records: readonly { readonly image: string; readonly platform: string; readonly digest: string }[],
+): Record<string, string> {
   if (records.length === 0) return {};
   const stems = records.map((r) => `${r.image}-${r.platform.replace(/\//g, '-')}`).sort();
   return { artifact: `${RECORDS_ARTIFACT_PREFIX}${stems.join('_')}`, ...(records.length === 1 ? { digest: records[0]!.digest } : {}) };

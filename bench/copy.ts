@@ -97,9 +97,25 @@ const HELP = `usage: npm run bench:copy -- [options]
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    rounds: 0, json: false, memory: true, fanout: true, warmup: true, copyFloor: true, build: true, strict: false,
-    concurrency: undefined, floorParallel: 4, layers: 4, layerMiB: 30, bigMiB: 1024, storage: undefined,
-    compare: [], sweep: [], sweepRounds: 3, profile: undefined, nice: undefined,
+    rounds: 0,
+    json: false,
+    memory: true,
+    fanout: true,
+    warmup: true,
+    copyFloor: true,
+    build: true,
+    strict: false,
+    concurrency: undefined,
+    floorParallel: 4,
+    layers: 4,
+    layerMiB: 30,
+    bigMiB: 1024,
+    storage: undefined,
+    compare: [],
+    sweep: [],
+    sweepRounds: 3,
+    profile: undefined,
+    nice: undefined,
   };
   const int = (flag: string, v: string | undefined): number => {
     const n = Number(v);
@@ -184,7 +200,12 @@ const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
  * Runs `cmd args` to completion and measures its wall clock (spawn → exit), under /usr/bin/time
  * when available (CPU time, peak RSS). Throws, with the tail of stderr, unless it exits 0.
  */
-async function timed(label: string, cmd: string, args: readonly string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Timed> {
+async function timed(
+  label: string,
+  cmd: string,
+  args: readonly string[],
+  o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Timed> {
   const rusageFile = join(workDir, `rusage-${++seq}`);
   const [file, argv] = haveTime ? [TIME, ['-f', '%e %U %S %M', '-o', rusageFile, cmd, ...args]] : [cmd, [...args]];
   const timeoutMs = o.timeoutMs ?? 180_000;
@@ -213,7 +234,13 @@ async function timed(label: string, cmd: string, args: readonly string[], o: { e
   if (code !== 0 || timedOut) {
     const how = timedOut ? `timed out after ${timeoutMs / 1000} s` : signal ? `killed by ${signal}` : `exit ${code}`;
     const said = `${stderr.trim()}\n${stdout.trim()}`.trim(); // tsc reports on stdout
-    throw new Error(`${label} FAILED (${how}):\n  $ ${[cmd, ...args].join(' ')}\n${said.split('\n').slice(-25).map((l) => `  | ${l}`).join('\n')}`);
+    throw new Error(
+      `${label} FAILED (${how}):\n  $ ${[cmd, ...args].join(' ')}\n${said
+        .split('\n')
+        .slice(-25)
+        .map((l) => `  | ${l}`)
+        .join('\n')}`,
+    );
   }
   let rusage: Rusage | undefined;
   if (haveTime) {
@@ -226,7 +253,9 @@ async function timed(label: string, cmd: string, args: readonly string[], o: { e
 
 const sync = (): Promise<void> =>
   new Promise<void>((res) => {
-    spawn('sync', { stdio: 'ignore' }).once('exit', () => res()).once('error', () => res());
+    spawn('sync', { stdio: 'ignore' })
+      .once('exit', () => res())
+      .once('error', () => res());
   });
 
 /** The pid of a harness registry (`docker-registry serve <base>/config.yml`), from /proc. */
@@ -334,14 +363,33 @@ async function skopeoEnv(ctx: { authFile: string }, name: string): Promise<{ env
   };
 }
 
-async function runSkopeoCopy(ctx: { authFile: string }, src: string, dst: string, name: string, timeoutMs?: number): Promise<Timed & { digest: string }> {
+async function runSkopeoCopy(
+  ctx: { authFile: string },
+  src: string,
+  dst: string,
+  name: string,
+  timeoutMs?: number,
+): Promise<Timed & { digest: string }> {
   const { env, cacheFile } = await skopeoEnv(ctx, name);
   const digestFile = join(workDir, `digest-${name}`);
-  const t = await timed(`skopeo copy → ${dst}`, 'skopeo', [
-    '--insecure-policy', 'copy', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', '--digestfile', digestFile,
-    `docker://${src}`, `docker://${dst}`,
-  ], { env, ...(timeoutMs ? { timeoutMs } : {}) });
-  if (!existsSync(cacheFile)) throw new Error(`skopeo did not use the private blob-info cache ${cacheFile}: it may have mounted blobs from earlier runs`);
+  const t = await timed(
+    `skopeo copy → ${dst}`,
+    'skopeo',
+    [
+      '--insecure-policy',
+      'copy',
+      '--all',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      '--digestfile',
+      digestFile,
+      `docker://${src}`,
+      `docker://${dst}`,
+    ],
+    { env, ...(timeoutMs ? { timeoutMs } : {}) },
+  );
+  if (!existsSync(cacheFile))
+    throw new Error(`skopeo did not use the private blob-info cache ${cacheFile}: it may have mounted blobs from earlier runs`);
   return { ...t, digest: (await readFile(digestFile, 'utf8')).trim() };
 }
 
@@ -360,7 +408,12 @@ async function runGantryCopy(
   dsts: string[],
   o: { extra?: string[]; nodeArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<Timed & { result: GantryJson }> {
-  const t = await timed(`gantry copy ${src} → ${dsts.join(' ')}`, process.execPath, [...(o.nodeArgs ?? []), cli, 'copy', src, ...dsts, '--json', ...(o.extra ?? [])], o.timeoutMs ? { timeoutMs: o.timeoutMs } : {});
+  const t = await timed(
+    `gantry copy ${src} → ${dsts.join(' ')}`,
+    process.execPath,
+    [...(o.nodeArgs ?? []), cli, 'copy', src, ...dsts, '--json', ...(o.extra ?? [])],
+    o.timeoutMs ? { timeoutMs: o.timeoutMs } : {},
+  );
   try {
     return { ...t, result: JSON.parse(t.stdout) as GantryJson };
   } catch {
@@ -371,7 +424,9 @@ async function runGantryCopy(
 function checkGantry(r: GantryJson, digest: string, bytes: number): void {
   if (r.digest !== digest) throw new Error(`gantry copied ${r.digest}, expected ${digest}`);
   if (r.bytesTransferred !== bytes || r.bytesSkipped !== 0) {
-    throw new Error(`gantry transferred ${r.bytesTransferred} B and skipped ${r.bytesSkipped} B; expected ${bytes} B transferred, none skipped`);
+    throw new Error(
+      `gantry transferred ${r.bytesTransferred} B and skipped ${r.bytesSkipped} B; expected ${bytes} B transferred, none skipped`,
+    );
   }
 }
 
@@ -406,16 +461,24 @@ async function runTool(ctx: Ctx, tool: Tool, round: string): Promise<Run> {
     inner = g.result.seconds;
   } else {
     const from = tool.kind === 'copy-floor' ? [`${A.url}/v2/bench/app`] : [];
-    t = await timed(tool.name, process.execPath, [FLOOR, B.url, `${tool.name}-${round}/app`, ctx.blobsFile, String(opts.floorParallel), ...from]);
+    t = await timed(tool.name, process.execPath, [
+      FLOOR,
+      B.url,
+      `${tool.name}-${round}/app`,
+      ctx.blobsFile,
+      String(opts.floorParallel),
+      ...from,
+    ]);
     const r = JSON.parse(t.stdout) as { blobs: number; bytes: number };
     if (r.bytes !== fixture.bytes) throw new Error(`${tool.name} uploaded ${r.bytes} bytes, expected ${fixture.bytes}`);
   }
   const after = { A: cpuOf(ctx.pids.A), B: cpuOf(ctx.pids.B), all: machineBusy() };
   const registryCpu = Number.isNaN(before.A + before.B + after.A + after.B) ? undefined : { A: after.A - before.A, B: after.B - before.B };
   // Everything else: the machine's busy time less the copier, the registries and this process (~0).
-  const otherCpu = registryCpu && t.rusage && !Number.isNaN(after.all - before.all)
-    ? Math.max(0, after.all - before.all - registryCpu.A - registryCpu.B - t.rusage.userS - t.rusage.sysS)
-    : undefined;
+  const otherCpu =
+    registryCpu && t.rusage && !Number.isNaN(after.all - before.all)
+      ? Math.max(0, after.all - before.all - registryCpu.A - registryCpu.B - t.rusage.userS - t.rusage.sysS)
+      : undefined;
   return { tool: tool.name, round, seconds: t.seconds, rusage: t.rusage, registryCpu, otherCpu, inner };
 }
 
@@ -457,16 +520,27 @@ function summarizeProfile(p: CpuProfile): string[] {
     const key = `${f.functionName || '(anonymous)'} ${url ? `${url}:${f.lineNumber + 1}` : ''}`.trim();
     self.set(key, (self.get(key) ?? 0) + dt);
     const cat =
-      f.functionName === '(idle)' ? 'idle (waiting for I/O)'
-        : f.functionName === '(garbage collector)' ? 'garbage collector'
-          : f.functionName === '(program)' ? 'native/program'
-            : url.includes('node_modules/undici') ? 'undici'
-              : url.startsWith('dist/') ? 'gantry (dist/)'
-                : url.startsWith('node:internal/crypto') ? 'node crypto (sha256)'
-                  : url.startsWith('node:internal/modules') || f.functionName === 'compileFunction' || f.functionName === 'wrapSafe' ? 'module loading'
-                    : url.includes('node:internal/streams') || url.includes('node:stream') ? 'node streams'
-                      : url.startsWith('node:') ? 'node internals (other)'
-                        : url.includes('node_modules') ? 'other node_modules' : 'native (sockets, buffers)';
+      f.functionName === '(idle)'
+        ? 'idle (waiting for I/O)'
+        : f.functionName === '(garbage collector)'
+          ? 'garbage collector'
+          : f.functionName === '(program)'
+            ? 'native/program'
+            : url.includes('node_modules/undici')
+              ? 'undici'
+              : url.startsWith('dist/')
+                ? 'gantry (dist/)'
+                : url.startsWith('node:internal/crypto')
+                  ? 'node crypto (sha256)'
+                  : url.startsWith('node:internal/modules') || f.functionName === 'compileFunction' || f.functionName === 'wrapSafe'
+                    ? 'module loading'
+                    : url.includes('node:internal/streams') || url.includes('node:stream')
+                      ? 'node streams'
+                      : url.startsWith('node:')
+                        ? 'node internals (other)'
+                        : url.includes('node_modules')
+                          ? 'other node_modules'
+                          : 'native (sockets, buffers)';
     cats.set(cat, (cats.get(cat) ?? 0) + dt);
   }
   const pct = (us: number): string => `${lpad(((100 * us) / total).toFixed(1), 5)} %  ${lpad((us / 1000).toFixed(0), 6)} ms`;
@@ -543,8 +617,14 @@ async function main(): Promise<number> {
   const storage = opts.storage ?? (tmpfsOk('/dev/shm') ? '/dev/shm' : tmpdir());
   const onTmpfs = statfsSync(storage).type === TMPFS_MAGIC;
   const tmpNeed = fixtureBytes + (opts.memory ? bigBytes : 0) + (storage === tmpdir() ? registryBytes : 0) + 1e9;
-  if (freeBytes(tmpdir()) < tmpNeed) throw new Error(`not enough space in ${tmpdir()}: ${(freeBytes(tmpdir()) / 1e9).toFixed(1)} GB free, ~${(tmpNeed / 1e9).toFixed(1)} GB needed (try --no-memory)`);
-  if (storage !== tmpdir() && freeBytes(storage) < registryBytes * 1.2) throw new Error(`not enough space in ${storage}: ${(freeBytes(storage) / 1e9).toFixed(1)} GB free, ~${((registryBytes * 1.2) / 1e9).toFixed(1)} GB needed`);
+  if (freeBytes(tmpdir()) < tmpNeed)
+    throw new Error(
+      `not enough space in ${tmpdir()}: ${(freeBytes(tmpdir()) / 1e9).toFixed(1)} GB free, ~${(tmpNeed / 1e9).toFixed(1)} GB needed (try --no-memory)`,
+    );
+  if (storage !== tmpdir() && freeBytes(storage) < registryBytes * 1.2)
+    throw new Error(
+      `not enough space in ${storage}: ${(freeBytes(storage) / 1e9).toFixed(1)} GB free, ~${((registryBytes * 1.2) / 1e9).toFixed(1)} GB needed`,
+    );
 
   const gitStatus = await firstLine('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']);
   const machine = {
@@ -559,7 +639,9 @@ async function main(): Promise<number> {
     storage: `${storage} (${onTmpfs ? 'tmpfs' : 'disk'})`,
     niceness: getPriority(),
   };
-  log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, node ${machine.node}, skopeo ${machine.skopeo}, distribution ${machine.registry}, gantry ${machine.gantry}`);
+  log(
+    `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, node ${machine.node}, skopeo ${machine.skopeo}, distribution ${machine.registry}, gantry ${machine.gantry}`,
+  );
   log(`registry storage: ${machine.storage}; ${opts.rounds} rounds`);
 
   workDir = await mkdtemp(join(tmpdir(), 'gantry-bench-'));
@@ -569,7 +651,11 @@ async function main(): Promise<number> {
   try {
     if (opts.build) {
       log('building gantry (tsc -p tsconfig.json → dist/)');
-      await timed('tsc -p tsconfig.json (use --no-build to bench dist/ as it is)', process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')]);
+      await timed('tsc -p tsconfig.json (use --no-build to bench dist/ as it is)', process.execPath, [
+        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        join(ROOT, 'tsconfig.json'),
+      ]);
     }
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (or drop --no-build)`);
     const authFile = join(workDir, 'auth.json');
@@ -583,13 +669,22 @@ async function main(): Promise<number> {
     let t0 = performance.now();
     const layoutDir = join(workDir, 'layout');
     const layout = await writeTestImageLayout(layoutDir, {
-      tag: 'v1', platforms: ['linux/amd64', 'linux/arm64'], layers: opts.layers, layerBytes: opts.layerMiB * 2 ** 20, seed: 'gantry-bench', gzipLevel: 0,
+      tag: 'v1',
+      platforms: ['linux/amd64', 'linux/arm64'],
+      layers: opts.layers,
+      layerBytes: opts.layerMiB * 2 ** 20,
+      seed: 'gantry-bench',
+      gzipLevel: 0,
     });
-    const blobs = layout.manifests.flatMap((m) => [m.config, ...m.layers]).map((b) => ({ digest: b.digest, size: b.size, path: blobPath(layoutDir, b.digest) }));
+    const blobs = layout.manifests
+      .flatMap((m) => [m.config, ...m.layers])
+      .map((b) => ({ digest: b.digest, size: b.size, path: blobPath(layoutDir, b.digest) }));
     const fixture: Fixture = { layout, blobs, bytes: blobs.reduce((n, b) => n + b.size, 0) };
     const blobsFile = join(workDir, 'blobs.json');
     await writeFile(blobsFile, JSON.stringify(blobs));
-    log(`fixture: 2 platforms × ${opts.layers} layers, ${blobs.length} blobs, ${fmtMB(fixture.bytes)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `fixture: 2 platforms × ${opts.layers} layers, ${blobs.length} blobs, ${fmtMB(fixture.bytes)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
     t0 = performance.now();
     await skopeoCopyToRegistry(layoutDir, 'v1', A, 'bench/app', undefined, { timeoutMs: 300_000 });
     await expectImage(A, 'bench/app', 'v1', layout.indexDigest, 'setup');
@@ -609,7 +704,9 @@ async function main(): Promise<number> {
         const r = await runTool(ctx, tool, round);
         (round === 'warmup' ? warm : runs).push(r);
         const notes = [
-          ...(r.rusage ? [`cpu ${(r.rusage.userS + r.rusage.sysS).toFixed(2)} s`, `rss ${((r.rusage.maxRssKiB * 1024) / MB).toFixed(0)} MB`] : []),
+          ...(r.rusage
+            ? [`cpu ${(r.rusage.userS + r.rusage.sysS).toFixed(2)} s`, `rss ${((r.rusage.maxRssKiB * 1024) / MB).toFixed(0)} MB`]
+            : []),
           ...(r.registryCpu ? [`registries' cpu A ${r.registryCpu.A.toFixed(2)} s, B ${r.registryCpu.B.toFixed(2)} s`] : []),
           ...(r.otherCpu !== undefined ? [`other processes ${r.otherCpu.toFixed(2)} s`] : []),
         ];
@@ -623,7 +720,9 @@ async function main(): Promise<number> {
       const secs: number[] = [];
       for (let r = 1; r <= opts.sweepRounds; r++) {
         await sync();
-        const t = await runGantryCopy(CLI, `${A.host}/bench/app:v1`, [`${B.host}/sweep-c${c}-${r}/app:v1`], { extra: ['--concurrency', String(c)] });
+        const t = await runGantryCopy(CLI, `${A.host}/bench/app:v1`, [`${B.host}/sweep-c${c}-${r}/app:v1`], {
+          extra: ['--concurrency', String(c)],
+        });
         checkGantry(t.result, layout.indexDigest, fixture.bytes);
         secs.push(t.seconds);
         log(`sweep --concurrency ${c} #${r}: ${fmtS(t.seconds)}`);
@@ -636,10 +735,16 @@ async function main(): Promise<number> {
     if (opts.profile !== undefined) {
       const dir = join(workDir, 'cpuprof');
       await sync();
-      const t = await runGantryCopy(CLI, `${A.host}/bench/app:v1`, [`${B.host}/profile/app:v1`], { extra: gantryExtra(opts), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+      const t = await runGantryCopy(CLI, `${A.host}/bench/app:v1`, [`${B.host}/profile/app:v1`], {
+        extra: gantryExtra(opts),
+        nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
+      });
       const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
       if (!file) throw new Error('no .cpuprofile written');
-      profileLines = [`profiled gantry copy: ${fmtS(t.seconds)} wall (the profiler slows it down)`, ...summarizeProfile(JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile)];
+      profileLines = [
+        `profiled gantry copy: ${fmtS(t.seconds)} wall (the profiler slows it down)`,
+        ...summarizeProfile(JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile),
+      ];
       if (opts.profile) {
         await mkdir(opts.profile, { recursive: true });
         await copyFile(join(dir, file), join(opts.profile, file));
@@ -648,20 +753,34 @@ async function main(): Promise<number> {
     }
 
     // ---- fan-out: the source is read once for two destinations
-    let fanout: { destinations: number; distinctBlobs: number; blobGets: number; perBlobMax: number; seconds: number; pass: boolean } | undefined;
+    let fanout:
+      { destinations: number; distinctBlobs: number; blobGets: number; perBlobMax: number; seconds: number; pass: boolean } | undefined;
     if (opts.fanout) {
       proxy = await startFaultProxy(A.url);
       await sync();
       const repos = ['fanout-1/app', 'fanout-2/app'];
-      const t = await runGantryCopy(CLI, `${proxy.host}/bench/app:v1`, repos.map((r) => `${B.host}/${r}:v1`));
+      const t = await runGantryCopy(
+        CLI,
+        `${proxy.host}/bench/app:v1`,
+        repos.map((r) => `${B.host}/${r}:v1`),
+      );
       checkGantry(t.result, layout.indexDigest, fixture.bytes);
       for (const repo of repos) await expectImage(B, repo, 'v1', layout.indexDigest, 'fan-out');
-      const gets = proxy.requests.filter((r) => r.method === 'GET' && /^\/v2\/.+\/blobs\/sha256:[a-f0-9]{64}$/.test(r.url.split('?')[0] ?? ''));
+      const gets = proxy.requests.filter(
+        (r) => r.method === 'GET' && /^\/v2\/.+\/blobs\/sha256:[a-f0-9]{64}$/.test(r.url.split('?')[0] ?? ''),
+      );
       const per = new Map<string, number>();
       for (const g of gets) per.set(g.url, (per.get(g.url) ?? 0) + 1);
       const distinct = new Set(blobs.map((b) => b.digest)).size;
       const perBlobMax = Math.max(0, ...per.values());
-      fanout = { destinations: repos.length, distinctBlobs: distinct, blobGets: gets.length, perBlobMax, seconds: round3(t.seconds), pass: gets.length === distinct && per.size === distinct && perBlobMax === 1 };
+      fanout = {
+        destinations: repos.length,
+        distinctBlobs: distinct,
+        blobGets: gets.length,
+        perBlobMax,
+        seconds: round3(t.seconds),
+        pass: gets.length === distinct && per.size === distinct && perBlobMax === 1,
+      };
       log(`fan-out: ${gets.length} blob GETs for ${distinct} distinct blobs, ${repos.length} destinations, ${fmtS(t.seconds)}`);
       await proxy.close();
       proxy = undefined;
@@ -678,7 +797,14 @@ async function main(): Promise<number> {
       registries.push(memA, memB);
       t0 = performance.now();
       const bigDir = join(workDir, 'big');
-      const big = await writeTestImageLayout(bigDir, { tag: 'big', platforms: ['linux/amd64'], layers: 1, layerBytes: bigBytes, seed: 'gantry-bench-big', gzipLevel: 0 });
+      const big = await writeTestImageLayout(bigDir, {
+        tag: 'big',
+        platforms: ['linux/amd64'],
+        layers: 1,
+        layerBytes: bigBytes,
+        seed: 'gantry-bench-big',
+        gzipLevel: 0,
+      });
       const bigDigest = big.indexDigest;
       const layerBytes = big.manifests[0]!.layers[0]!.size;
       log(`memory check: ${fmtMB(layerBytes)} single-layer image written (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -702,7 +828,11 @@ async function main(): Promise<number> {
       await sync();
       const s = await runSkopeoCopy({ authFile }, `${memA.host}/bench/big:big`, `${memB.host}/mem-skopeo/app:big`, 'big', 600_000);
       if (s.digest !== bigDigest) throw new Error(`skopeo (memory check) pushed ${s.digest}, expected ${bigDigest}`);
-      memRuns.push({ what: 'skopeo A → B (reference)', seconds: round3(s.seconds), peakRssBytes: s.rusage ? s.rusage.maxRssKiB * 1024 : null });
+      memRuns.push({
+        what: 'skopeo A → B (reference)',
+        seconds: round3(s.seconds),
+        peakRssBytes: s.rusage ? s.rusage.maxRssKiB * 1024 : null,
+      });
       log(`memory check: skopeo A → B: ${s.rusage ? `peak RSS ${fmtMB(s.rusage.maxRssKiB * 1024)}, ` : ''}${fmtS(s.seconds)}`);
       memory = { layerBytes, runs: memRuns, pass: memRuns.every((r) => r.pass !== false) };
     }
@@ -714,90 +844,217 @@ async function main(): Promise<number> {
     const med = Object.fromEntries(names.map((t) => [t, median(of(t).map((r) => r.seconds))])) as Record<string, number>;
     const cpu = (tool: string): number => median(of(tool).flatMap((r) => (r.rusage ? [r.rusage.userS + r.rusage.sysS] : [])));
     const rss = (tool: string): number => median(of(tool).flatMap((r) => (r.rusage ? [r.rusage.maxRssKiB * 1024] : [])));
-    const regCpu = (tool: string, which: 'A' | 'B'): number => median(of(tool).flatMap((r) => (r.registryCpu ? [r.registryCpu[which]] : [])));
+    const regCpu = (tool: string, which: 'A' | 'B'): number =>
+      median(of(tool).flatMap((r) => (r.registryCpu ? [r.registryCpu[which]] : [])));
     const otherCpu = (tool: string): number => median(of(tool).flatMap((r) => (r.otherCpu !== undefined ? [r.otherCpu] : [])));
     const min = (tool: string): number => Math.min(...of(tool).map((r) => r.seconds));
     const innerMed = (tool: string): number => median(of(tool).flatMap((r) => (r.inner !== undefined ? [r.inner] : [])));
     const secondsOf = (tool: string, round: string): number => runs.find((r) => r.tool === tool && r.round === round)?.seconds ?? NaN;
     const ratios = Object.fromEntries(
       gantries.map((g) => {
-        const perRound = (ref: string): number => median(Array.from({ length: opts.rounds }, (_, i) => secondsOf(g, String(i + 1)) / secondsOf(ref, String(i + 1))));
-        return [g, {
-          vsSkopeo: med[g]! / med.skopeo!, vsFloor: med[g]! / med.floor!,
-          perRoundVsSkopeo: perRound('skopeo'), perRoundVsFloor: perRound('floor'),
-          minVsSkopeo: min(g) / min('skopeo'), minVsFloor: min(g) / min('floor'),
-          ...(opts.copyFloor ? { vsCopyFloor: med[g]! / med['copy-floor']! } : {}),
-        }];
+        const perRound = (ref: string): number =>
+          median(Array.from({ length: opts.rounds }, (_, i) => secondsOf(g, String(i + 1)) / secondsOf(ref, String(i + 1))));
+        return [
+          g,
+          {
+            vsSkopeo: med[g]! / med.skopeo!,
+            vsFloor: med[g]! / med.floor!,
+            perRoundVsSkopeo: perRound('skopeo'),
+            perRoundVsFloor: perRound('floor'),
+            minVsSkopeo: min(g) / min('skopeo'),
+            minVsFloor: min(g) / min('floor'),
+            ...(opts.copyFloor ? { vsCopyFloor: med[g]! / med['copy-floor']! } : {}),
+          },
+        ];
       }),
-    ) as Record<string, { vsSkopeo: number; vsFloor: number; perRoundVsSkopeo: number; perRoundVsFloor: number; minVsSkopeo: number; minVsFloor: number; vsCopyFloor?: number }>;
+    ) as Record<
+      string,
+      {
+        vsSkopeo: number;
+        vsFloor: number;
+        perRoundVsSkopeo: number;
+        perRoundVsFloor: number;
+        minVsSkopeo: number;
+        minVsFloor: number;
+        vsCopyFloor?: number;
+      }
+    >;
     const ours = ratios.gantry!;
     const pass = { vsSkopeo: ours.vsSkopeo <= TARGET.vsSkopeo, vsFloor: ours.vsFloor <= TARGET.vsFloor };
 
     const colW = Math.max(9, ...names.map((n) => n.length + 1));
-    const row = (first: string, second: string, cells: string[]): string => `${pad(first, 9)} ${pad(second, 24)} ${cells.map((c) => lpad(c, colW)).join(' ')}`.trimEnd();
-    const cellOf = (list: Run[], round: string, tool: string): string => fmtS(list.find((r) => r.round === round && r.tool === tool)?.seconds);
+    const row = (first: string, second: string, cells: string[]): string =>
+      `${pad(first, 9)} ${pad(second, 24)} ${cells.map((c) => lpad(c, colW)).join(' ')}`.trimEnd();
+    const cellOf = (list: Run[], round: string, tool: string): string =>
+      fmtS(list.find((r) => r.round === round && r.tool === tool)?.seconds);
     const out: string[] = [];
     out.push('');
-    out.push(`gantry copy benchmark: ${fmtMB(fixture.bytes)} in ${blobs.length} blobs (2 platforms × ${opts.layers} layers + 2 configs), registry A → a fresh repository of registry B`);
-    out.push(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; node ${machine.node}; skopeo ${machine.skopeo}; distribution ${machine.registry}; gantry ${machine.gantry}`);
-    out.push(`registry storage: ${machine.storage}; ${opts.rounds} rounds, \`sync\` before each copy; wall clock of the whole process${machine.niceness ? `; niceness ${machine.niceness}` : ''}`);
+    out.push(
+      `gantry copy benchmark: ${fmtMB(fixture.bytes)} in ${blobs.length} blobs (2 platforms × ${opts.layers} layers + 2 configs), registry A → a fresh repository of registry B`,
+    );
+    out.push(
+      `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; node ${machine.node}; skopeo ${machine.skopeo}; distribution ${machine.registry}; gantry ${machine.gantry}`,
+    );
+    out.push(
+      `registry storage: ${machine.storage}; ${opts.rounds} rounds, \`sync\` before each copy; wall clock of the whole process${machine.niceness ? `; niceness ${machine.niceness}` : ''}`,
+    );
     out.push(`  skopeo: skopeo copy --all, an empty blob-info cache per run (no mounts from earlier rounds)`);
     out.push(`  gantry: node dist/cli/main.js copy SRC DST --json${opts.concurrency ? ` --concurrency ${opts.concurrency}` : ''}`);
-    for (const c of opts.compare) out.push(`  ${c.name}: node ${c.cli} copy SRC DST --json${opts.concurrency ? ` --concurrency ${opts.concurrency}` : ''}`);
-    out.push(`  floor:  bench/floor.mjs, the same blobs from the layout's files, ${opts.floorParallel} parallel POST+PUT (node:http keep-alive), no hashing`);
-    if (opts.copyFloor) out.push(`  copy-floor: bench/floor.mjs with each body a GET from A piped into the PUT, ${opts.floorParallel} parallel, no hashing (reference, not a target)`);
+    for (const c of opts.compare)
+      out.push(`  ${c.name}: node ${c.cli} copy SRC DST --json${opts.concurrency ? ` --concurrency ${opts.concurrency}` : ''}`);
+    out.push(
+      `  floor:  bench/floor.mjs, the same blobs from the layout's files, ${opts.floorParallel} parallel POST+PUT (node:http keep-alive), no hashing`,
+    );
+    if (opts.copyFloor)
+      out.push(
+        `  copy-floor: bench/floor.mjs with each body a GET from A piped into the PUT, ${opts.floorParallel} parallel, no hashing (reference, not a target)`,
+      );
     out.push('');
     out.push(row('round', 'order', names));
-    if (opts.warmup) out.push(`${row('warm-up', '', names.map((n) => cellOf(warm, 'warmup', n)))}   (not counted)`);
-    for (let i = 0; i < opts.rounds; i++) out.push(row(String(i + 1), orders[i]!.length > 24 ? `${orders[i]!.slice(0, 23)}…` : orders[i]!, names.map((n) => cellOf(runs, String(i + 1), n))));
-    out.push(row('median', '', names.map((n) => fmtS(med[n]))));
-    out.push(row('min', '', names.map((n) => fmtS(min(n)))));
-    out.push(row('MB/s', '(median)', names.map((n) => (fixture.bytes / MB / med[n]!).toFixed(0))));
-    if (gantries.length) out.push(row('in-proc.', 'gantry\'s own "seconds"', names.map((n) => (gantries.includes(n) ? fmtS(innerMed(n)) : ''))));
+    if (opts.warmup)
+      out.push(
+        `${row(
+          'warm-up',
+          '',
+          names.map((n) => cellOf(warm, 'warmup', n)),
+        )}   (not counted)`,
+      );
+    for (let i = 0; i < opts.rounds; i++)
+      out.push(
+        row(
+          String(i + 1),
+          orders[i]!.length > 24 ? `${orders[i]!.slice(0, 23)}…` : orders[i]!,
+          names.map((n) => cellOf(runs, String(i + 1), n)),
+        ),
+      );
+    out.push(
+      row(
+        'median',
+        '',
+        names.map((n) => fmtS(med[n])),
+      ),
+    );
+    out.push(
+      row(
+        'min',
+        '',
+        names.map((n) => fmtS(min(n))),
+      ),
+    );
+    out.push(
+      row(
+        'MB/s',
+        '(median)',
+        names.map((n) => (fixture.bytes / MB / med[n]!).toFixed(0)),
+      ),
+    );
+    if (gantries.length)
+      out.push(
+        row(
+          'in-proc.',
+          'gantry\'s own "seconds"',
+          names.map((n) => (gantries.includes(n) ? fmtS(innerMed(n)) : '')),
+        ),
+      );
     if (haveTime) {
-      out.push(row('CPU s', 'the copier (user+sys)', names.map((n) => cpu(n).toFixed(2))));
-      out.push(row('peak RSS', 'the copier', names.map((n) => `${(rss(n) / MB).toFixed(0)} MB`)));
+      out.push(
+        row(
+          'CPU s',
+          'the copier (user+sys)',
+          names.map((n) => cpu(n).toFixed(2)),
+        ),
+      );
+      out.push(
+        row(
+          'peak RSS',
+          'the copier',
+          names.map((n) => `${(rss(n) / MB).toFixed(0)} MB`),
+        ),
+      );
     }
     if (ctx.pids.A !== undefined && ctx.pids.B !== undefined) {
-      out.push(row('CPU s', 'registry A (source)', names.map((n) => regCpu(n, 'A').toFixed(2))));
-      out.push(row('CPU s', 'registry B (destination)', names.map((n) => regCpu(n, 'B').toFixed(2))));
+      out.push(
+        row(
+          'CPU s',
+          'registry A (source)',
+          names.map((n) => regCpu(n, 'A').toFixed(2)),
+        ),
+      );
+      out.push(
+        row(
+          'CPU s',
+          'registry B (destination)',
+          names.map((n) => regCpu(n, 'B').toFixed(2)),
+        ),
+      );
       if (haveTime) {
-        out.push(row('CPU busy', 'all three / (wall×cores)', names.map((n) => `${(((cpu(n) + regCpu(n, 'A') + regCpu(n, 'B')) / (med[n]! * machine.cpus)) * 100).toFixed(0)} %`)));
-        out.push(row('CPU s', 'other processes', names.map((n) => otherCpu(n).toFixed(2))));
+        out.push(
+          row(
+            'CPU busy',
+            'all three / (wall×cores)',
+            names.map((n) => `${(((cpu(n) + regCpu(n, 'A') + regCpu(n, 'B')) / (med[n]! * machine.cpus)) * 100).toFixed(0)} %`),
+          ),
+        );
+        out.push(
+          row(
+            'CPU s',
+            'other processes',
+            names.map((n) => otherCpu(n).toFixed(2)),
+          ),
+        );
       }
     }
     out.push('(medians over the rounds; CPU and RSS from /usr/bin/time and /proc)');
     const foreign = runs.flatMap((r) => (r.otherCpu !== undefined && r.otherCpu > 0.1 * r.seconds * machine.cpus ? [r] : []));
     if (foreign.length) {
-      out.push(`WARNING: other processes used over 10 % of the machine during ${foreign.length} of ${runs.length} timed copies (up to ${Math.max(...foreign.map((r) => r.otherCpu ?? 0)).toFixed(2)} CPU s): the times are noisy; compare the min row, or run again on a quiet machine`);
+      out.push(
+        `WARNING: other processes used over 10 % of the machine during ${foreign.length} of ${runs.length} timed copies (up to ${Math.max(...foreign.map((r) => r.otherCpu ?? 0)).toFixed(2)} CPU s): the times are noisy; compare the min row, or run again on a quiet machine`,
+      );
     }
     out.push('');
     for (const g of gantries) {
       const r = ratios[g]!;
       const tag = g === 'gantry' ? '' : ' (compare)';
-      out.push(`${pad(`${g}/skopeo`, 17)} ${fmtX(r.vsSkopeo)}  (per-round ratios: median ${fmtX(r.perRoundVsSkopeo)}; min/min ${fmtX(r.minVsSkopeo)})   target ≤ ${fmtX(TARGET.vsSkopeo)}   ${verdict(r.vsSkopeo <= TARGET.vsSkopeo)}${tag}`);
-      out.push(`${pad(`${g}/floor`, 17)} ${fmtX(r.vsFloor)}  (per-round ratios: median ${fmtX(r.perRoundVsFloor)}; min/min ${fmtX(r.minVsFloor)})   target ≤ ${fmtX(TARGET.vsFloor)}   ${verdict(r.vsFloor <= TARGET.vsFloor)}${tag}`);
-      if (r.vsCopyFloor !== undefined) out.push(`${pad(`${g}/copy-floor`, 17)} ${fmtX(r.vsCopyFloor)}  (no target: the least a registry-to-registry copy costs, for reference)`);
+      out.push(
+        `${pad(`${g}/skopeo`, 17)} ${fmtX(r.vsSkopeo)}  (per-round ratios: median ${fmtX(r.perRoundVsSkopeo)}; min/min ${fmtX(r.minVsSkopeo)})   target ≤ ${fmtX(TARGET.vsSkopeo)}   ${verdict(r.vsSkopeo <= TARGET.vsSkopeo)}${tag}`,
+      );
+      out.push(
+        `${pad(`${g}/floor`, 17)} ${fmtX(r.vsFloor)}  (per-round ratios: median ${fmtX(r.perRoundVsFloor)}; min/min ${fmtX(r.minVsFloor)})   target ≤ ${fmtX(TARGET.vsFloor)}   ${verdict(r.vsFloor <= TARGET.vsFloor)}${tag}`,
+      );
+      if (r.vsCopyFloor !== undefined)
+        out.push(
+          `${pad(`${g}/copy-floor`, 17)} ${fmtX(r.vsCopyFloor)}  (no target: the least a registry-to-registry copy costs, for reference)`,
+        );
     }
     if (sweep.length) {
       out.push('');
-      out.push(`gantry --concurrency sweep (median of ${opts.sweepRounds}): ${sweep.map((s) => `${s.concurrency}: ${fmtS(s.median)}`).join(', ')}`);
+      out.push(
+        `gantry --concurrency sweep (median of ${opts.sweepRounds}): ${sweep.map((s) => `${s.concurrency}: ${fmtS(s.median)}`).join(', ')}`,
+      );
     }
     if (fanout) {
       out.push('');
-      out.push(`fan-out: gantry copy A → 2 repositories of B through a counting proxy: ${fanout.blobGets} blob GETs for ${fanout.distinctBlobs} distinct blobs (max ${fanout.perBlobMax} per blob), ${fmtS(fanout.seconds)}   source read once: ${verdict(fanout.pass)}`);
+      out.push(
+        `fan-out: gantry copy A → 2 repositories of B through a counting proxy: ${fanout.blobGets} blob GETs for ${fanout.distinctBlobs} distinct blobs (max ${fanout.perBlobMax} per blob), ${fmtS(fanout.seconds)}   source read once: ${verdict(fanout.pass)}`,
+      );
     }
     if (memory) {
       out.push('');
-      out.push(`memory: ${fmtMB(memory.layerBytes)} single-layer image (fresh registries, same storage); target: gantry's peak RSS < ${fmtMB(TARGET.peakRssBytes)}`);
+      out.push(
+        `memory: ${fmtMB(memory.layerBytes)} single-layer image (fresh registries, same storage); target: gantry's peak RSS < ${fmtMB(TARGET.peakRssBytes)}`,
+      );
       for (const r of memory.runs) {
-        out.push(`  ${pad(r.what, 26)} peak RSS ${lpad(r.peakRssBytes === null ? '-' : fmtMB(r.peakRssBytes), 9)}  ${lpad(fmtS(r.seconds), 8)} (${(memory.layerBytes / MB / r.seconds).toFixed(0)} MB/s)${r.pass === undefined ? '' : `   ${verdict(r.pass)}`}`);
+        out.push(
+          `  ${pad(r.what, 26)} peak RSS ${lpad(r.peakRssBytes === null ? '-' : fmtMB(r.peakRssBytes), 9)}  ${lpad(fmtS(r.seconds), 8)} (${(memory.layerBytes / MB / r.seconds).toFixed(0)} MB/s)${r.pass === undefined ? '' : `   ${verdict(r.pass)}`}`,
+        );
       }
     }
     if (profileLines.length) out.push('', ...profileLines);
     const allPass = pass.vsSkopeo && pass.vsFloor && (fanout?.pass ?? true) && (memory?.pass ?? true);
     out.push('');
-    out.push(`targets: ${allPass ? 'all met' : 'NOT all met'}   (the bench took ${((performance.now() - startedAll) / 1000).toFixed(0)} s)`);
+    out.push(
+      `targets: ${allPass ? 'all met' : 'NOT all met'}   (the bench took ${((performance.now() - startedAll) / 1000).toFixed(0)} s)`,
+    );
     process.stdout.write(`${out.join('\n')}\n`);
 
     if (opts.json) {
@@ -813,9 +1070,17 @@ async function main(): Promise<number> {
         mbPerSecond: byTool((n) => Number((fixture.bytes / MB / med[n]!).toFixed(1))),
         min: byTool((n) => round3(min(n))),
         ...(gantries.length ? { gantryInProcessSeconds: Object.fromEntries(gantries.map((g) => [g, round3(innerMed(g))])) } : {}),
-        ...(haveTime ? { cpuSeconds: byTool((n) => Number(cpu(n).toFixed(2))), peakRssBytes: byTool((n) => rss(n)), otherProcessesCpuSeconds: byTool((n) => Number(otherCpu(n).toFixed(2))) } : {}),
+        ...(haveTime
+          ? {
+              cpuSeconds: byTool((n) => Number(cpu(n).toFixed(2))),
+              peakRssBytes: byTool((n) => rss(n)),
+              otherProcessesCpuSeconds: byTool((n) => Number(otherCpu(n).toFixed(2))),
+            }
+          : {}),
         registryCpuSeconds: byTool((n) => ({ A: Number(regCpu(n, 'A').toFixed(2)), B: Number(regCpu(n, 'B').toFixed(2)) })),
-        ratio: Object.fromEntries(Object.entries(ratios).map(([g, r]) => [g, Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round3(v)]))])),
+        ratio: Object.fromEntries(
+          Object.entries(ratios).map(([g, r]) => [g, Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round3(v)]))]),
+        ),
         targets: { gantryVsSkopeo: TARGET.vsSkopeo, gantryVsFloor: TARGET.vsFloor, peakRssBytes: TARGET.peakRssBytes },
         pass: { ...pass, fanout: fanout?.pass ?? null, memory: memory?.pass ?? null, all: allPass },
         ...(sweep.length ? { sweep } : {}),

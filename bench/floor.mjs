@@ -33,10 +33,12 @@ const sourceAgent = new http.Agent({ keepAlive: true, maxSockets: parallel });
 /** @returns {Promise<import('node:http').IncomingMessage>} */
 function get(url) {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: sourceAgent }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`GET ${url}: HTTP ${res.statusCode}`));
-      else resolve(res);
-    }).on('error', reject);
+    http
+      .get(url, { agent: sourceAgent }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`GET ${url}: HTTP ${res.statusCode}`));
+        else resolve(res);
+      })
+      .on('error', reject);
   });
 }
 

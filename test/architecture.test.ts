@@ -106,7 +106,11 @@ export function envReads(content: string): number[] {
     const t = text.trim();
     if (t.startsWith('//') || t.startsWith('*') || t.startsWith('/*')) return;
     const code = text.replace(/\/\/.*$/, '');
-    if (/\bprocess\s*(?:\?\.|\.)\s*env\b|\bprocess\s*\[\s*['"`]env['"`]\s*\]|\{[^}]*\benv\b[^}]*\}\s*=\s*(?:globalThis\.)?process\b/.test(code)) {
+    if (
+      /\bprocess\s*(?:\?\.|\.)\s*env\b|\bprocess\s*\[\s*['"`]env['"`]\s*\]|\{[^}]*\benv\b[^}]*\}\s*=\s*(?:globalThis\.)?process\b/.test(
+        code,
+      )
+    ) {
       lines.push(i + 1);
     }
   });
@@ -238,7 +242,7 @@ describe('architecture checker (self-test on strings)', () => {
       "const h = require('h');",
       "// import { no } from 'comment';",
       " * import { no } from 'doc-comment';",
-      "const s = 'import x from \"in-string\"';",
+      'const s = \'import x from "in-string"\';',
     ].join('\n');
     expect(importSpecifiers(src)).toEqual([
       { spec: './a.js', line: 1 },
@@ -378,9 +382,21 @@ describe('architecture: the shape of src/', () => {
   });
 
   it('the cycle finder finds cycles (it is not vacuous)', () => {
-    const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+    const g = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
     expect(importCycles(g)).toEqual([['a', 'b', 'c', 'a']]);
-    expect(importCycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+    expect(
+      importCycles(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+    ).toEqual([]);
     expect(importGraph([{ file: 'src/x/a.ts', content: "import type { B } from '../y/b.js';" }]).get('src/x/a.ts')).toEqual(['src/y/b.ts']);
   });
 
@@ -400,7 +416,9 @@ describe('architecture: the shape of src/', () => {
   it('every error class has a code union: GantryError is abstract and never thrown as itself', () => {
     const errors = files.find((f) => f.file === 'src/oci/errors.ts')!;
     expect(errors.content).toMatch(/export abstract class GantryError<C extends string>/);
-    const classes = files.flatMap(({ file, content }) => [...content.matchAll(/class (\w+) extends GantryError<([^>]+)>/g)].map((m) => ({ file, name: m[1]!, codes: m[2]!.trim() })));
+    const classes = files.flatMap(({ file, content }) =>
+      [...content.matchAll(/class (\w+) extends GantryError<([^>]+)>/g)].map((m) => ({ file, name: m[1]!, codes: m[2]!.trim() })),
+    );
     expect(classes.length).toBeGreaterThan(5);
     expect(classes.filter((c) => c.codes === 'string')).toEqual([]);
     expect(files.filter((f) => /new GantryError\(/.test(f.content)).map((f) => f.file)).toEqual([]);

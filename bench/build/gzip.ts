@@ -64,14 +64,19 @@ try {
   process.stdout.write('levels (one thread, CPU time):\n');
   for (const level of [1, 2, 3, 4, 5, 6, 9]) {
     const r = await measure(async () => gzipSync(tarBytes, { level }).length);
-    process.stdout.write(`  level ${level}: ${r.cpu.toFixed(2)} s CPU, ${(tarBytes.length / 1e6 / r.cpu).toFixed(0)} MB/s, ${(r.bytes / 1e6).toFixed(1)} MB (${((r.bytes / tarBytes.length) * 100).toFixed(1)}%)\n`);
+    process.stdout.write(
+      `  level ${level}: ${r.cpu.toFixed(2)} s CPU, ${(tarBytes.length / 1e6 / r.cpu).toFixed(0)} MB/s, ${(r.bytes / 1e6).toFixed(1)} MB (${((r.bytes / tarBytes.length) * 100).toFixed(1)}%)\n`,
+    );
   }
 
   // Member codings (gzip.ts): every 4 MiB member coded with LZ77 (as the builder did before), at
   // memLevel 8 (zlib's default, GZIP_MEM_LEVEL) and 9, and as the builder codes it now (the probe
   // picks LZ77, Huffman only or stored). One thread, CPU time, probes included.
   process.stdout.write('member codings at level 1 (one thread, CPU time, 4 MiB members):\n');
-  const piecesOf = (b: Buffer): Buffer[] => Array.from({ length: Math.ceil(b.length / GZIP_MEMBER_BYTES) }, (_, i) => b.subarray(i * GZIP_MEMBER_BYTES, (i + 1) * GZIP_MEMBER_BYTES));
+  const piecesOf = (b: Buffer): Buffer[] =>
+    Array.from({ length: Math.ceil(b.length / GZIP_MEMBER_BYTES) }, (_, i) =>
+      b.subarray(i * GZIP_MEMBER_BYTES, (i + 1) * GZIP_MEMBER_BYTES),
+    );
   const codings: [string, (p: Buffer) => Promise<number>][] = [
     ['all LZ77, memLevel 8', async (p) => gzipSync(p, { level: 1, memLevel: GZIP_MEM_LEVEL }).length],
     ['all LZ77, memLevel 9', async (p) => gzipSync(p, { level: 1, memLevel: 9 }).length],
@@ -89,7 +94,9 @@ try {
       for (const p of piecesOf(tarBytes)) n += await fn(p);
       return n;
     });
-    process.stdout.write(`  ${name.padEnd(22)} ${r.cpu.toFixed(2)} s CPU, ${(r.bytes / 1e6).toFixed(1)} MB (${((r.bytes / tarBytes.length) * 100).toFixed(2)}%)\n`);
+    process.stdout.write(
+      `  ${name.padEnd(22)} ${r.cpu.toFixed(2)} s CPU, ${(r.bytes / 1e6).toFixed(1)} MB (${((r.bytes / tarBytes.length) * 100).toFixed(2)}%)\n`,
+    );
   }
 
   for (const level of [6, 1]) {
@@ -113,7 +120,9 @@ try {
       }
     }
     for (const [name, e] of results) {
-      process.stdout.write(`  ${name.padEnd(18)} ${median(e.wall).toFixed(2)} s wall, ${median(e.cpu).toFixed(2)} s CPU, ${(e.bytes / 1e6).toFixed(1)} MB, load ${median(e.load).toFixed(1)}\n`);
+      process.stdout.write(
+        `  ${name.padEnd(18)} ${median(e.wall).toFixed(2)} s wall, ${median(e.cpu).toFixed(2)} s CPU, ${(e.bytes / 1e6).toFixed(1)} MB, load ${median(e.load).toFixed(1)}\n`,
+      );
     }
   }
 } finally {

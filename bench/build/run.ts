@@ -65,7 +65,9 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--gzip-sweep') o.gzipSweep = true;
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: node --import tsx bench/build/run.ts [--rounds N] [--mib N] [--level N] [--storage DIR] [--gzip-sweep] [--json]\n');
+      process.stdout.write(
+        'usage: node --import tsx bench/build/run.ts [--rounds N] [--mib N] [--level N] [--storage DIR] [--gzip-sweep] [--json]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -125,7 +127,11 @@ async function main(): Promise<void> {
   const root = await mkdtemp(join(o.storage, 'gantry-bench-build-'));
   removeOnExit(root);
   const ctx = join(root, 'ctx');
-  log(`bench/build: ${o.mib} MiB tree, ${o.rounds} rounds, files under ${root}; ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  log(
+    `bench/build: ${o.mib} MiB tree, ${o.rounds} rounds, files under ${root}; ${cpus().length} CPUs, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const tree = await writeTree(join(ctx, 'tree'), o.mib * 1024 * 1024);
   log(`tree: ${tree.files} files, ${(tree.bytes / 1e6).toFixed(0)} MB`);
 
@@ -133,7 +139,9 @@ async function main(): Promise<void> {
   const client = new RegistryClient({});
   try {
     await writeBusyboxBase(join(root, 'base'), 'latest');
-    await copyImage(await openLayout(join(root, 'base')), 'latest', [{ store: client.repository(reg.host, 'bench/busybox'), tag: 'latest' }]);
+    await copyImage(await openLayout(join(root, 'base')), 'latest', [
+      { store: client.repository(reg.host, 'bench/busybox'), tag: 'latest' },
+    ]);
     const base = `${reg.host}/bench/busybox:latest`;
     await writeFile(join(ctx, 'Dockerfile'), `FROM ${base}\nCOPY tree/ /app/\nENTRYPOINT ["/bin/sh"]\n`);
     const build = { base, copy: [{ from: 'tree/', to: '/app' }], entrypoint: ['/bin/sh'] };
@@ -154,14 +162,24 @@ async function main(): Promise<void> {
       const tmp = join(root, 'layers-tmp');
       await mkdir(tmp, { recursive: true });
       const repo = `layers-${round}`;
-      const staging = { kind: 'registry' as const, repository: `${reg.host}/${repo}`, store: client.repository(reg.host, repo), insecure: true };
-      const builder = createLayersBuilder({ resolveBase: baseResolver(ctx, client), tmpDir: tmp, ...(o.level !== undefined ? { gzipLevel: o.level } : {}) });
+      const staging = {
+        kind: 'registry' as const,
+        repository: `${reg.host}/${repo}`,
+        store: client.repository(reg.host, repo),
+        insecure: true,
+      };
+      const builder = createLayersBuilder({
+        resolveBase: baseResolver(ctx, client),
+        tmpDir: tmp,
+        ...(o.level !== undefined ? { gzipLevel: o.level } : {}),
+      });
       let digest = '';
       let cpu = 0;
       const seconds = await timed(async () => {
         const c0 = cpuSeconds();
         const commitTime = new Date(epochOf(round) * 1000).toISOString();
-        for (const platform of PLATFORMS) digest = (await builder.build(layersRequest({ build, platform, cwd: ctx, staging, commitTime }))).descriptor.digest;
+        for (const platform of PLATFORMS)
+          digest = (await builder.build(layersRequest({ build, platform, cwd: ctx, staging, commitTime }))).descriptor.digest;
         cpu = cpuSeconds() - c0;
       });
       if (builder.stats.layersBuilt !== 1) throw new Error(`layers built ${builder.stats.layersBuilt} layers, expected 1`);
@@ -176,8 +194,31 @@ async function main(): Promise<void> {
         const seconds = await timed(async () => {
           for (const platform of PLATFORMS) {
             const tag = `localhost/bench-build:${platform.split('/')[1]!}`;
-            cpu += await buildah([...g, 'build', '--platform', platform, '--isolation', 'chroot', '--format', 'oci', '--timestamp', String(epochOf(round)), '--tls-verify=false', '--tag', tag, ctx]);
-            cpu += await buildah([...g, 'push', '--tls-verify=false', '--digestfile', join(broot, 'digest'), tag, `docker://${reg.host}/buildah-${round}:${platform.split('/')[1]!}`]);
+            cpu += await buildah([
+              ...g,
+              'build',
+              '--platform',
+              platform,
+              '--isolation',
+              'chroot',
+              '--format',
+              'oci',
+              '--timestamp',
+              String(epochOf(round)),
+              '--tls-verify=false',
+              '--tag',
+              tag,
+              ctx,
+            ]);
+            cpu += await buildah([
+              ...g,
+              'push',
+              '--tls-verify=false',
+              '--digestfile',
+              join(broot, 'digest'),
+              tag,
+              `docker://${reg.host}/buildah-${round}:${platform.split('/')[1]!}`,
+            ]);
           }
         });
         return { seconds, cpu, layerBytes: await topLayerSize(`buildah-${round}`, 'arm64') };
@@ -186,7 +227,15 @@ async function main(): Promise<void> {
       }
     };
 
-    const rounds: { layers: number; buildah: number; ratio: number; layersCpu: number; buildahCpu: number; cpuRatio: number; load: number }[] = [];
+    const rounds: {
+      layers: number;
+      buildah: number;
+      ratio: number;
+      layersCpu: number;
+      buildahCpu: number;
+      cpuRatio: number;
+      load: number;
+    }[] = [];
     const sizes = { layers: 0, buildah: 0 };
     for (let r = 0; r < o.rounds; r++) {
       let l = { seconds: 0, cpu: 0, layerBytes: 0 };
@@ -201,7 +250,15 @@ async function main(): Promise<void> {
       sizes.layers = l.layerBytes;
       sizes.buildah = b.layerBytes;
       const load = loadavg()[0]!;
-      rounds.push({ layers: l.seconds, buildah: b.seconds, ratio: l.seconds / b.seconds, layersCpu: l.cpu, buildahCpu: b.cpu, cpuRatio: l.cpu / b.cpu, load });
+      rounds.push({
+        layers: l.seconds,
+        buildah: b.seconds,
+        ratio: l.seconds / b.seconds,
+        layersCpu: l.cpu,
+        buildahCpu: b.cpu,
+        cpuRatio: l.cpu / b.cpu,
+        load,
+      });
       log(
         `round ${r + 1}: layers ${l.seconds.toFixed(2)} s (${l.cpu.toFixed(1)} s CPU), buildah ${b.seconds.toFixed(2)} s (${b.cpu.toFixed(1)} s CPU), ` +
           `ratio ${(l.seconds / b.seconds).toFixed(3)}, CPU ratio ${(l.cpu / b.cpu).toFixed(3)} (load ${load.toFixed(1)})`,
@@ -229,7 +286,9 @@ async function main(): Promise<void> {
       `  the tree's layer: ${(sizes.layers / 1e6).toFixed(1)} MB from layers (gzip level ${o.level ?? DEFAULT_GZIP_LEVEL}), ${(sizes.buildah / 1e6).toFixed(1)} MB from buildah`,
       `  median ratio layers/buildah: ${result.median.ratio.toFixed(3)} (target ≤ ${TARGET_RATIO}: ${result.median.ratio <= TARGET_RATIO ? 'met' : 'MISSED'})`,
       `  median CPU-time ratio: ${result.median.cpuRatio.toFixed(3)} (registry CPU not counted; robust to other load: load average was ${rounds.map((r) => r.load.toFixed(1)).join(', ')})`,
-      ...sweep.map((s) => `  gzip level ${s.level}, ${s.concurrency} member(s) at a time: ${s.seconds.toFixed(2)} s, ${(s.bytes / 1e6).toFixed(1)} MB`),
+      ...sweep.map(
+        (s) => `  gzip level ${s.level}, ${s.concurrency} member(s) at a time: ${s.seconds.toFixed(2)} s, ${(s.bytes / 1e6).toFixed(1)} MB`,
+      ),
       'run again: node --import tsx bench/build/run.ts [--rounds N] [--mib N] [--gzip-sweep]',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -252,7 +311,11 @@ async function gzipSweep(ctx: string, tmp: string): Promise<{ level: number; con
       let best = { seconds: Infinity, bytes: 0 };
       for (let i = 0; i < 2; i++) {
         const t0 = performance.now();
-        const blob = await writeLayerBlob(entries, { mtime: new Date(0), gzip: { level, memberSize: GZIP_MEMBER_BYTES, concurrency }, tmpDir: tmp });
+        const blob = await writeLayerBlob(entries, {
+          mtime: new Date(0),
+          gzip: { level, memberSize: GZIP_MEMBER_BYTES, concurrency },
+          tmpDir: tmp,
+        });
         const seconds = (performance.now() - t0) / 1000;
         await rm(blob.path);
         if (seconds < best.seconds) best = { seconds, bytes: blob.descriptor.size };
@@ -268,4 +331,3 @@ main().catch((e: unknown) => {
   process.stderr.write(`bench/build failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });
-

@@ -58,8 +58,16 @@ function parseArgs(argv: readonly string[]): { rounds: number } {
   return { rounds };
 }
 
-const GIT_ENV = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } }).toString().trim();
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })
+    .toString()
+    .trim();
 
 async function tempDir(prefix: string): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), prefix));
@@ -90,8 +98,10 @@ async function verify(what: string, repo: string, digests: readonly string[]): P
   for (const tag of TAGS) {
     const raw = await skopeoRaw(`${repo}:${tag}`);
     const got = (raw.manifests ?? []).map((m) => m.digest).sort();
-    if (!raw.mediaType?.includes('index') && !raw.mediaType?.includes('manifest.list')) throw new Error(`${what} ${repo}:${tag}: not an index (${raw.mediaType})`);
-    if (JSON.stringify(got) !== JSON.stringify([...digests].sort())) throw new Error(`${what} ${repo}:${tag}: platforms ${got.join(', ')}, expected ${digests.join(', ')}`);
+    if (!raw.mediaType?.includes('index') && !raw.mediaType?.includes('manifest.list'))
+      throw new Error(`${what} ${repo}:${tag}: not an index (${raw.mediaType})`);
+    if (JSON.stringify(got) !== JSON.stringify([...digests].sort()))
+      throw new Error(`${what} ${repo}:${tag}: platforms ${got.join(', ')}, expected ${digests.join(', ')}`);
     const d = (await exec('skopeo', ['inspect', '--format', '{{.Digest}}', '--tls-verify=false', `docker://${repo}:${tag}`])).stdout.trim();
     if (first && d !== first) throw new Error(`${what} ${repo}: tags point at different digests`);
     first ||= d;
@@ -128,7 +138,13 @@ async function main(): Promise<void> {
     try {
       for (const img of IMAGES) {
         log(`fixture ${img}: ${PLATFORMS.length} platforms × 3 layers × ${LAYER_BYTES >> 20} MiB`);
-        const layout = await writeTestImageLayout(join(work, `fixture-${img}`), { tag: 'latest', platforms: PLATFORMS, layers: 3, layerBytes: LAYER_BYTES, seed: `bench-${img}` });
+        const layout = await writeTestImageLayout(join(work, `fixture-${img}`), {
+          tag: 'latest',
+          platforms: PLATFORMS,
+          layers: 3,
+          layerBytes: LAYER_BYTES,
+          seed: `bench-${img}`,
+        });
         const store = await openLayout(layout.dir);
         platformDigests[img] = [];
         for (const m of layout.manifests) {
@@ -177,21 +193,29 @@ async function main(): Promise<void> {
         ].join('\n'),
       );
       const gantry = async (): Promise<void> => {
-        await exec(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'publish', '--records', records, '--version', '1.2.3', '--no-registry-check'], { cwd: repo, env, maxBuffer: 16 << 20 }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
+        await exec(
+          process.execPath,
+          [join(ROOT, 'dist/cli/main.js'), 'publish', '--records', records, '--version', '1.2.3', '--no-registry-check'],
+          { cwd: repo, env, maxBuffer: 16 << 20 },
+        ).catch((e: { stdout?: string; stderr?: string; message: string }) => {
           throw new Error(`gantry publish failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
         });
       };
       const bdir = await tempDir('gantry-bench-buildah-');
       const buildah = async (): Promise<void> => {
         const g = ['--root', join(bdir, 'root'), '--runroot', join(bdir, 'runroot'), '--storage-driver', 'vfs'];
-        const b = (...args: string[]) => exec('buildah', [...g, ...args], { maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
-          throw new Error(`buildah ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`);
-        });
+        const b = (...args: string[]) =>
+          exec('buildah', [...g, ...args], { maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
+            throw new Error(`buildah ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`);
+          });
         for (const img of IMAGES) {
           const list = `bench-${img}-${round}`;
           await b('manifest', 'create', list);
-          for (const d of platformDigests[img]!) await b('manifest', 'add', '--tls-verify=false', list, `docker://${S.host}/acme/${img}@${d}`);
-          for (const r of targets) for (const t of TAGS) await b('manifest', 'push', '--all', '--tls-verify=false', list, `docker://${r.host}/acme/${img}-buildah-${round}:${t}`);
+          for (const d of platformDigests[img]!)
+            await b('manifest', 'add', '--tls-verify=false', list, `docker://${S.host}/acme/${img}@${d}`);
+          for (const r of targets)
+            for (const t of TAGS)
+              await b('manifest', 'push', '--all', '--tls-verify=false', list, `docker://${r.host}/acme/${img}-buildah-${round}:${t}`);
           await b('manifest', 'rm', list);
         }
       };
@@ -226,12 +250,19 @@ async function main(): Promise<void> {
     const mr = median(rows.map((r) => r.ratio));
     const pass = mr <= TARGET_RATIO;
     const out: string[] = [];
-    out.push(`publish: ${IMAGES.length} images × ${PLATFORMS.length} platforms (3 layers × ${LAYER_BYTES >> 20} MiB) → 2 registries × ${TAGS.length} tags`);
+    out.push(
+      `publish: ${IMAGES.length} images × ${PLATFORMS.length} platforms (3 layers × ${LAYER_BYTES >> 20} MiB) → 2 registries × ${TAGS.length} tags`,
+    );
     out.push('round  gantry (s)  buildah (s)  ratio');
-    for (const r of rows) out.push(`${String(r.round).padStart(5)}  ${r.gantry.toFixed(2).padStart(10)}  ${r.buildah.toFixed(2).padStart(11)}  ${r.ratio.toFixed(3)}`);
+    for (const r of rows)
+      out.push(
+        `${String(r.round).padStart(5)}  ${r.gantry.toFixed(2).padStart(10)}  ${r.buildah.toFixed(2).padStart(11)}  ${r.ratio.toFixed(3)}`,
+      );
     out.push(`median ${mg.toFixed(2).padStart(10)}  ${mb.toFixed(2).padStart(11)}  ${mr.toFixed(3)}`);
     out.push(`target: ratio ≤ ${TARGET_RATIO} (gantry ≥ 2x faster): ${pass ? 'PASS' : 'FAIL'}`);
-    out.push(JSON.stringify({ bench: 'publish', rounds: rows, median: { gantry: mg, buildah: mb, ratio: mr }, target: TARGET_RATIO, pass }));
+    out.push(
+      JSON.stringify({ bench: 'publish', rounds: rows, median: { gantry: mg, buildah: mb, ratio: mr }, target: TARGET_RATIO, pass }),
+    );
     process.stdout.write(`${out.join('\n')}\n`);
     if (!pass) process.exitCode = 1;
   } finally {

@@ -14,6 +14,8 @@ export async function mapLimit<T, R>(items: readonly T[], concurrency: number, f
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(Number.isFinite(concurrency) ? Math.floor(concurrency) : 1, items.length)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(Number.isFinite(concurrency) ? Math.floor(concurrency) : 1, items.length)) }, worker),
+  );
   return results;
 }

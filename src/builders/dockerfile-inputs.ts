@@ -76,8 +76,10 @@ const pairs = (flag: string, kv: readonly (readonly [string, string])[]): string
 /** The Dockerfile build flags buildah and buildx share: platform, file, target, args, labels, annotations. */
 export function dockerfileBuildFlags(i: DockerfileInputs): string[] {
   return [
-    '--platform', i.platform,
-    '--file', i.dockerfile,
+    '--platform',
+    i.platform,
+    '--file',
+    i.dockerfile,
     ...(i.target !== undefined ? ['--target', i.target] : []),
     ...pairs('--build-arg', i.buildArgs),
     ...pairs('--label', i.labels),

@@ -22,11 +22,14 @@ function instructions(text: string): string[] {
 
 /** Expands `$NAME`, `${NAME}` and `${NAME:-default}` with `vars`; unknown names become empty. */
 function expand(s: string, vars: ReadonlyMap<string, string>): string {
-  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, braced: string | undefined, dflt: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare)!;
-    const v = vars.get(name);
-    return v !== undefined && v !== '' ? v : (dflt ?? '');
-  });
+  return s.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_m, braced: string | undefined, dflt: string | undefined, bare: string | undefined) => {
+      const name = (braced ?? bare)!;
+      const v = vars.get(name);
+      return v !== undefined && v !== '' ? v : (dflt ?? '');
+    },
+  );
 }
 
 /**

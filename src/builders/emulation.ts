@@ -9,13 +9,32 @@ import { BuildError } from './errors.js';
 
 /** The OCI architecture of a Node `process.arch` value. */
 export function ociArchitecture(nodeArch: string): string {
-  const map: Readonly<Record<string, string>> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
+  const map: Readonly<Record<string, string>> = {
+    x64: 'amd64',
+    ia32: '386',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    loong64: 'loong64',
+  };
   return map[nodeArch] ?? nodeArch;
 }
 
 /** The binfmt_misc entry qemu-user-static registers for an OCI architecture (`qemu-aarch64` for arm64). */
 export function qemuBinfmtName(arch: string): string {
-  const map: Readonly<Record<string, string>> = { amd64: 'x86_64', arm64: 'aarch64', '386': 'i386', arm: 'arm', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', mips64le: 'mips64el', loong64: 'loongarch64' };
+  const map: Readonly<Record<string, string>> = {
+    amd64: 'x86_64',
+    arm64: 'aarch64',
+    '386': 'i386',
+    arm: 'arm',
+    ppc64le: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    mips64le: 'mips64el',
+    loong64: 'loongarch64',
+  };
   return `qemu-${map[arch] ?? arch}`;
 }
 

@@ -59,7 +59,8 @@ export function buildFailure(c: FailureContext): BuildError {
   const tail = lines.slice(-(c.tailLines ?? FAILURE_TAIL_LINES));
   const out = [`${c.what} of ${c.image} ${c.platform} failed (${c.tool}: ${status})${step ? ` at ${step}` : ''}`];
   if (tail.length) out.push(`last ${tail.length} lines of ${c.tool}'s output:`, ...tail.map((l) => `  | ${l}`));
-  if (isExecFormatError(lines)) out.push(`"exec format error": ${c.platform} binaries cannot run here; ${emulationHelp(parsePlatform(c.platform).architecture)}`);
+  if (isExecFormatError(lines))
+    out.push(`"exec format error": ${c.platform} binaries cannot run here; ${emulationHelp(parsePlatform(c.platform).architecture)}`);
   out.push('nothing was pushed under any tag, and no digest record was written for this platform');
   return new BuildError('BUILD_FAILED', out.join('\n'));
 }

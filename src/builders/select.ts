@@ -45,7 +45,9 @@ export function selectBuilds(plan: Plan, config: GantryConfig, s: BuildSelection
     if (chosen.length) out.push({ plan: p, spec, platforms: chosen });
   }
   if (out.length === 0) {
-    throw usage(`no image is built for ${platforms?.join(', ') ?? 'any platform'}; platforms of the images: ${plan.images.map((i) => `${i.name}: ${i.platforms.join(', ')}`).join('; ')}`);
+    throw usage(
+      `no image is built for ${platforms?.join(', ') ?? 'any platform'}; platforms of the images: ${plan.images.map((i) => `${i.name}: ${i.platforms.join(', ')}`).join('; ')}`,
+    );
   }
   return out;
 }

@@ -15,7 +15,11 @@ export async function connectionOptions(o: GlobalOptions, env: Env = process.env
   let login: ConnectionOptions['login'];
   if (o.username !== undefined || o.passwordStdin) {
     if (!o.username || !o.passwordStdin) {
-      throw new ReleaseError('USAGE', '--username and --password-stdin go together: pass the user name with --username and the password on standard input', { userError: true });
+      throw new ReleaseError(
+        'USAGE',
+        '--username and --password-stdin go together: pass the user name with --username and the password on standard input',
+        { userError: true },
+      );
     }
     const password = (await readStdin()).replace(/\r?\n$/, '');
     if (!password) throw new ReleaseError('USAGE', '--password-stdin: standard input was empty', { userError: true });

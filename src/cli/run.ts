@@ -25,6 +25,8 @@ export function reportError(e: unknown, verbose: boolean): number {
     return EXIT_OF[errorKind(e)];
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  process.stderr.write(`gantry: internal error: ${err.message}\n${verbose ? (err.stack ?? '') : 'run again with --verbose for details, and please report it'}\n`);
+  process.stderr.write(
+    `gantry: internal error: ${err.message}\n${verbose ? (err.stack ?? '') : 'run again with --verbose for details, and please report it'}\n`,
+  );
   return EXIT.failure;
 }

@@ -33,7 +33,9 @@ const onGhcr = (repository: string): boolean => repository.startsWith('ghcr.io/'
 /** Reads what a release workflow for `config` needs. */
 export function workflowRequirements(config: GantryConfig): WorkflowRequirements {
   const repositories = config.images.flatMap((i) => i.repositories.map((r) => r.name));
-  const bases = config.images.flatMap((i) => (i.build.backend === 'layers' && i.build.base.kind === 'registry' ? [i.build.base.reference] : []));
+  const bases = config.images.flatMap((i) =>
+    i.build.backend === 'layers' && i.build.base.kind === 'registry' ? [i.build.base.reference] : [],
+  );
   const emulated = new Set<string>();
   for (const image of config.images) {
     if (!backendTraits(image.build.backend).runsImageCode) continue; // it runs nothing of the image, so needs no emulation

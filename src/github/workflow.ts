@@ -32,7 +32,13 @@ export interface WorkflowOptions {
 /** The release workflow for `config`. */
 export function releaseWorkflow(config: GantryConfig, options: WorkflowOptions = {}): string {
   const needs = workflowRequirements(config);
-  const w: Writer = { lines: [], action: options.action ?? GANTRY_ACTION, reusable: options.reusable ?? false, needs, configPath: options.configPath };
+  const w: Writer = {
+    lines: [],
+    action: options.action ?? GANTRY_ACTION,
+    reusable: options.reusable ?? false,
+    needs,
+    configPath: options.configPath,
+  };
   header(w, config);
   planJob(w);
   buildJob(w);
@@ -55,7 +61,10 @@ const push = (w: Writer, indent: number, ...lines: string[]): void => {
 
 /** A YAML scalar: plain when that is unambiguous, else double-quoted (JSON strings are valid YAML). */
 export function yamlScalar(s: string): string {
-  return /^[A-Za-z0-9_./][A-Za-z0-9_./ -]*$/.test(s) && !s.endsWith(' ') && !/^(true|false|null|yes|no|on|off|~)$/i.test(s) && !/^[0-9.]+$/.test(s)
+  return /^[A-Za-z0-9_./][A-Za-z0-9_./ -]*$/.test(s) &&
+    !s.endsWith(' ') &&
+    !/^(true|false|null|yes|no|on|off|~)$/i.test(s) &&
+    !/^[0-9.]+$/.test(s)
     ? s
     : JSON.stringify(s);
 }
@@ -209,7 +218,12 @@ function buildJob(w: Writer): void {
     push(w, 6, '- uses: docker/setup-qemu-action@v3', `  if: ${needs.emulated.map((p) => `matrix.platform == '${p}'`).join(' || ')}`);
   }
   if (needs.buildx) {
-    push(w, 6, comment('buildx caches each platform in its own GitHub Actions cache scope, <image>-<os>-<arch>.'), '- uses: docker/setup-buildx-action@v3');
+    push(
+      w,
+      6,
+      comment('buildx caches each platform in its own GitHub Actions cache scope, <image>-<os>-<arch>.'),
+      '- uses: docker/setup-buildx-action@v3',
+    );
   }
   push(
     w,
@@ -281,6 +295,6 @@ function chartJob(w: Writer, chart: NonNullable<WorkflowRequirements['chart']>):
     '    permissions:',
     '      contents: read',
     '    steps:',
-    "      - run: echo \"The chart job (bump the Helm chart, push it after the image) arrives with gantry's chart issue; nothing to do yet.\"",
+    '      - run: echo "The chart job (bump the Helm chart, push it after the image) arrives with gantry\'s chart issue; nothing to do yet."',
   );
 }

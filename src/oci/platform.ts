@@ -94,7 +94,11 @@ export function parsePlatform(s: string): Platform {
   const osVersion = decodeOption(s, m[2] ?? '');
   if (osVersion !== '') p['os.version'] = osVersion;
   const features = m[3] ?? '';
-  if (features !== '') p['os.features'] = features.slice(1).split('+').map((f) => decodeOption(s, f));
+  if (features !== '')
+    p['os.features'] = features
+      .slice(1)
+      .split('+')
+      .map((f) => decodeOption(s, f));
   return normalizePlatform(p);
 }
 

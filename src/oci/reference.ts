@@ -178,7 +178,8 @@ export function familiarReference(r: Reference): string {
 /** A copy of `r` with `tag`; like docker's `WithTag`, a digest is kept. Throws REFERENCE_INVALID. */
 export function withTag(r: Reference, tag: string): Reference {
   const problem = tagProblem(tag);
-  if (problem !== undefined) throw new OciError('REFERENCE_INVALID', `invalid tag for ${formatRepository(r)}: ${problem}`, { userError: true });
+  if (problem !== undefined)
+    throw new OciError('REFERENCE_INVALID', `invalid tag for ${formatRepository(r)}: ${problem}`, { userError: true });
   return freezeReference(r.registry, r.repository, tag, r.digest);
 }
 

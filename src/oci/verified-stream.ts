@@ -48,10 +48,7 @@ async function* verifiedStream(
   for await (const chunk of src) {
     n += chunk.byteLength;
     if (n > want.size) {
-      throw new OciError(
-        'SIZE_EXCEEDED',
-        `${where}${want.digest}: more than the ${want.size} bytes the descriptor promises`,
-      );
+      throw new OciError('SIZE_EXCEEDED', `${where}${want.digest}: more than the ${want.size} bytes the descriptor promises`);
     }
     h.update(chunk);
     // Hold one chunk back so the consumer never sees the last bytes before they are verified.

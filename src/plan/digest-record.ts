@@ -45,6 +45,7 @@ export function parseDigestRecord(text: string): { ok: true; record: DigestRecor
   if (r.success) return { ok: true, record: r.data };
   const issue = r.error.issues[0]!;
   const at = issue.path.join('.');
-  if (issue.path[0] === 'schema') return { ok: false, problem: `${issue.message}, found ${JSON.stringify((json as { schema?: unknown } | null)?.schema)}` };
+  if (issue.path[0] === 'schema')
+    return { ok: false, problem: `${issue.message}, found ${JSON.stringify((json as { schema?: unknown } | null)?.schema)}` };
   return { ok: false, problem: at === '' ? issue.message : `field "${at}": ${issue.message}` };
 }

@@ -7,7 +7,10 @@ import type { DigestRecord } from './digest-record.js';
 import type { Plan } from './release.js';
 
 /** A platform built (possibly on another machine): the fields of its digest record that publishing reads. */
-export type BuiltPlatform = Pick<DigestRecord, 'image' | 'platform' | 'digest' | 'size' | 'mediaType' | 'repository' | 'revision' | 'compressedSize'>;
+export type BuiltPlatform = Pick<
+  DigestRecord,
+  'image' | 'platform' | 'digest' | 'size' | 'mediaType' | 'repository' | 'revision' | 'compressedSize'
+>;
 
 /** What publishing one image means: its index, where its platforms are, where it goes, its tags. */
 export interface ImagePublishPlan {
@@ -34,23 +37,33 @@ export function planPublish(plan: Plan, records: readonly BuiltPlatform[]): Imag
     for (const p of img.platforms) {
       const found = mine.filter((r) => r.platform === p);
       if (found.length === 0) {
-        problems.push(`${img.name} ${p}: no build record (was \`gantry build --image ${img.name} --platform ${p}\` run, and its record downloaded?)`);
+        problems.push(
+          `${img.name} ${p}: no build record (was \`gantry build --image ${img.name} --platform ${p}\` run, and its record downloaded?)`,
+        );
         continue;
       }
       const here = found.filter((r) => r.revision === plan.revision);
       if (here.length === 0) {
-        problems.push(`${img.name} ${p}: built from ${found[0]!.revision.slice(0, 12)}, not from this revision ${plan.revision.slice(0, 12)}`);
+        problems.push(
+          `${img.name} ${p}: built from ${found[0]!.revision.slice(0, 12)}, not from this revision ${plan.revision.slice(0, 12)}`,
+        );
         continue;
       }
       if (new Set(here.map((r) => r.digest)).size > 1) {
-        problems.push(`${img.name} ${p}: ${here.length} different builds of this revision (${here.map((r) => r.digest.slice(7, 19)).join(', ')}); keep one record`);
+        problems.push(
+          `${img.name} ${p}: ${here.length} different builds of this revision (${here.map((r) => r.digest.slice(7, 19)).join(', ')}); keep one record`,
+        );
         continue;
       }
       const r = here[0]!;
-      platforms.push({ ...r, descriptor: { mediaType: r.mediaType, digest: parseDigest(r.digest), size: r.size, platform: parsePlatform(p) } });
+      platforms.push({
+        ...r,
+        descriptor: { mediaType: r.mediaType, digest: parseDigest(r.digest), size: r.size, platform: parsePlatform(p) },
+      });
     }
     for (const r of mine) {
-      if (!img.platforms.includes(r.platform)) problems.push(`${img.name} ${r.platform}: built, but not one of the image's platforms (${img.platforms.join(', ')})`);
+      if (!img.platforms.includes(r.platform))
+        problems.push(`${img.name} ${r.platform}: built, but not one of the image's platforms (${img.platforms.join(', ')})`);
     }
     platforms.sort((a, b) => comparePlatforms(a.descriptor.platform!, b.descriptor.platform!));
     return { img, platforms };
@@ -59,7 +72,11 @@ export function planPublish(plan: Plan, records: readonly BuiltPlatform[]): Imag
     if (!plan.images.some((i) => i.name === r.image)) problems.push(`a record for image "${r.image}", which gantry.yml does not define`);
   }
   if (problems.length) {
-    throw new PlanError('PUBLISH_INCOMPLETE', `not publishing: the release is incomplete, so no tag moves anywhere:\n  - ${problems.join('\n  - ')}`, { userError: true });
+    throw new PlanError(
+      'PUBLISH_INCOMPLETE',
+      `not publishing: the release is incomplete, so no tag moves anywhere:\n  - ${problems.join('\n  - ')}`,
+      { userError: true },
+    );
   }
   return images.map(({ img, platforms }) => ({
     name: img.name,

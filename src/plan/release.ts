@@ -96,7 +96,11 @@ function planImage(image: ImageSpec, ctx: ReleaseContext, o: PlanOptions): { pla
   const decisions = [...t.decisions];
   if (!push) decisions.push('pull request: built, not pushed (set push.pullRequests: true to push pr-N tags)');
   if (t.tags.length === 0) {
-    throw new PlanError('PLAN_EMPTY', `image "${image.name}": no tag rule applies to this ${ctx.event} event, so there is nothing to publish; add a rule (e.g. type=sha) or run on a release`, { userError: true });
+    throw new PlanError(
+      'PLAN_EMPTY',
+      `image "${image.name}": no tag rule applies to this ${ctx.event} event, so there is nothing to publish; add a rule (e.g. type=sha) or run on a release`,
+      { userError: true },
+    );
   }
   return {
     ...(t.version !== undefined ? { version: t.version } : {}),

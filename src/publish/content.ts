@@ -24,7 +24,9 @@ async function pushImage(w: ImageWork, stores: PublishStores, o: PushContentOpti
   if (!live.length) return false;
   let changed = false;
   const copies = await Promise.all(
-    w.plan.platforms.map(async (pl) => copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent })),
+    w.plan.platforms.map(async (pl) =>
+      copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent }),
+    ),
   );
   if (copies.some((r) => r.bytesTransferred > 0 || r.blobs.mounted > 0)) changed = true;
   await Promise.all(
@@ -45,10 +47,15 @@ async function confirm(store: Store, p: ImagePublishPlan, signal?: AbortSignal):
     p.platforms.map(async (pl) => {
       const m = await store.fetchManifest(pl.descriptor, { signal });
       const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest as ImageManifest;
-      const present = await Promise.all([manifest.config, ...manifest.layers].map(async (b) => [b, await store.blobExists(b, { signal })] as const));
+      const present = await Promise.all(
+        [manifest.config, ...manifest.layers].map(async (b) => [b, await store.blobExists(b, { signal })] as const),
+      );
       const missing = present.find(([, ok]) => !ok);
       if (missing) {
-        throw new OciError('NOT_FOUND', `${store.name}: blob ${missing[0].digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`);
+        throw new OciError(
+          'NOT_FOUND',
+          `${store.name}: blob ${missing[0].digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`,
+        );
       }
     }),
   );

@@ -44,7 +44,8 @@ export function sizeGate(maxBytes: number): Gate {
     async check(_image, platforms) {
       const over = platforms.filter((p) => p.compressedSize > maxBytes);
       const details = platforms.map(
-        (p) => `${p.platform}: ${mb(p.compressedSize)} compressed${p.uncompressedSize !== undefined ? ` (${mb(p.uncompressedSize)} uncompressed)` : ''}${p.compressedSize > maxBytes ? `, over the budget of ${mb(maxBytes)} by ${mb(p.compressedSize - maxBytes)}` : ''}`,
+        (p) =>
+          `${p.platform}: ${mb(p.compressedSize)} compressed${p.uncompressedSize !== undefined ? ` (${mb(p.uncompressedSize)} uncompressed)` : ''}${p.compressedSize > maxBytes ? `, over the budget of ${mb(maxBytes)} by ${mb(p.compressedSize - maxBytes)}` : ''}`,
       );
       return { gate: 'size', passed: over.length === 0, details };
     },
@@ -59,7 +60,9 @@ export function requiredLabelsGate(labels: readonly string[]): Gate {
       const details: string[] = [];
       for (const p of platforms) {
         const missing = labels.filter((l) => !(l in p.labels));
-        details.push(missing.length ? `${p.platform}: missing ${missing.join(', ')}` : `${p.platform}: all ${labels.length} required labels present`);
+        details.push(
+          missing.length ? `${p.platform}: missing ${missing.join(', ')}` : `${p.platform}: all ${labels.length} required labels present`,
+        );
       }
       return { gate: 'labels', passed: details.every((d) => !d.includes('missing')), details };
     },
@@ -78,7 +81,12 @@ async function uncompressedSizeOf(store: Store, layer: Descriptor): Promise<numb
  * Measures one platform manifest for the gates: sizes and config labels. The uncompressed size
  * means reading and gunzipping every layer, so it is measured only when asked (the size gate).
  */
-export async function platformFacts(store: Store, platform: string, desc: Descriptor, o: { uncompressed?: boolean } = {}): Promise<PlatformFacts> {
+export async function platformFacts(
+  store: Store,
+  platform: string,
+  desc: Descriptor,
+  o: { uncompressed?: boolean } = {},
+): Promise<PlatformFacts> {
   const m = await store.fetchManifest(desc);
   const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest as ImageManifest;
   const config = parseImageConfig(await readAll(await store.fetchBlob(manifest.config), 4 * 1024 * 1024));

@@ -39,7 +39,13 @@ export async function checkImage(store: Store, reference: string, o: ImagePolicy
   try {
     top = await store.fetchManifest(reference, co);
   } catch (e) {
-    return { reference, digest: '', passed: false, platforms: [], checks: [{ check: `${store.name}:${reference} pullable`, passed: false, detail: (e as Error).message }] };
+    return {
+      reference,
+      digest: '',
+      passed: false,
+      platforms: [],
+      checks: [{ check: `${store.name}:${reference} pullable`, passed: false, detail: (e as Error).message }],
+    };
   }
   const parsed = parseManifest(top.bytes, top.descriptor.mediaType);
   const children = isIndexMediaType(parsed.mediaType)
@@ -48,7 +54,11 @@ export async function checkImage(store: Store, reference: string, o: ImagePolicy
   const found = children.flatMap((c) => (c.platform ? [formatPlatform(c.platform)] : []));
   for (const want of o.platforms ?? []) {
     const has = children.some((c) => c.platform && platformMatches(want, c.platform));
-    checks.push({ check: `platform ${formatPlatform(want)}`, passed: has, detail: has ? 'in the index' : `missing; the index has ${found.join(', ') || 'no platforms'}` });
+    checks.push({
+      check: `platform ${formatPlatform(want)}`,
+      passed: has,
+      detail: has ? 'in the index' : `missing; the index has ${found.join(', ') || 'no platforms'}`,
+    });
   }
   for (const c of children) {
     const name = c.platform ? formatPlatform(c.platform) : 'image';
@@ -61,13 +71,19 @@ export async function checkImage(store: Store, reference: string, o: ImagePolicy
       checks.push({
         check: `${name} pullable`,
         passed: missing.length === 0,
-        detail: missing.length ? `layers missing: ${missing.join(', ')}` : `manifest, config and ${manifest.layers.length} layers reachable`,
+        detail: missing.length
+          ? `layers missing: ${missing.join(', ')}`
+          : `manifest, config and ${manifest.layers.length} layers reachable`,
       });
       const labels = config.config?.Labels ?? {};
       for (const [k, v] of Object.entries(o.labels ?? {})) {
         const got = labels[k];
         const ok = got !== undefined && (v === undefined || got === v);
-        checks.push({ check: `${name} label ${k}`, passed: ok, detail: got === undefined ? 'missing' : ok ? got : `is "${got}", expected "${v}"` });
+        checks.push({
+          check: `${name} label ${k}`,
+          passed: ok,
+          detail: got === undefined ? 'missing' : ok ? got : `is "${got}", expected "${v}"`,
+        });
       }
     } catch (e) {
       checks.push({ check: `${name} pullable`, passed: false, detail: (e as Error).message });

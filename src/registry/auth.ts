@@ -126,7 +126,9 @@ export class HostAuth {
     try {
       body = JSON.parse(res.text) as typeof body;
     } catch (e) {
-      throw new TransportError('REGISTRY_PROTOCOL', `the token service of ${this.#host} answered with something that is not JSON`, { cause: e });
+      throw new TransportError('REGISTRY_PROTOCOL', `the token service of ${this.#host} answered with something that is not JSON`, {
+        cause: e,
+      });
     }
     const token = typeof body.token === 'string' && body.token ? body.token : body.access_token;
     if (typeof token !== 'string' || !token) {

@@ -10,7 +10,13 @@ import { discard, header, type RegistryRequest, type RegistryResponse } from './
 
 /** HEAD /v2/<name>/blobs/<digest>: 200 present, 404 absent. */
 export async function blobExists(ctx: RepoContext, desc: Descriptor, o?: CallOptions): Promise<boolean> {
-  const req: RegistryRequest = { method: 'HEAD', url: `${ctx.base}/blobs/${desc.digest}`, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+  const req: RegistryRequest = {
+    method: 'HEAD',
+    url: `${ctx.base}/blobs/${desc.digest}`,
+    scopes: ctx.pullScopes,
+    idempotent: true,
+    signal: o?.signal,
+  };
   const res = await ctx.transport.send(req);
   await res.body.dump().catch(() => undefined);
   if (res.status === 200) return true;
@@ -20,7 +26,13 @@ export async function blobExists(ctx: RepoContext, desc: Descriptor, o?: CallOpt
 
 /** GET a blob as a verified stream (follows redirects to object storage without credentials). */
 export async function fetchBlob(ctx: RepoContext, desc: Descriptor, o?: CallOptions): Promise<AsyncIterable<Uint8Array>> {
-  const req: RegistryRequest = { method: 'GET', url: `${ctx.base}/blobs/${desc.digest}`, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+  const req: RegistryRequest = {
+    method: 'GET',
+    url: `${ctx.base}/blobs/${desc.digest}`,
+    scopes: ctx.pullScopes,
+    idempotent: true,
+    signal: o?.signal,
+  };
   const res = await ctx.transport.send(req);
   if (res.status === 404) {
     discard(res);
@@ -30,7 +42,10 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, o?: CallOpti
   const len = header(res.headers, 'content-length');
   if (len !== undefined && Number(len) !== desc.size) {
     discard(res);
-    throw new OciError('SIZE_MISMATCH', `${ctx.host}/${ctx.repository}: blob ${desc.digest} is ${len} bytes, the descriptor says ${desc.size}`);
+    throw new OciError(
+      'SIZE_MISMATCH',
+      `${ctx.host}/${ctx.repository}: blob ${desc.digest} is ${len} bytes, the descriptor says ${desc.size}`,
+    );
   }
   return downloadOf(res, verified(res.body, desc, `${ctx.host}/${ctx.repository}: `), `${ctx.host}/${ctx.repository}`, desc);
 }
@@ -49,10 +64,14 @@ function downloadOf(res: RegistryResponse, body: AsyncGenerator<Uint8Array>, whe
           return await body.next();
         } catch (e) {
           if (e instanceof GantryError || (e as { name?: unknown } | null)?.name === 'AbortError') throw e;
-          throw new TransportError('REGISTRY_UNREACHABLE', `${where}: the download of ${desc.digest} broke off (${errnoCode(e) ?? (e as Error).message})`, {
-            cause: e,
-            temporary: isTemporaryError(e),
-          });
+          throw new TransportError(
+            'REGISTRY_UNREACHABLE',
+            `${where}: the download of ${desc.digest} broke off (${errnoCode(e) ?? (e as Error).message})`,
+            {
+              cause: e,
+              temporary: isTemporaryError(e),
+            },
+          );
         }
       },
       return: async () => {
@@ -337,7 +356,10 @@ async function resumeChunk(
     // at 0 the empty reading is the likely one (a one-byte upload then gets a 416 and a retry).
     const have = range ? (range[1] === '0' && start === 0 ? 0 : Number(range[1]) + 1) : 0;
     if (have < start || have > end) {
-      throw new TransportError('REGISTRY_PROTOCOL', `${ctx.host}: the upload is at byte ${have}, outside the chunk ${start}-${end - 1} being resent`);
+      throw new TransportError(
+        'REGISTRY_PROTOCOL',
+        `${ctx.host}: the upload is at byte ${have}, outside the chunk ${start}-${end - 1} being resent`,
+      );
     }
     if (have === end) return location;
     try {

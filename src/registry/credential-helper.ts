@@ -37,11 +37,7 @@ const MAX_OUTPUT_BYTES = 1024 * 1024;
  * docker/docker-credential-helpers:client/client.go (`Get`). Error messages never contain stdout
  * of a successful run (it holds the secret).
  */
-export function runCredentialHelper(
-  name: string,
-  serverUrl: string,
-  o: RunCredentialHelperOptions,
-): Promise<HelperResult | undefined> {
+export function runCredentialHelper(name: string, serverUrl: string, o: RunCredentialHelperOptions): Promise<HelperResult | undefined> {
   const program = `docker-credential-${name}`;
   const where = o.context ? ` for ${o.context.host}` : ` for ${serverUrl}`;
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;

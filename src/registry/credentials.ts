@@ -188,7 +188,10 @@ async function fromHelper(name: string, host: string, cfg: DockerConfig, o: Dock
       : await runCredentialHelper(name, serverUrl, { env: o.env, context: { host, configPath: cfg.origin } });
   } catch (e) {
     if (e instanceof CredentialError) throw e;
-    throw new CredentialError('CREDENTIAL_HELPER_FAILED', `docker-credential-${name} get for ${host} failed`, { cause: e, userError: true });
+    throw new CredentialError('CREDENTIAL_HELPER_FAILED', `docker-credential-${name} get for ${host} failed`, {
+      cause: e,
+      userError: true,
+    });
   }
   if (!r || !r.Secret) return undefined;
   // docker/cli:cli/config/credentials/native_store.go: the username `<token>` marks an identity token.

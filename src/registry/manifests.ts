@@ -60,7 +60,10 @@ export async function fetchManifest(ctx: RepoContext, reference: string, o?: Cal
   const declared = Number(header(res.headers, 'content-length') ?? '0');
   if (declared > MAX_MANIFEST_BYTES) {
     discard(res);
-    throw new OciError('MANIFEST_TOO_LARGE', `${ctx.host}/${ctx.repository}: manifest ${reference} is ${declared} bytes, more than the ${MAX_MANIFEST_BYTES} gantry accepts`);
+    throw new OciError(
+      'MANIFEST_TOO_LARGE',
+      `${ctx.host}/${ctx.repository}: manifest ${reference} is ${declared} bytes, more than the ${MAX_MANIFEST_BYTES} gantry accepts`,
+    );
   }
   const parts: Buffer[] = [];
   let n = 0;
@@ -68,7 +71,10 @@ export async function fetchManifest(ctx: RepoContext, reference: string, o?: Cal
     n += c.length;
     if (n > MAX_MANIFEST_BYTES) {
       discard(res);
-      throw new OciError('MANIFEST_TOO_LARGE', `${ctx.host}/${ctx.repository}: manifest ${reference} is larger than the ${MAX_MANIFEST_BYTES} bytes gantry accepts`);
+      throw new OciError(
+        'MANIFEST_TOO_LARGE',
+        `${ctx.host}/${ctx.repository}: manifest ${reference} is larger than the ${MAX_MANIFEST_BYTES} bytes gantry accepts`,
+      );
     }
     parts.push(c);
   }
@@ -76,7 +82,10 @@ export async function fetchManifest(ctx: RepoContext, reference: string, o?: Cal
   const wantDigest = isDigest(reference) ? reference : undefined;
   const got = digestOf(bytes, wantDigest?.startsWith('sha512:') ? 'sha512' : 'sha256');
   const claimed = header(res.headers, 'docker-content-digest');
-  if ((wantDigest && got !== wantDigest) || (claimed && isDigest(claimed) && claimed.startsWith('sha256:') && got.startsWith('sha256:') && claimed !== got)) {
+  if (
+    (wantDigest && got !== wantDigest) ||
+    (claimed && isDigest(claimed) && claimed.startsWith('sha256:') && got.startsWith('sha256:') && claimed !== got)
+  ) {
     throw new OciError(
       'DIGEST_MISMATCH',
       `${ctx.host}/${ctx.repository}: the manifest returned for ${reference} does not match its digest (expected ${wantDigest ?? claimed}, got ${got}); refusing it`,
@@ -108,7 +117,10 @@ export function manifestMediaType(bytes: Uint8Array, declared: string | undefine
   }
   if (declared && declared !== 'application/json' && declared !== 'application/octet-stream') return declared;
   if (shape) return shape;
-  throw new OciError('MANIFEST_INVALID', `${where}: cannot tell the manifest's media type (no mediaType field, Content-Type ${declared ?? 'missing'})`);
+  throw new OciError(
+    'MANIFEST_INVALID',
+    `${where}: cannot tell the manifest's media type (no mediaType field, Content-Type ${declared ?? 'missing'})`,
+  );
 }
 
 /** The subject digest a manifest names, if any (to maintain the referrers fallback tag). */
@@ -123,7 +135,12 @@ export function manifestSubject(bytes: Uint8Array): Digest | undefined {
 }
 
 /** PUT a manifest's exact bytes under a tag or its digest; returns whether the registry handled `subject`. */
-export async function putManifest(ctx: RepoContext, m: ManifestBytes, reference: string, o?: CallOptions): Promise<{ ociSubject: boolean }> {
+export async function putManifest(
+  ctx: RepoContext,
+  m: ManifestBytes,
+  reference: string,
+  o?: CallOptions,
+): Promise<{ ociSubject: boolean }> {
   const req: RegistryRequest = {
     method: 'PUT',
     url: `${ctx.base}/manifests/${reference}`,
@@ -138,14 +155,23 @@ export async function putManifest(ctx: RepoContext, m: ManifestBytes, reference:
   await res.body.dump().catch(() => undefined);
   const stored = header(res.headers, 'docker-content-digest');
   if (stored && isDigest(stored) && stored !== m.descriptor.digest) {
-    throw new OciError('DIGEST_MISMATCH', `${ctx.host}/${ctx.repository}: the registry stored the manifest as ${stored}, expected ${m.descriptor.digest}`);
+    throw new OciError(
+      'DIGEST_MISMATCH',
+      `${ctx.host}/${ctx.repository}: the registry stored the manifest as ${stored}, expected ${m.descriptor.digest}`,
+    );
   }
   return { ociSubject: header(res.headers, 'oci-subject') !== undefined };
 }
 
 /** DELETE a manifest (by digest) or a tag. */
 export async function deleteManifest(ctx: RepoContext, reference: string, o?: CallOptions): Promise<void> {
-  const req: RegistryRequest = { method: 'DELETE', url: `${ctx.base}/manifests/${reference}`, scopes: [`repository:${ctx.repository}:delete`, ...ctx.pushScopes], idempotent: true, signal: o?.signal };
+  const req: RegistryRequest = {
+    method: 'DELETE',
+    url: `${ctx.base}/manifests/${reference}`,
+    scopes: [`repository:${ctx.repository}:delete`, ...ctx.pushScopes],
+    idempotent: true,
+    signal: o?.signal,
+  };
   const res = await ctx.transport.send(req);
   if (res.status === 404) {
     discard(res);

@@ -27,7 +27,8 @@ function descriptorsOf(j: RawIndex): Descriptor[] {
  * client-side too, since registries may ignore the filter.
  */
 export async function listReferrers(ctx: RepoContext, subject: Digest, artifactType?: string, o?: CallOptions): Promise<Descriptor[]> {
-  let url: string | undefined = `${ctx.base}/referrers/${subject}${artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : ''}`;
+  let url: string | undefined =
+    `${ctx.base}/referrers/${subject}${artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : ''}`;
   const found: Descriptor[] = [];
   let api = true;
   for (let page = 0; url && page < 1000; page++) {
@@ -67,7 +68,8 @@ export function referrerDescriptor(desc: Descriptor, bytes: Uint8Array): Descrip
     config?: { mediaType?: unknown };
     annotations?: Record<string, string>;
   };
-  const artifactType = typeof j.artifactType === 'string' ? j.artifactType : typeof j.config?.mediaType === 'string' ? j.config.mediaType : undefined;
+  const artifactType =
+    typeof j.artifactType === 'string' ? j.artifactType : typeof j.config?.mediaType === 'string' ? j.config.mediaType : undefined;
   return {
     mediaType: desc.mediaType,
     digest: desc.digest,
@@ -87,7 +89,10 @@ export async function addToFallback(ctx: RepoContext, subject: Digest, referrer:
   try {
     const cur = await fetchManifest(ctx, tag, o);
     if (cur.descriptor.mediaType !== MediaType.OciIndex) {
-      throw new OciError('UNSUPPORTED', `${ctx.host}/${ctx.repository}: tag ${tag} holds ${cur.descriptor.mediaType}, not a referrers index; leaving it alone`);
+      throw new OciError(
+        'UNSUPPORTED',
+        `${ctx.host}/${ctx.repository}: tag ${tag} holds ${cur.descriptor.mediaType}, not a referrers index; leaving it alone`,
+      );
     }
     manifests = descriptorsOf(JSON.parse(Buffer.from(cur.bytes).toString('utf8')) as RawIndex);
   } catch (e) {

@@ -56,7 +56,11 @@ export function attachSubject(plan: ImagePublishPlan, repositories: AttachSubjec
 }
 
 /** Runs every step on every subject, in order of the steps; a failure names the step and the image. */
-export async function runAttachSteps(steps: readonly AttachStep[], subjects: readonly AttachSubject[], ctx: AttachContext): Promise<Attachment[]> {
+export async function runAttachSteps(
+  steps: readonly AttachStep[],
+  subjects: readonly AttachSubject[],
+  ctx: AttachContext,
+): Promise<Attachment[]> {
   const out: Attachment[] = [];
   for (const step of steps) {
     for (const subject of subjects) {
@@ -65,10 +69,14 @@ export async function runAttachSteps(steps: readonly AttachStep[], subjects: rea
         out.push(...(await step.attach(subject, ctx)));
       } catch (e) {
         if (e instanceof ReleaseError) throw e;
-        throw new ReleaseError('ATTACH_FAILED', `${subject.image}: attach step ${step.name} failed, so no tag moved: ${(e as Error).message}`, {
-          cause: e,
-          userError: (e as { userError?: boolean }).userError ?? false,
-        });
+        throw new ReleaseError(
+          'ATTACH_FAILED',
+          `${subject.image}: attach step ${step.name} failed, so no tag moved: ${(e as Error).message}`,
+          {
+            cause: e,
+            userError: (e as { userError?: boolean }).userError ?? false,
+          },
+        );
       }
     }
   }

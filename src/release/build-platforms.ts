@@ -58,7 +58,10 @@ export async function runBuilds(o: RunBuildsOptions): Promise<BuildRun> {
   const selected = selectBuilds(o.plan, o.config, o.selection);
   for (const s of selected) {
     if (!o.builders[s.spec.build.backend]) {
-      throw new BuildError('BACKEND_UNAVAILABLE', `image "${s.spec.name}" uses backend ${s.spec.build.backend}, which this gantry cannot run`);
+      throw new BuildError(
+        'BACKEND_UNAVAILABLE',
+        `image "${s.spec.name}" uses backend ${s.spec.build.backend}, which this gantry cannot run`,
+      );
     }
   }
   const records: DigestRecord[] = [];
@@ -86,7 +89,6 @@ export async function runBuilds(o: RunBuildsOptions): Promise<BuildRun> {
   }
   return { records, files };
 }
-
 
 /** Which platforms to build, where to stage them and where the records go. */
 export interface BuildPlatformsOptions extends ConnectionOptions {
@@ -127,7 +129,12 @@ export async function buildPlatforms(release: Release, o: BuildPlatformsOptions)
         return { kind: 'layout', path: dir, store: await connection.store({ ...l, path: dir }, true) };
       }
       const host = l.ref.registry;
-      return { kind: 'registry', repository: formatRepository(l.ref), store: await connection.store(l), insecure: isLoopbackHost(host) || insecure.includes(host) };
+      return {
+        kind: 'registry',
+        repository: formatRepository(l.ref),
+        store: await connection.store(l),
+        insecure: isLoopbackHost(host) || insecure.includes(host),
+      };
     };
     const builders = createBuilders(new Set(config.images.map((i) => i.build.backend)), {
       env: o.env,
@@ -166,7 +173,11 @@ function parseStagingLocation(text: string): Location {
   const l = parseLocation(text);
   const named = l.kind === 'registry' ? (l.explicitRef ? (l.ref.digest ?? l.ref.tag) : undefined) : l.ref;
   if (named !== undefined) {
-    throw new ReleaseError('USAGE', `--to ${text}: name a repository or an OCI layout without a tag or digest; gantry build pushes each platform by digest and tags nothing`, { userError: true });
+    throw new ReleaseError(
+      'USAGE',
+      `--to ${text}: name a repository or an OCI layout without a tag or digest; gantry build pushes each platform by digest and tags nothing`,
+      { userError: true },
+    );
   }
   return l;
 }

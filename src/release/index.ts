@@ -8,7 +8,13 @@ export { makeReleaseWorkflow, writeReleaseWorkflow, type ReleaseWorkflow, type W
 export { loadConfig, loadContext, pickReleaseTag } from './inputs.js';
 export { locationReference, parseLocation, type Location } from './location.js';
 export { planRelease, type Release, type ReleaseOptions } from './plan-release.js';
-export { publishImages, publishRelease, type PublishImagesOptions, type PublishReleaseOptions, type PublishResult } from './publish-release.js';
+export {
+  publishImages,
+  publishRelease,
+  type PublishImagesOptions,
+  type PublishReleaseOptions,
+  type PublishResult,
+} from './publish-release.js';
 export { makeRecord, readRecord, readRecords, recordFiles, writeRecord } from './record-files.js';
 export {
   formatBytes,

@@ -42,7 +42,11 @@ export async function writeReleaseWorkflow(cwd: string, w: ReleaseWorkflow, forc
     await writeFile(file, w.text, { flag: force ? 'w' : 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    throw new ReleaseError('WORKFLOW_EXISTS', `${w.path} already exists; left it unchanged. Pass --force to overwrite it, or --stdout to compare`, { userError: true });
+    throw new ReleaseError(
+      'WORKFLOW_EXISTS',
+      `${w.path} already exists; left it unchanged. Pass --force to overwrite it, or --stdout to compare`,
+      { userError: true },
+    );
   }
 }
 
@@ -50,7 +54,11 @@ export async function writeReleaseWorkflow(cwd: string, w: ReleaseWorkflow, forc
 function workflowPath(cwd: string, path: string): string {
   const rel = relative(cwd, resolve(cwd, path));
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new ReleaseError('USAGE', `--config ${path} is outside ${cwd}: run gantry init github at the root of the repository that holds it`, { userError: true });
+    throw new ReleaseError(
+      'USAGE',
+      `--config ${path} is outside ${cwd}: run gantry init github at the root of the repository that holds it`,
+      { userError: true },
+    );
   }
   return rel.split(sep).join('/');
 }

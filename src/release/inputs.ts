@@ -25,7 +25,13 @@ async function exists(p: string): Promise<boolean> {
 
 /** Reads gantry.yml (or builds the default configuration when there is none). */
 export async function loadConfig(cwd: string, o: ReleaseInputOptions, env: Env): Promise<{ config: GantryConfig; path?: string }> {
-  const path = o.config ? resolve(cwd, o.config) : (await exists(join(cwd, 'gantry.yml'))) ? join(cwd, 'gantry.yml') : (await exists(join(cwd, 'gantry.yaml'))) ? join(cwd, 'gantry.yaml') : undefined;
+  const path = o.config
+    ? resolve(cwd, o.config)
+    : (await exists(join(cwd, 'gantry.yml')))
+      ? join(cwd, 'gantry.yml')
+      : (await exists(join(cwd, 'gantry.yaml')))
+        ? join(cwd, 'gantry.yaml')
+        : undefined;
   // Only the remote is needed here; the context reads the rest of git once, in loadContext.
   const remote = await readRemoteRepository(cwd);
   const defaults = {
@@ -38,7 +44,11 @@ export async function loadConfig(cwd: string, o: ReleaseInputOptions, env: Env):
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new ReleaseError('CONFIG_MISSING', `cannot read ${o.config ?? path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { userError: true });
+    throw new ReleaseError(
+      'CONFIG_MISSING',
+      `cannot read ${o.config ?? path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      { userError: true },
+    );
   }
   const checkTags = (rules: string) => {
     try {
@@ -68,7 +78,11 @@ export async function loadContext(cwd: string, o: ReleaseInputOptions, env: Env)
       try {
         payload = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8'));
       } catch (e) {
-        throw new ReleaseError('CONTEXT_INVALID', `cannot read the event payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${(e as Error).message}`, { userError: true });
+        throw new ReleaseError(
+          'CONTEXT_INVALID',
+          `cannot read the event payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${(e as Error).message}`,
+          { userError: true },
+        );
       }
     }
     const sha = o.sha ?? env.GITHUB_SHA ?? '';
@@ -93,9 +107,8 @@ function withRef(ctx: ReleaseContext, ref: string): ReleaseContext {
   const { tag: _t, branch: _b, ...rest } = ctx;
   if (ref.startsWith('refs/heads/')) return { ...rest, event: ctx.event === 'local' ? 'local' : 'branch', ref, branch: ref.slice(11) };
   const tag = ref.startsWith('refs/tags/') ? ref.slice(10) : ref;
-  if (!tag || ref.startsWith('refs/') && !ref.startsWith('refs/tags/')) {
+  if (!tag || (ref.startsWith('refs/') && !ref.startsWith('refs/tags/'))) {
     throw new ReleaseError('USAGE', `--ref ${ref}: expected refs/tags/NAME, refs/heads/NAME or a tag name`, { userError: true });
   }
   return { ...rest, event: ctx.event === 'local' ? 'local' : 'tag', ref: `refs/tags/${tag}`, tag };
 }
-

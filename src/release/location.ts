@@ -14,7 +14,10 @@ export type Location =
 export function parseLocation(text: string): Location {
   if (text.startsWith('oci:')) {
     const rest = text.slice(4);
-    if (!rest) throw new ReleaseError('LOCATION_INVALID', `invalid location "${text}": oci: needs a directory, e.g. oci:./image:v1`, { userError: true });
+    if (!rest)
+      throw new ReleaseError('LOCATION_INVALID', `invalid location "${text}": oci: needs a directory, e.g. oci:./image:v1`, {
+        userError: true,
+      });
     const at = rest.lastIndexOf('@');
     if (at > 0 && isDigest(rest.slice(at + 1))) return { kind: 'layout', path: rest.slice(0, at), ref: rest.slice(at + 1), text };
     // Like skopeo, the directory ends at the first ':' (a path with ':' cannot carry a tag).

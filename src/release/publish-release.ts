@@ -55,7 +55,11 @@ export interface PublishReleaseOptions extends ReleaseOptions, Omit<PublishImage
  * every platform and the index by digest to every repository (confirmed there), then the attach
  * steps, then, only when all of that succeeded for every image, the tags.
  */
-export async function publishImages(plans: readonly ImagePublishPlan[], stores: PublishStores, o: PublishImagesOptions = {}): Promise<PublishResult> {
+export async function publishImages(
+  plans: readonly ImagePublishPlan[],
+  stores: PublishStores,
+  o: PublishImagesOptions = {},
+): Promise<PublishResult> {
   const log = o.log ?? (() => undefined);
   const dryRun = o.dryRun ?? false;
   const gatesFor = o.gates ?? (() => []);
@@ -64,7 +68,11 @@ export async function publishImages(plans: readonly ImagePublishPlan[], stores: 
   const work: ImageWork[] = [];
   for (const plan of plans) {
     const targets = await resolveTargets(plan, stores, log);
-    const platforms = plan.platforms.map((p) => ({ platform: p.platform, descriptor: p.descriptor, open: () => stores.open(p.repository) }));
+    const platforms = plan.platforms.map((p) => ({
+      platform: p.platform,
+      descriptor: p.descriptor,
+      open: () => stores.open(p.repository),
+    }));
     const { facts, results } = await runGates(plan.name, platforms, gatesFor(plan.name));
     work.push({ plan, targets, facts, gates: results });
   }

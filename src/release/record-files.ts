@@ -67,9 +67,12 @@ export async function readRecord(file: string): Promise<DigestRecord> {
 export async function readRecords(dir: string): Promise<DigestRecord[]> {
   const files = await recordFiles(dir);
   if (files === undefined) {
-    throw new ReleaseError('RECORDS_MISSING', `--records ${dir}: no such directory; download the build records (artifacts) there first`, { userError: true });
+    throw new ReleaseError('RECORDS_MISSING', `--records ${dir}: no such directory; download the build records (artifacts) there first`, {
+      userError: true,
+    });
   }
   const records = await Promise.all(files.map(readRecord));
-  if (records.length === 0) throw new ReleaseError('RECORDS_MISSING', `--records ${dir}: no build records (*.json) found`, { userError: true });
+  if (records.length === 0)
+    throw new ReleaseError('RECORDS_MISSING', `--records ${dir}: no build records (*.json) found`, { userError: true });
   return records;
 }

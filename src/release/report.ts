@@ -33,14 +33,21 @@ export function formatBytes(n: number): string {
 
 /** The plan for people: one block per image. */
 export function formatPlan(plan: Plan): string {
-  const out = [`version ${plan.version ?? '(none)'}${plan.prerelease ? ' (pre-release)' : ''}, revision ${plan.revision.slice(0, 12)}, created ${plan.created}`];
+  const out = [
+    `version ${plan.version ?? '(none)'}${plan.prerelease ? ' (pre-release)' : ''}, revision ${plan.revision.slice(0, 12)}, created ${plan.created}`,
+  ];
   for (const i of plan.images) {
     out.push('', `${i.name}${i.push ? '' : '  (not pushed)'}`);
     out.push(
       table([
         ['  repositories', i.repositories.map((r) => (i.optionalRepositories.includes(r) ? `${r} (optional)` : r)).join(', ')],
         ['  tags', i.tagNames.join(', ')],
-        ['  platforms', i.builds.map((b) => `${b.platform} on ${b.runner}${b.dockerfile && b.dockerfile !== 'Dockerfile' ? ` (${b.dockerfile})` : ''}`).join(', ')],
+        [
+          '  platforms',
+          i.builds
+            .map((b) => `${b.platform} on ${b.runner}${b.dockerfile && b.dockerfile !== 'Dockerfile' ? ` (${b.dockerfile})` : ''}`)
+            .join(', '),
+        ],
       ]),
     );
     for (const d of i.decisions) out.push(`  - ${d}`);
@@ -61,13 +68,30 @@ export function planOutputs(plan: Plan): Record<string, string> {
 
 /** The step summary of a plan. */
 export function planSummary(plan: Plan): string {
-  const rows = plan.images.map((i) => `| ${cell(i.name)} | ${cell(i.tagNames.join(', '))} | ${cell(i.platforms.join(', '))} | ${cell(i.repositories.join(', '))} |`);
-  return [`### gantry plan: ${plan.version ?? plan.images[0]?.tagNames[0] ?? ''}`, '', '| image | tags | platforms | repositories |', '|---|---|---|---|', ...rows, ''].join('\n');
+  const rows = plan.images.map(
+    (i) => `| ${cell(i.name)} | ${cell(i.tagNames.join(', '))} | ${cell(i.platforms.join(', '))} | ${cell(i.repositories.join(', '))} |`,
+  );
+  return [
+    `### gantry plan: ${plan.version ?? plan.images[0]?.tagNames[0] ?? ''}`,
+    '',
+    '| image | tags | platforms | repositories |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
 }
 
 /** The records of a build for people: one row per platform. */
 export function formatRecords(records: readonly DigestRecord[], recordDir: string): string {
-  const rows = records.map((r) => [r.image, r.platform, r.digest, formatBytes(r.compressedSize ?? 0), r.backend ?? '', `${(r.timings?.seconds ?? 0).toFixed(1)} s`, r.repository]);
+  const rows = records.map((r) => [
+    r.image,
+    r.platform,
+    r.digest,
+    formatBytes(r.compressedSize ?? 0),
+    r.backend ?? '',
+    `${(r.timings?.seconds ?? 0).toFixed(1)} s`,
+    r.repository,
+  ]);
   const head = `built ${records.length} platform${records.length === 1 ? '' : 's'} at ${records[0]?.revision.slice(0, 12) ?? ''}${records[0]?.version ? ` (version ${records[0].version})` : ''}, pushed by digest; records in ${recordDir}`;
   return [head, table([['IMAGE', 'PLATFORM', 'DIGEST', 'SIZE', 'BACKEND', 'TIME', 'PUSHED TO'], ...rows])].join('\n');
 }
@@ -111,7 +135,9 @@ export function publishOutputs(r: PublishResult): Record<string, string> {
   return {
     digest: r.images[0]?.digest ?? '',
     tags: r.images.flatMap((i) => i.repositories.flatMap((repo) => repo.tags.map((t) => `${repo.repository}:${t.tag}`))).join('\n'),
-    refs: r.images.flatMap((i) => i.repositories.filter((repo) => !repo.skipped).map((repo) => `${repo.repository}@${i.digest}`)).join('\n'),
+    refs: r.images
+      .flatMap((i) => i.repositories.filter((repo) => !repo.skipped).map((repo) => `${repo.repository}@${i.digest}`))
+      .join('\n'),
     json: JSON.stringify(r),
   };
 }
@@ -124,5 +150,12 @@ export function publishSummary(r: PublishResult): string {
         `| ${cell(i.name)} | ${cell(repo.repository)} | ${cell(repo.skipped ? `skipped: ${repo.skipped}` : repo.tags.map((t) => t.tag).join(', '))} | \`${i.digest}\` | ${cell(i.platforms.map((p) => `${p.platform} ${formatBytes(p.compressedSize)}`).join(', '))} |`,
     ),
   );
-  return [`### gantry publish${r.dryRun ? ' (dry run)' : ''}`, '', '| image | repository | tags | digest | platforms |', '|---|---|---|---|---|', ...rows, ''].join('\n');
+  return [
+    `### gantry publish${r.dryRun ? ' (dry run)' : ''}`,
+    '',
+    '| image | repository | tags | digest | platforms |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
 }

@@ -44,14 +44,18 @@ describe('action/ imports only src/index.ts, @actions/core and Node built-ins', 
   const files = readdirSync(ACTION).filter((f) => f.endsWith('.ts') && f !== 'build.ts');
   const importsOf = (file: string): string[] => {
     const text = readFileSync(join(ACTION, file), 'utf8');
-    return [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!);
+    return [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map(
+      (m) => m[1]!,
+    );
   };
   it('sees the imports (the check is not vacuous)', () => {
     expect(importsOf('run.ts')).toEqual(expect.arrayContaining(['../src/index.js', '@actions/core', './inputs.js']));
   });
   it.each(files)('%s', (file) => {
     const specs = importsOf(file);
-    const bad = specs.filter((s) => !(s.startsWith('./') || s === '../src/index.js' || s === '@actions/core' || (s.startsWith('node:') && isBuiltin(s))));
+    const bad = specs.filter(
+      (s) => !(s.startsWith('./') || s === '../src/index.js' || s === '@actions/core' || (s.startsWith('node:') && isBuiltin(s))),
+    );
     expect(bad).toEqual([]);
   });
 });

@@ -54,7 +54,7 @@ describe('inputs → gantry command line', () => {
   it.each([
     ['', []],
     ['  a  b\n c ', ['a', 'b', 'c']],
-    ["'a b' \"c \\\" d\" e\\ f", ['a b', 'c " d', 'e f']],
+    ['\'a b\' "c \\" d" e\\ f', ['a b', 'c " d', 'e f']],
     ["--x='' y", ['--x=', 'y']],
     ['$HOME `x` *', ['$HOME', '`x`', '*']],
   ])('splitArgs(%j)', (s, want) => {
@@ -75,7 +75,9 @@ describe('registry credentials', () => {
   const base = { githubToken: '', dockerhubUsername: '', dockerhubToken: '' } satisfies Partial<ActionInputs>;
 
   it('ghcr.io whenever a token is given, as the actor; Docker Hub only with both inputs', () => {
-    expect(registryLogins({ ...base, githubToken: 'ghs_x' }, 'octo').logins).toEqual([{ key: 'ghcr.io', host: 'ghcr.io', username: 'octo', password: 'ghs_x' }]);
+    expect(registryLogins({ ...base, githubToken: 'ghs_x' }, 'octo').logins).toEqual([
+      { key: 'ghcr.io', host: 'ghcr.io', username: 'octo', password: 'ghs_x' },
+    ]);
     expect(registryLogins({ ...base, githubToken: 'ghs_x' }, undefined).logins[0]?.username).toBe('github-actions');
     const both = registryLogins({ ...base, dockerhubUsername: 'acme', dockerhubToken: 'dckr_x' }, 'octo');
     expect(both).toEqual({ logins: [{ key: DOCKER_HUB_KEY, host: 'docker.io', username: 'acme', password: 'dckr_x' }], warnings: [] });
@@ -85,19 +87,34 @@ describe('registry credentials', () => {
     expect(registryLogins(base, 'octo')).toEqual({ logins: [], warnings: [] });
   });
 
-  it('merges the logins into the runner\'s docker config, and makes helpers step aside for them', () => {
+  it("merges the logins into the runner's docker config, and makes helpers step aside for them", () => {
     const logins = registryLogins({ githubToken: 'ghs_x', dockerhubUsername: 'acme', dockerhubToken: 'dckr_x' }, 'octo').logins;
     expect(mergeDockerConfig(undefined, logins)).toEqual({
-      auths: { 'ghcr.io': { auth: Buffer.from('octo:ghs_x').toString('base64') }, [DOCKER_HUB_KEY]: { auth: Buffer.from('acme:dckr_x').toString('base64') } },
+      auths: {
+        'ghcr.io': { auth: Buffer.from('octo:ghs_x').toString('base64') },
+        [DOCKER_HUB_KEY]: { auth: Buffer.from('acme:dckr_x').toString('base64') },
+      },
     });
-    const existing = { auths: { 'quay.io': { auth: 'cXVheQ==' } }, credsStore: 'desktop', credHelpers: { 'gcr.io': 'gcloud' }, proxies: { default: {} } };
+    const existing = {
+      auths: { 'quay.io': { auth: 'cXVheQ==' } },
+      credsStore: 'desktop',
+      credHelpers: { 'gcr.io': 'gcloud' },
+      proxies: { default: {} },
+    };
     expect(mergeDockerConfig(existing, logins)).toEqual({
-      auths: { 'quay.io': { auth: 'cXVheQ==' }, 'ghcr.io': { auth: authValue(logins[0]!) }, [DOCKER_HUB_KEY]: { auth: authValue(logins[1]!) } },
+      auths: {
+        'quay.io': { auth: 'cXVheQ==' },
+        'ghcr.io': { auth: authValue(logins[0]!) },
+        [DOCKER_HUB_KEY]: { auth: authValue(logins[1]!) },
+      },
       credsStore: 'desktop',
       credHelpers: { 'gcr.io': 'gcloud', 'ghcr.io': '', [DOCKER_HUB_KEY]: '' },
       proxies: { default: {} },
     });
-    expect(mergeDockerConfig({ credHelpers: { 'ghcr.io': 'gh' } }, logins.slice(0, 1))).toEqual({ auths: { 'ghcr.io': { auth: authValue(logins[0]!) } }, credHelpers: { 'ghcr.io': '' } });
+    expect(mergeDockerConfig({ credHelpers: { 'ghcr.io': 'gh' } }, logins.slice(0, 1))).toEqual({
+      auths: { 'ghcr.io': { auth: authValue(logins[0]!) } },
+      credHelpers: { 'ghcr.io': '' },
+    });
     expect(existing.auths).toEqual({ 'quay.io': { auth: 'cXVheQ==' } }); // not mutated
   });
 
@@ -109,7 +126,9 @@ describe('registry credentials', () => {
     await writeFile(join(source, 'config.json'), JSON.stringify({ auths: { 'quay.io': { auth: 'eA==' } } }));
     const logins = registryLogins({ githubToken: 'ghs_x', dockerhubUsername: '', dockerhubToken: '' }, 'octo').logins;
     expect(await writeDockerConfig(source, target, logins)).toEqual([]);
-    expect(JSON.parse(await readFile(join(target, 'config.json'), 'utf8'))).toEqual({ auths: { 'quay.io': { auth: 'eA==' }, 'ghcr.io': { auth: authValue(logins[0]!) } } });
+    expect(JSON.parse(await readFile(join(target, 'config.json'), 'utf8'))).toEqual({
+      auths: { 'quay.io': { auth: 'eA==' }, 'ghcr.io': { auth: authValue(logins[0]!) } },
+    });
     expect((await stat(join(target, 'config.json'))).mode & 0o777).toBe(0o600);
     expect((await readdir(target)).sort()).toEqual(['buildx', 'cli-plugins', 'config.json']);
     expect(await readlink(join(target, 'buildx'))).toBe(join(source, 'buildx'));
@@ -122,21 +141,34 @@ describe('registry credentials', () => {
   });
 });
 
-describe('args: the step\'s command line read back strictly', () => {
+describe("args: the step's command line read back strictly", () => {
   it('maps every flag a step honours', () => {
-    expect(parseStepArgv(argvOf({ command: 'publish', records: 'r', 'dry-run': 'true', args: '--no-registry-check --latest never --insecure-registry a:5000 --insecure-registry b' }))).toEqual({
+    expect(
+      parseStepArgv(
+        argvOf({
+          command: 'publish',
+          records: 'r',
+          'dry-run': 'true',
+          args: '--no-registry-check --latest never --insecure-registry a:5000 --insecure-registry b',
+        }),
+      ),
+    ).toEqual({
       command: 'publish',
       flags: { records: 'r', 'dry-run': true, 'no-registry-check': true, latest: 'never', 'insecure-registry': ['a:5000', 'b'] },
       positionals: [],
     });
-    expect(parseStepArgv(argvOf({ command: 'verify', ref: 'ghcr.io/acme/api:1', args: '--label a=b --label c --anonymous' }))).toMatchObject({
+    expect(
+      parseStepArgv(argvOf({ command: 'verify', ref: 'ghcr.io/acme/api:1', args: '--label a=b --label c --anonymous' })),
+    ).toMatchObject({
       flags: { label: ['a=b', 'c'], anonymous: true },
       positionals: ['ghcr.io/acme/api:1'],
     });
   });
 
   it('refuses a flag the step cannot honour, naming the ones it accepts', () => {
-    expect(() => parseStepArgv(argvOf({ command: 'plan', args: '--matrix' }))).toThrow(/input args: Unknown option '--matrix'; the plan step accepts .*--no-registry-check/);
+    expect(() => parseStepArgv(argvOf({ command: 'plan', args: '--matrix' }))).toThrow(
+      /input args: Unknown option '--matrix'; the plan step accepts .*--no-registry-check/,
+    );
     expect(() => parseStepArgv(argvOf({ command: 'build', args: '--password-stdin' }))).toThrow(InputError);
     expect(() => parseStepArgv(argvOf({ command: 'plan', args: 'extra' }))).toThrow(/Unexpected argument 'extra'/);
     expect(() => parseStepArgv(argvOf({ command: 'publish', args: '--latest' }))).toThrow(/argument missing/);
@@ -151,7 +183,12 @@ describe('errors → annotations, from typed errors', () => {
     ]);
     expect(failureOf('plan', e)).toEqual({
       annotations: [
-        { file: 'deploy/gantry.yml', line: 4, column: 5, message: 'images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)' },
+        {
+          file: 'deploy/gantry.yml',
+          line: 4,
+          column: 5,
+          message: 'images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)',
+        },
         { file: 'deploy/gantry.yml', line: 1, column: 1, message: 'not a mapping' },
       ],
       message: 'gantry plan failed (usage or input error): 2 problems in deploy/gantry.yml',
@@ -159,9 +196,16 @@ describe('errors → annotations, from typed errors', () => {
   });
 
   it('other errors: their message, with what kind of failure it is; a bug is not a failure of the user', () => {
-    expect(failureOf('publish', new GateRefused('a gate refused the release', []))?.message).toBe('gantry publish failed (refused by a gate or verification): a gate refused the release');
-    expect(failureOf('build', new ReleaseError('USAGE', '--to x:1: name a repository'  , { userError: true }))?.message).toBe('gantry build failed (usage or input error): --to x:1: name a repository');
-    expect(failureOf('publish', new OciError('NOT_FOUND', 'blob missing'))).toEqual({ annotations: [], message: 'gantry publish failed: blob missing' });
+    expect(failureOf('publish', new GateRefused('a gate refused the release', []))?.message).toBe(
+      'gantry publish failed (refused by a gate or verification): a gate refused the release',
+    );
+    expect(failureOf('build', new ReleaseError('USAGE', '--to x:1: name a repository', { userError: true }))?.message).toBe(
+      'gantry build failed (usage or input error): --to x:1: name a repository',
+    );
+    expect(failureOf('publish', new OciError('NOT_FOUND', 'blob missing'))).toEqual({
+      annotations: [],
+      message: 'gantry publish failed: blob missing',
+    });
     expect(failureOf('plan', new TypeError('x is undefined'))).toBeUndefined();
   });
 });
@@ -169,8 +213,13 @@ describe('errors → annotations, from typed errors', () => {
 describe('build outputs: the records this step wrote', () => {
   it('names the artifact after the image and platform, and gives the digest of one platform', () => {
     const r = (image: string, platform: string, digest: string) => ({ image, platform, digest });
-    expect(buildOutputs([r('api', 'linux/arm/v7', 'sha256:1')])).toEqual({ artifact: 'gantry-records-api-linux-arm-v7', digest: 'sha256:1' });
-    expect(buildOutputs([r('api', 'linux/arm/v7', 'sha256:1'), r('api', 'linux/amd64', 'sha256:2')])).toEqual({ artifact: 'gantry-records-api-linux-amd64_api-linux-arm-v7' });
+    expect(buildOutputs([r('api', 'linux/arm/v7', 'sha256:1')])).toEqual({
+      artifact: 'gantry-records-api-linux-arm-v7',
+      digest: 'sha256:1',
+    });
+    expect(buildOutputs([r('api', 'linux/arm/v7', 'sha256:1'), r('api', 'linux/amd64', 'sha256:2')])).toEqual({
+      artifact: 'gantry-records-api-linux-amd64_api-linux-arm-v7',
+    });
     expect(buildOutputs([])).toEqual({});
   });
 });
@@ -192,21 +241,42 @@ function recorder(inputs: Record<string, string>) {
   return { core, calls };
 }
 
-const GIT_ENV = { GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z', GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+const GIT_ENV = {
+  GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
+  GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.com',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.com',
+};
 
 /** A git workspace with a gantry.yml, and GitHub's environment for a published release v1.2.3. */
 async function workspace(config: string): Promise<{ dir: string; env: Record<string, string> }> {
   const dir = await tempDir('gantry-ws-');
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } }).toString().trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } })
+      .toString()
+      .trim();
   git('init', '-q', '-b', 'main');
   await writeFile(join(dir, 'gantry.yml'), config);
   git('add', '.');
   git('commit', '-q', '-m', 'init');
   const event = join(dir, '.event.json');
-  await writeFile(event, JSON.stringify({ action: 'published', release: { tag_name: 'v1.2.3', prerelease: false }, repository: { default_branch: 'main' } }));
+  await writeFile(
+    event,
+    JSON.stringify({ action: 'published', release: { tag_name: 'v1.2.3', prerelease: false }, repository: { default_branch: 'main' } }),
+  );
   const env = {
-    PATH: process.env.PATH ?? '', HOME: dir, GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'release', GITHUB_EVENT_PATH: event, GITHUB_REF: 'refs/tags/v1.2.3',
-    GITHUB_SHA: git('rev-parse', 'HEAD'), GITHUB_REPOSITORY: 'acme/api', GITHUB_ACTOR: 'octo', GITHUB_STEP_SUMMARY: join(dir, '.summary.md'),
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: 'release',
+    GITHUB_EVENT_PATH: event,
+    GITHUB_REF: 'refs/tags/v1.2.3',
+    GITHUB_SHA: git('rev-parse', 'HEAD'),
+    GITHUB_REPOSITORY: 'acme/api',
+    GITHUB_ACTOR: 'octo',
+    GITHUB_STEP_SUMMARY: join(dir, '.summary.md'),
   };
   return { dir, env };
 }
@@ -226,7 +296,13 @@ describe('runAction, with the library in this process', () => {
 
   it('plan: outputs, step summary and the plan in a log group; secrets masked first and never printed; the temporary docker config removed', async () => {
     const ws = await workspace(GANTRY_YML);
-    const { calls, tmp } = await runIn(ws, { command: 'plan', args: '--no-registry-check', 'github-token': TOKEN, 'dockerhub-username': 'acme', 'dockerhub-token': HUB });
+    const { calls, tmp } = await runIn(ws, {
+      command: 'plan',
+      args: '--no-registry-check',
+      'github-token': TOKEN,
+      'dockerhub-username': 'acme',
+      'dockerhub-token': HUB,
+    });
     const secrets = calls.filter((c) => c[0] === 'setSecret').map((c) => c[1]);
     expect(secrets).toEqual([TOKEN, HUB, Buffer.from(`octo:${TOKEN}`).toString('base64'), Buffer.from(`acme:${HUB}`).toString('base64')]);
     expect(calls.findIndex((c) => c[0] !== 'setSecret')).toBe(secrets.length); // masked before anything else
@@ -234,7 +310,10 @@ describe('runAction, with the library in this process', () => {
     for (const s of secrets) expect(printed).not.toContain(s as string);
     expect(calls).toContainEqual(['info', 'registry credentials: ghcr.io as octo, docker.io as acme']);
     expect(calls.filter((c) => c[0] === 'setFailed')).toEqual([]);
-    expect(calls.filter((c) => c[0] === 'startGroup' || c[0] === 'endGroup')).toEqual([['startGroup', 'gantry plan --no-registry-check'], ['endGroup']]);
+    expect(calls.filter((c) => c[0] === 'startGroup' || c[0] === 'endGroup')).toEqual([
+      ['startGroup', 'gantry plan --no-registry-check'],
+      ['endGroup'],
+    ]);
     const outputs = Object.fromEntries(calls.filter((c) => c[0] === 'setOutput').map((c) => [c[1], c[2]]));
     expect(Object.keys(outputs).sort()).toEqual(['json', 'matrix', 'prerelease', 'tags', 'version']);
     expect(outputs.version).toBe('1.2.3');
@@ -249,13 +328,17 @@ describe('runAction, with the library in this process', () => {
     const ws = await workspace('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    platfroms: [linux/amd64]\n');
     const { calls } = await runIn(ws, { command: 'plan', args: '--no-registry-check' });
     expect(calls.filter((c) => c[0] === 'error' || c[0] === 'setFailed')).toEqual([
-      ['error', expect.stringMatching(/^images\[0\]\.platfroms: unknown key "platfroms" \(did you mean "platforms"\?\)/), { title: 'gantry plan', file: 'gantry.yml', startLine: 4, startColumn: 5 }],
+      [
+        'error',
+        expect.stringMatching(/^images\[0\]\.platfroms: unknown key "platfroms" \(did you mean "platforms"\?\)/),
+        { title: 'gantry plan', file: 'gantry.yml', startLine: 4, startColumn: 5 },
+      ],
       ['setFailed', 'gantry plan failed (usage or input error): 1 problem in gantry.yml'],
     ]);
     expect(calls.filter((c) => c[0] === 'setOutput')).toEqual([]);
   });
 
-  it('a registry that cannot be reached: the step fails with the library\'s words, no annotation on a file', async () => {
+  it("a registry that cannot be reached: the step fails with the library's words, no annotation on a file", async () => {
     const ws = await workspace('images:\n  - name: api\n    repositories: [127.0.0.1:1/acme/api]\n');
     const { calls } = await runIn(ws, { command: 'plan' });
     const failed = calls.filter((c) => c[0] === 'setFailed');

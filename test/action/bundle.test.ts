@@ -29,4 +29,3 @@ describe('dist-action/: the committed bundle', () => {
     }
   });
 });
-

@@ -10,14 +10,32 @@ import { tempDir } from '../support/images.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist-action');
-const GIT_ENV = { GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z', GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } }).toString().trim();
+const GIT_ENV = {
+  GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
+  GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.com',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.com',
+};
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })
+    .toString()
+    .trim();
 
 /** Runs dist-action/index.js as the runner does: `node index.js` in the workspace, inputs as INPUT_<NAME>. */
-function runBundled(cwd: string, inputs: Record<string, string>, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function runBundled(
+  cwd: string,
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(DIST, 'index.js')], { cwd, env: { PATH: process.env.PATH, HOME: cwd, ...inputEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(DIST, 'index.js')], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: cwd, ...inputEnv, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -41,10 +59,22 @@ describe('the bundled Action, started as the runner starts it', () => {
     await writeFile(output, '');
     await writeFile(summary, '');
     const event = join(dir, '..', `${dir.split('/').pop()}-event.json`);
-    await writeFile(event, JSON.stringify({ action: 'published', release: { tag_name: 'v1.2.3', prerelease: false }, repository: { default_branch: 'main' } }));
+    await writeFile(
+      event,
+      JSON.stringify({ action: 'published', release: { tag_name: 'v1.2.3', prerelease: false }, repository: { default_branch: 'main' } }),
+    );
     const env = {
-      GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'release', GITHUB_EVENT_PATH: event, GITHUB_REF: 'refs/tags/v1.2.3', GITHUB_SHA: git(dir, 'rev-parse', 'HEAD'),
-      GITHUB_REPOSITORY: 'acme/api', GITHUB_SERVER_URL: 'https://github.com', GITHUB_ACTOR: 'octo', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, RUNNER_TEMP: dir,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_EVENT_NAME: 'release',
+      GITHUB_EVENT_PATH: event,
+      GITHUB_REF: 'refs/tags/v1.2.3',
+      GITHUB_SHA: git(dir, 'rev-parse', 'HEAD'),
+      GITHUB_REPOSITORY: 'acme/api',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_ACTOR: 'octo',
+      GITHUB_OUTPUT: output,
+      GITHUB_STEP_SUMMARY: summary,
+      RUNNER_TEMP: dir,
     };
     return { dir, env, output, summary };
   }
@@ -76,7 +106,9 @@ describe('the bundled Action, started as the runner starts it', () => {
     const ws = await workspace('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    platfroms: [linux/amd64]\n');
     const r = await runBundled(ws.dir, { command: 'plan', args: '--no-registry-check' }, ws.env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('::error title=gantry plan,file=gantry.yml,line=4,col=5::images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)');
+    expect(r.stdout).toContain(
+      '::error title=gantry plan,file=gantry.yml,line=4,col=5::images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?)',
+    );
     expect(r.stdout).toContain('::error::gantry plan failed (usage or input error): 1 problem in gantry.yml');
     expect(await readFile(ws.output, 'utf8')).toBe('');
   });

@@ -20,7 +20,15 @@ import { clientFor, tempDir } from '../support/images.js';
 const run = promisify(execFile);
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
-  const env = { ...process.env, GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z', GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
+    GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@example.com',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@example.com',
+  };
   return (await run('git', args, { cwd, env })).stdout.trim();
 }
 
@@ -60,7 +68,13 @@ describe('gantry build, buildah backend (real registry, buildah, QEMU)', () => {
 
   /** buildah on the tests' own storage (the one gantry build is given). */
   const buildah = async (...args: string[]): Promise<string> =>
-    (await run('buildah', ['--storage-driver', 'vfs', '--root', join(buildahDir, 'root'), '--runroot', join(buildahDir, 'runroot'), ...args], { maxBuffer: 16 << 20 })).stdout.trim();
+    (
+      await run(
+        'buildah',
+        ['--storage-driver', 'vfs', '--root', join(buildahDir, 'root'), '--runroot', join(buildahDir, 'runroot'), ...args],
+        { maxBuffer: 16 << 20 },
+      )
+    ).stdout.trim();
 
   /** Pulls the manifest by digest from the registry and runs `cmd` in it (foreign platforms under emulation). */
   const runImage = async (repository: string, digest: string, ...cmd: string[]): Promise<string> => {
@@ -104,12 +118,20 @@ describe('gantry build, buildah backend (real registry, buildah, QEMU)', () => {
     const sha = await git(dir, 'rev-parse', 'HEAD');
     const files = (await readdir(join(dir, '.gantry', 'records'))).sort();
     expect(files).toEqual(['app-linux-amd64.json', 'app-linux-arm64.json']);
-    const records = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, '.gantry', 'records', f), 'utf8')) as Record_));
+    const records = await Promise.all(
+      files.map(async (f) => JSON.parse(await readFile(join(dir, '.gantry', 'records', f), 'utf8')) as Record_),
+    );
     for (const [i, platform] of ['linux/amd64', 'linux/arm64'].entries()) {
       const rec = records[i]!;
       expect(rec).toMatchObject({
-        schema: 'gantry.build.v1', image: 'app', platform, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        repository: `${reg.host}/acme/app`, backend: 'buildah', revision: sha, version: '1.2.3',
+        schema: 'gantry.build.v1',
+        image: 'app',
+        platform,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        repository: `${reg.host}/acme/app`,
+        backend: 'buildah',
+        revision: sha,
+        version: '1.2.3',
       });
       expect(rec.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
       expect(rec.compressedSize).toBeGreaterThan(rec.size);
@@ -119,14 +141,24 @@ describe('gantry build, buildah backend (real registry, buildah, QEMU)', () => {
       const repo = client.repository(reg.host, 'acme/app');
       const m = await repo.fetchManifest(rec.digest);
       expect(m.descriptor.size).toBe(rec.size);
-      const manifest = JSON.parse(Buffer.from(m.bytes).toString()) as { config: { digest: Digest; size: number; mediaType: string }; annotations: Record<string, string> };
+      const manifest = JSON.parse(Buffer.from(m.bytes).toString()) as {
+        config: { digest: Digest; size: number; mediaType: string };
+        annotations: Record<string, string>;
+      };
       expect(manifest.annotations).toMatchObject({ 'org.opencontainers.image.revision': sha, 'org.opencontainers.image.version': '1.2.3' });
       const chunks: Uint8Array[] = [];
       for await (const c of await repo.fetchBlob(manifest.config)) chunks.push(c);
-      const config = JSON.parse(Buffer.concat(chunks).toString()) as { architecture: string; created: string; config: { Labels: Record<string, string> } };
+      const config = JSON.parse(Buffer.concat(chunks).toString()) as {
+        architecture: string;
+        created: string;
+        config: { Labels: Record<string, string> };
+      };
       expect(config.architecture).toBe(platform.split('/')[1]);
       expect(config.created).toBe('2024-05-01T10:00:00Z'); // SOURCE_DATE_EPOCH = the commit time
-      expect(config.config.Labels).toMatchObject({ 'org.opencontainers.image.revision': sha, 'org.opencontainers.image.source': 'https://github.com/acme/app' });
+      expect(config.config.Labels).toMatchObject({
+        'org.opencontainers.image.revision': sha,
+        'org.opencontainers.image.source': 'https://github.com/acme/app',
+      });
     }
     // Nothing tagged: no tag in the image's repository, the base's tags untouched.
     expect(await tagsOf('acme/app')).toEqual([]);
@@ -157,10 +189,16 @@ describe('gantry build, buildah backend (real registry, buildah, QEMU)', () => {
       'Dockerfile.worker.arm64': `FROM ${reg.host}/base:v1\nARG FLAVOR\nRUN echo worker-$FLAVOR-$(uname -m) > /built\n`,
     });
     const stage = join(dir, 'stage');
-    const r = await gantry(['build', '--to', 'oci:stage', '--record-dir', 'out/records', '--no-registry-check', '--json'], { cwd: dir, env });
+    const r = await gantry(['build', '--to', 'oci:stage', '--record-dir', 'out/records', '--no-registry-check', '--json'], {
+      cwd: dir,
+      env,
+    });
     expectExit(r, 0);
     const records = JSON.parse(r.stdout) as Record_[];
-    expect(records.map((x) => [x.platform, x.repository])).toEqual([['linux/amd64', `oci:${stage}`], ['linux/arm64', `oci:${stage}`]]);
+    expect(records.map((x) => [x.platform, x.repository])).toEqual([
+      ['linux/amd64', `oci:${stage}`],
+      ['linux/arm64', `oci:${stage}`],
+    ]);
     expect(JSON.parse(await readFile(join(dir, 'out', 'records', 'worker-linux-arm64.json'), 'utf8'))).toEqual(records[1]);
 
     // In the layout by digest (read without gantry: the blob's bytes hash to the digest), and untagged.
@@ -182,7 +220,7 @@ describe('gantry build, buildah backend (real registry, buildah, QEMU)', () => {
     expect(await runImage('acme/worker-run', records[1]!.digest, 'cat', '/built')).toBe('worker-arm-special-aarch64');
   });
 
-  it('a failing RUN: exit 1, the failing step and the tail of buildah\'s output, nothing pushed, no record', async () => {
+  it("a failing RUN: exit 1, the failing step and the tail of buildah's output, nothing pushed, no record", async () => {
     const dir = await repoWith({
       'gantry.yml': `images:\n  - name: broken\n    repositories: [${reg.host}/acme/broken]\n    platforms: [linux/amd64]\n    build: { backend: buildah }\n`,
       Dockerfile: `FROM ${reg.host}/base:v1\nRUN echo step-one\nRUN echo about to fail && ls /nonexistent && echo never\nRUN echo never-reached\n`,

@@ -50,9 +50,18 @@ describe('buildx runner (stand-in docker)', () => {
     await chmod(docker, 0o755);
     await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\n');
     const arm = base.platforms.find((p) => p.platform === 'linux/arm64')!;
-    const manifest = JSON.parse(await readFile(join(base.dir, 'blobs', 'sha256', arm.digest.slice(7)), 'utf8')) as { config: { digest: string } };
+    const manifest = JSON.parse(await readFile(join(base.dir, 'blobs', 'sha256', arm.digest.slice(7)), 'utf8')) as {
+      config: { digest: string };
+    };
     const size = (await readFile(join(base.dir, 'blobs', 'sha256', arm.digest.slice(7)))).length;
-    env = { PATH: process.env.PATH ?? '', FAKE_LOG: join(dir, 'log'), FAKE_LAYOUT: base.dir, FAKE_DIGEST: arm.digest, FAKE_CONFIG: manifest.config.digest, FAKE_SIZE: String(size) };
+    env = {
+      PATH: process.env.PATH ?? '',
+      FAKE_LOG: join(dir, 'log'),
+      FAKE_LAYOUT: base.dir,
+      FAKE_DIGEST: arm.digest,
+      FAKE_CONFIG: manifest.config.digest,
+      FAKE_SIZE: String(size),
+    };
   });
 
   const builder = (extra: Record<string, string> = {}, binary?: string) =>
@@ -70,22 +79,32 @@ describe('buildx runner (stand-in docker)', () => {
     const req = { ...requestFor(YAML, 'api', 'linux/arm64', { cwd: dir, staging }), log: (l: string) => lines.push(l) };
     const r = await builder().build(req);
     const arm = base.platforms.find((p) => p.platform === 'linux/arm64')!;
-    expect(r).toMatchObject({ platform: 'linux/arm64', backend: 'buildx', descriptor: { digest: arm.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(r).toMatchObject({
+      platform: 'linux/arm64',
+      backend: 'buildx',
+      descriptor: { digest: arm.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     expect(r.compressedSize).toBeGreaterThan(500_000);
     expect((await staging.store.fetchManifest(arm.digest)).descriptor.digest).toBe(arm.digest);
     expect(await staging.store.listTags()).toEqual([]);
     const log = await readFile(join(dir, 'log'), 'utf8');
     expect(log).toMatch(/^buildx version\nbuildx build --platform linux\/arm64 --file Dockerfile /);
-    expect(log).toMatch(/--output type=oci,dest=\S+\/layout,tar=false --metadata-file \S+\/metadata\.json --provenance=false --sbom=false --progress=plain \.\n$/);
+    expect(log).toMatch(
+      /--output type=oci,dest=\S+\/layout,tar=false --metadata-file \S+\/metadata\.json --provenance=false --sbom=false --progress=plain \.\n$/,
+    );
     expect(lines).toContain('  #7 exporting to oci image format');
   });
 
-  it('a failing build: exit-1 error with the failing step and BuildKit\'s last lines', async () => {
+  it("a failing build: exit-1 error with the failing step and BuildKit's last lines", async () => {
     const staging = await layoutStaging(join(dir, 'staging-fail'));
-    const err = await builder({ FAKE_FAIL: '1' }).build(requestFor(YAML, 'api', 'linux/amd64', { cwd: dir, staging })).catch((e: unknown) => e);
+    const err = await builder({ FAKE_FAIL: '1' })
+      .build(requestFor(YAML, 'api', 'linux/amd64', { cwd: dir, staging }))
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'BUILD_FAILED', userError: false });
     expect((err as Error).message).toMatch(/^build of api linux\/amd64 failed \(.*docker buildx: exit 1\) at \[2\/2\] RUN make test\n/);
-    expect((err as Error).message).toContain('  | ERROR: failed to solve: process "/bin/sh -c make test" did not complete successfully: exit code: 127');
+    expect((err as Error).message).toContain(
+      '  | ERROR: failed to solve: process "/bin/sh -c make test" did not complete successfully: exit code: 127',
+    );
   });
 
   it('docker without the buildx plugin, and no docker at all: how to install it', async () => {

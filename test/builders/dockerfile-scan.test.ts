@@ -16,7 +16,12 @@ FROM scratch AS final
 describe('Dockerfile facts', () => {
   it('the images stages start from: ARG defaults expanded, stage names and scratch left out', () => {
     expect(fromImages(MULTI)).toEqual(['golang:1.22', '127.0.0.1:5000/acme/base:v1']);
-    expect(fromImages(MULTI, [['BASE', 'ghcr.io/acme/base:v2'], ['GO', '1.23']])).toEqual(['golang:1.23', 'ghcr.io/acme/base:v2']);
+    expect(
+      fromImages(MULTI, [
+        ['BASE', 'ghcr.io/acme/base:v2'],
+        ['GO', '1.23'],
+      ]),
+    ).toEqual(['golang:1.23', 'ghcr.io/acme/base:v2']);
     expect(fromImages('from \\\n  alpine:3.20 as a\nfrom a\n')).toEqual(['alpine:3.20']);
     expect(fromImages('ARG B\nFROM ${B:-busybox}\n')).toEqual(['busybox']);
   });
@@ -38,7 +43,7 @@ describe('Dockerfile facts', () => {
     expect(needsInsecurePull('FROM registry.lan:5000/base\n', [], [])).toBe(false);
   });
 
-  it('RUN instructions (only they execute the platform\'s binaries)', () => {
+  it("RUN instructions (only they execute the platform's binaries)", () => {
     expect(hasRunInstruction(MULTI)).toBe(true);
     expect(hasRunInstruction('FROM base\nCOPY app /app\nCMD ["/app"]\n# RUN not really\n')).toBe(false);
     expect(hasRunInstruction('FROM base\n  run echo hi\n')).toBe(true);

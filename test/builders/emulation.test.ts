@@ -32,7 +32,11 @@ describe('emulation', () => {
   it('refuses a foreign platform with RUN steps when the emulator is not registered, and says how to fix it', () => {
     for (const state of ['unmounted', 'missing', 'disabled'] as const) {
       expect(() => checkEmulation({ platform: 'linux/arm64', hostArch: 'amd64', runsCommands: true, state })).toThrow(
-        expect.objectContaining({ code: 'EMULATION_UNAVAILABLE', userError: true, message: expect.stringMatching(/qemu-user-static binfmt-support.*update-binfmts --enable qemu-aarch64/) }),
+        expect.objectContaining({
+          code: 'EMULATION_UNAVAILABLE',
+          userError: true,
+          message: expect.stringMatching(/qemu-user-static binfmt-support.*update-binfmts --enable qemu-aarch64/),
+        }),
       );
     }
     // Fine: registered, native, or nothing to run.

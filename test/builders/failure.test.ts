@@ -45,18 +45,33 @@ describe('failed builds', () => {
 
   it('the error: step, the last lines, nothing pushed; exit 1 (not a usage error)', () => {
     const lines = [...Array.from({ length: 30 }, (_, i) => `noise ${i}`), ...BUILDAH];
-    const e = buildFailure({ tool: 'buildah', what: 'build', image: 'api', platform: 'linux/arm64', run: { code: 1, signal: null, tail: lines } });
+    const e = buildFailure({
+      tool: 'buildah',
+      what: 'build',
+      image: 'api',
+      platform: 'linux/arm64',
+      run: { code: 1, signal: null, tail: lines },
+    });
     expect(e.code).toBe('BUILD_FAILED');
     expect(e.userError).toBe(false);
     const m = e.message.split('\n');
-    expect(m[0]).toBe('build of api linux/arm64 failed (buildah: exit 1) at STEP 3/4: RUN echo about to fail && ls /nonexistent && echo never');
+    expect(m[0]).toBe(
+      'build of api linux/arm64 failed (buildah: exit 1) at STEP 3/4: RUN echo about to fail && ls /nonexistent && echo never',
+    );
     expect(m[1]).toBe("last 20 lines of buildah's output:");
     expect(m.slice(2, 22)).toEqual(lines.slice(-20).map((l) => `  | ${l}`));
     expect(m.at(-1)).toBe('nothing was pushed under any tag, and no digest record was written for this platform');
   });
 
   it('"exec format error" adds how to install emulation', () => {
-    const e = buildFailure({ tool: 'buildah', what: 'build', image: 'api', platform: 'linux/arm64', run: { code: 1, signal: null, tail: ['STEP 2/2: RUN true', 'exec /bin/sh: exec format error'] }, tailLines: 5 });
+    const e = buildFailure({
+      tool: 'buildah',
+      what: 'build',
+      image: 'api',
+      platform: 'linux/arm64',
+      run: { code: 1, signal: null, tail: ['STEP 2/2: RUN true', 'exec /bin/sh: exec format error'] },
+      tailLines: 5,
+    });
     expect(e.message).toContain('apt-get install qemu-user-static binfmt-support');
     expect(e.message).toContain('update-binfmts --enable qemu-aarch64');
   });

@@ -10,7 +10,8 @@ const { config, plan } = planOf(`images:
     repositories: [ghcr.io/acme/tool]
     platforms: [linux/amd64]
 `);
-const picked = (s: Parameters<typeof selectBuilds>[2]) => selectBuilds(plan, config, s).map((x) => `${x.spec.name}:${x.platforms.join('+')}`);
+const picked = (s: Parameters<typeof selectBuilds>[2]) =>
+  selectBuilds(plan, config, s).map((x) => `${x.spec.name}:${x.platforms.join('+')}`);
 
 describe('choosing what to build', () => {
   it('everything by default; --image and --platform narrow it', () => {
@@ -29,8 +30,16 @@ describe('choosing what to build', () => {
       }
       throw new Error('no error');
     };
-    expect(err({ images: ['web'] })).toMatchObject({ code: 'BUILD_INPUT_INVALID', userError: true, message: 'there is no image "web" in gantry.yml; images: api, tool' });
-    expect(err({ images: ['tool'], platforms: ['linux/arm64'] }).message).toBe('image "tool" is not built for linux/arm64; its platforms are linux/amd64');
-    expect(err({ platforms: ['linux/s390x'] }).message).toMatch(/^no image is built for linux\/s390x; platforms of the images: api: linux\/amd64, linux\/arm64; tool: linux\/amd64$/);
+    expect(err({ images: ['web'] })).toMatchObject({
+      code: 'BUILD_INPUT_INVALID',
+      userError: true,
+      message: 'there is no image "web" in gantry.yml; images: api, tool',
+    });
+    expect(err({ images: ['tool'], platforms: ['linux/arm64'] }).message).toBe(
+      'image "tool" is not built for linux/arm64; its platforms are linux/amd64',
+    );
+    expect(err({ platforms: ['linux/s390x'] }).message).toMatch(
+      /^no image is built for linux\/s390x; platforms of the images: api: linux\/amd64, linux\/arm64; tool: linux\/amd64$/,
+    );
   });
 });

@@ -30,7 +30,12 @@ const UNUSED: Store = new Proxy({} as Store, {
 
 export const REGISTRY_STAGING: StagingTarget = { kind: 'registry', repository: 'ghcr.io/acme/api', store: UNUSED, insecure: false };
 
-export function requestFor(yaml: string, image: string, platform: string, o: { staging?: StagingTarget; cwd?: string; ctx?: ReleaseContext } = {}): BuildRequest {
+export function requestFor(
+  yaml: string,
+  image: string,
+  platform: string,
+  o: { staging?: StagingTarget; cwd?: string; ctx?: ReleaseContext } = {},
+): BuildRequest {
   const { config, plan } = planOf(yaml, o.ctx);
   const spec = config.images.find((i) => i.name === image)!;
   return {

@@ -14,7 +14,11 @@ describe('gantry CLI against real registries', () => {
   let img: Awaited<ReturnType<typeof fixtureImage>>;
 
   beforeAll(async () => {
-    [open, locked, img] = await Promise.all([startRegistry(), startRegistry({ auth: 'token' }), fixtureImage({ layers: 2, layerBytes: 100_000 })]);
+    [open, locked, img] = await Promise.all([
+      startRegistry(),
+      startRegistry({ auth: 'token' }),
+      fixtureImage({ layers: 2, layerBytes: 100_000 }),
+    ]);
   });
   afterAll(async () => Promise.all([open?.stop(), locked?.stop()]));
 
@@ -23,10 +27,17 @@ describe('gantry CLI against real registries', () => {
     expectExit(up, 0);
     expect(up.stderr).toBe('');
     const j = JSON.parse(up.stdout) as Record<string, unknown>;
-    expect(j).toMatchObject({ digest: img.indexDigest, mediaType: 'application/vnd.oci.image.index.v1+json', platforms: ['linux/amd64', 'linux/arm64'], bytesSkipped: 0 });
+    expect(j).toMatchObject({
+      digest: img.indexDigest,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      platforms: ['linux/amd64', 'linux/arm64'],
+      bytesSkipped: 0,
+    });
     expect(j.bytesTransferred).toBeGreaterThan(0);
     expect(typeof j.seconds).toBe('number');
-    expect(JSON.parse((await skopeoInspectRaw(open, 'cli/app:v1')).stdout)).toMatchObject({ mediaType: 'application/vnd.oci.image.index.v1+json' });
+    expect(JSON.parse((await skopeoInspectRaw(open, 'cli/app:v1')).stdout)).toMatchObject({
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+    });
 
     const out = await tempDir();
     const down = await gantry(['copy', `${open.host}/cli/app:v1`, `oci:${out}`]);
@@ -36,7 +47,15 @@ describe('gantry CLI against real registries', () => {
   });
 
   it('copy to two destinations at once, one platform only', async () => {
-    const r = await gantry(['copy', `oci:${img.dir}:v1`, `${open.host}/two/a:x`, `${open.host}/two/b:y`, '--platform', 'linux/arm64', '--json']);
+    const r = await gantry([
+      'copy',
+      `oci:${img.dir}:v1`,
+      `${open.host}/two/a:x`,
+      `${open.host}/two/b:y`,
+      '--platform',
+      'linux/arm64',
+      '--json',
+    ]);
     expectExit(r, 0);
     const j = JSON.parse(r.stdout) as { digest: string; platforms: string[] };
     expect(j.platforms).toEqual(['linux/arm64']);
@@ -50,7 +69,9 @@ describe('gantry CLI against real registries', () => {
     expectExit(human, 0);
     expect(human.stdout).toMatch(/linux\/amd64\s+sha256:[a-f0-9]{64}/);
     expect(human.stdout).toContain('org.opencontainers.image.title=gantry-test-fixture');
-    const json = JSON.parse((await gantry(['inspect', `${open.host}/cli/app:v1`, '--json'])).stdout) as { platforms: { platform: string; compressedSize: number }[] };
+    const json = JSON.parse((await gantry(['inspect', `${open.host}/cli/app:v1`, '--json'])).stdout) as {
+      platforms: { platform: string; compressedSize: number }[];
+    };
     expect(json.platforms.map((p) => p.platform)).toEqual(['linux/amd64', 'linux/arm64']);
     expect(json.platforms.every((p) => p.compressedSize > 0)).toBe(true);
     const tags = await gantry(['tags', `${open.host}/cli/app`, '--json']);
@@ -61,17 +82,24 @@ describe('gantry CLI against real registries', () => {
   it('uses docker config credentials (DOCKER_CONFIG) and --password-stdin', async () => {
     const user = locked.defaultUser!;
     const cfg = await tempDir();
-    await writeFile(join(cfg, 'config.json'), JSON.stringify({ auths: { [locked.host]: { auth: Buffer.from(`${user.username}:${user.password}`).toString('base64') } } }));
+    await writeFile(
+      join(cfg, 'config.json'),
+      JSON.stringify({ auths: { [locked.host]: { auth: Buffer.from(`${user.username}:${user.password}`).toString('base64') } } }),
+    );
     const viaConfig = await gantry(['copy', `oci:${img.dir}:v1`, `${locked.host}/app:v1`], { env: { DOCKER_CONFIG: cfg } });
     expectExit(viaConfig, 0);
     expect(viaConfig.stderr).toBe('');
-    const viaStdin = await gantry(['tags', `${locked.host}/app`, '--username', user.username, '--password-stdin'], { stdin: `${user.password}\n` });
+    const viaStdin = await gantry(['tags', `${locked.host}/app`, '--username', user.username, '--password-stdin'], {
+      stdin: `${user.password}\n`,
+    });
     expectExit(viaStdin, 0);
     expect(viaStdin.stdout.trim()).toBe('v1');
   });
 
   it('wrong credentials: exit 2, says which registry and what to do, no secret, no stack', async () => {
-    const r = await gantry(['copy', `oci:${img.dir}:v1`, `${locked.host}/app:v2`, '--username', 'alice', '--password-stdin'], { stdin: 'not-the-password-42' });
+    const r = await gantry(['copy', `oci:${img.dir}:v1`, `${locked.host}/app:v2`, '--username', 'alice', '--password-stdin'], {
+      stdin: 'not-the-password-42',
+    });
     expectExit(r, 2);
     expect(r.stderr).toContain(locked.host);
     expect(r.stderr).toMatch(/docker login|--username/);

@@ -11,8 +11,18 @@ import { clientFor, fixtureImage, tempDir } from '../support/images.js';
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
-    env: { ...process.env, GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z', GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
-  }).toString().trim();
+    env: {
+      ...process.env,
+      GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
+      GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.com',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.com',
+    },
+  })
+    .toString()
+    .trim();
 }
 
 async function repoWith(config: string): Promise<string> {
@@ -48,7 +58,11 @@ describe('gantry plan', () => {
     const r = await gantry(['plan', '--json'], { cwd: dir });
     expectExit(r, 0);
     expect(r.stderr).toBe('');
-    const plan = JSON.parse(r.stdout) as { version: string; created: string; images: { tagNames: string[]; tags: string[]; decisions: string[] }[] };
+    const plan = JSON.parse(r.stdout) as {
+      version: string;
+      created: string;
+      images: { tagNames: string[]; tags: string[]; decisions: string[] }[];
+    };
     expect(plan.version).toBe('1.4.9');
     expect(plan.created).toBe('2024-05-01T10:00:00Z');
     expect(plan.images[0]!.tagNames).toEqual(['1.4.9', 'v1.4.9', '1.4', '1', `sha-${git(dir, 'rev-parse', '--short=7', 'HEAD')}`]);
@@ -70,14 +84,27 @@ describe('gantry plan', () => {
   it('inside GitHub Actions: reads the event, writes outputs and a step summary', async () => {
     const dir = await repoWith('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    platforms: [linux/amd64, linux/arm64]\n');
     const event = join(dir, 'event.json');
-    await writeFile(event, JSON.stringify({ action: 'published', release: { tag_name: 'v1.0.0-beta.1', prerelease: true }, repository: { default_branch: 'main' } }));
+    await writeFile(
+      event,
+      JSON.stringify({
+        action: 'published',
+        release: { tag_name: 'v1.0.0-beta.1', prerelease: true },
+        repository: { default_branch: 'main' },
+      }),
+    );
     const out = join(dir, 'out.txt');
     const summary = join(dir, 'summary.md');
     await writeFile(out, '');
     const env = {
-      GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'release', GITHUB_EVENT_PATH: event, GITHUB_REF: 'refs/tags/v1.0.0-beta.1',
-      GITHUB_SHA: git(dir, 'rev-parse', 'HEAD'), GITHUB_REPOSITORY: 'acme/api', GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: summary,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_EVENT_NAME: 'release',
+      GITHUB_EVENT_PATH: event,
+      GITHUB_REF: 'refs/tags/v1.0.0-beta.1',
+      GITHUB_SHA: git(dir, 'rev-parse', 'HEAD'),
+      GITHUB_REPOSITORY: 'acme/api',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_OUTPUT: out,
+      GITHUB_STEP_SUMMARY: summary,
     };
     const r = await gantry(['plan', '--no-registry-check'], { cwd: dir, env });
     expectExit(r, 0);
@@ -91,7 +118,9 @@ describe('gantry plan', () => {
   });
 
   it('--matrix prints the fan-out matrix', async () => {
-    const dir = await repoWith('images:\n  - name: worker\n    repositories: [ghcr.io/acme/worker]\n    build:\n      platform:\n        linux/arm64: { dockerfile: Dockerfile.worker.arm64 }\n');
+    const dir = await repoWith(
+      'images:\n  - name: worker\n    repositories: [ghcr.io/acme/worker]\n    build:\n      platform:\n        linux/arm64: { dockerfile: Dockerfile.worker.arm64 }\n',
+    );
     const r = await gantry(['plan', '--matrix', '--no-registry-check'], { cwd: dir });
     expect(JSON.parse(r.stdout)).toEqual([
       { image: 'worker', platform: 'linux/amd64', runner: 'ubuntu-latest', dockerfile: 'Dockerfile' },
@@ -109,7 +138,9 @@ describe('gantry plan', () => {
   });
 
   it('a bad tag rule: exit 2 with its line in gantry.yml', async () => {
-    const dir = await repoWith('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags: |\n      type=semver,pattern={{version}}\n      type=semver,pattern={{versoin}}\n');
+    const dir = await repoWith(
+      'images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags: |\n      type=semver,pattern={{version}}\n      type=semver,pattern={{versoin}}\n',
+    );
     const r = await gantry(['plan', '--no-registry-check'], { cwd: dir });
     expectExit(r, 2);
     expect(r.stderr).toMatch(/gantry\.yml:6:\d+: .*\{\{versoin\}\}/);

@@ -12,8 +12,18 @@ import { gantry } from '../support/cli.js';
 import { expectExit } from '../support/exit.js';
 import { clientFor, tempDir } from '../support/images.js';
 
-const GIT_ENV = { GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z', GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } }).toString().trim();
+const GIT_ENV = {
+  GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
+  GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.com',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.com',
+};
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })
+    .toString()
+    .trim();
 
 // Separate processes as separate runners: two `gantry build`s, each in its own working copy, then
 // one `gantry publish --records` that publishes to two registries (one with token auth).
@@ -53,7 +63,10 @@ describe('gantry build → publish across runners', () => {
     git(origin, 'tag', 'v1.2.3');
     const user = ghcr.defaultUser!;
     dockerConfig = await tempDir();
-    await writeFile(join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [ghcr.host]: { auth: Buffer.from(`${user.username}:${user.password}`).toString('base64') } } }));
+    await writeFile(
+      join(dockerConfig, 'config.json'),
+      JSON.stringify({ auths: { [ghcr.host]: { auth: Buffer.from(`${user.username}:${user.password}`).toString('base64') } } }),
+    );
   });
   afterAll(async () => Promise.all([staging?.stop(), ghcr?.stop(), hub?.stop()]));
 
@@ -63,7 +76,19 @@ describe('gantry build → publish across runners', () => {
       ['linux/amd64', 'linux/arm64'].map(async (platform) => {
         const wc = await tempDir('gantry-runner-');
         await cp(origin, wc, { recursive: true });
-        const r = await gantry(['build', '--platform', platform, '--to', `${staging.host}/acme/hello`, '--record-dir', join(records, platform.replace('/', '-')), '--json'], { cwd: wc, env: { DOCKER_CONFIG: dockerConfig } });
+        const r = await gantry(
+          [
+            'build',
+            '--platform',
+            platform,
+            '--to',
+            `${staging.host}/acme/hello`,
+            '--record-dir',
+            join(records, platform.replace('/', '-')),
+            '--json',
+          ],
+          { cwd: wc, env: { DOCKER_CONFIG: dockerConfig } },
+        );
         expectExit(r, 0);
         expect(r.stderr).not.toMatch(/error/);
         return JSON.parse(r.stdout) as { digest: string; platform: string }[];
@@ -77,23 +102,42 @@ describe('gantry build → publish across runners', () => {
 
     const pub = await gantry(['publish', '--records', records, '--json'], { cwd: origin, env: { DOCKER_CONFIG: dockerConfig } });
     expectExit(pub, 0);
-    const result = JSON.parse(pub.stdout) as { images: { digest: string; repositories: { repository: string; tags: { tag: string }[] }[] }[] };
+    const result = JSON.parse(pub.stdout) as {
+      images: { digest: string; repositories: { repository: string; tags: { tag: string }[] }[] }[];
+    };
     const digest = result.images[0]!.digest;
     for (const reg of [ghcr, hub]) {
       const creds = reg.defaultUser;
       const listed = await gantry(['tags', `${reg.host}/acme/hello`, '--json'], { env: { DOCKER_CONFIG: dockerConfig } });
       expectExit(listed, 0);
       const tags = JSON.parse(listed.stdout) as { tags: string[] };
-      expect(tags.tags.sort()).toEqual(['1', '1.2', '1.2.3', 'latest', `sha-${git(origin, 'rev-parse', '--short=7', 'HEAD')}`, 'v1.2.3'].sort());
+      expect(tags.tags.sort()).toEqual(
+        ['1', '1.2', '1.2.3', 'latest', `sha-${git(origin, 'rev-parse', '--short=7', 'HEAD')}`, 'v1.2.3'].sort(),
+      );
       for (const t of tags.tags) {
         const raw = await skopeoInspectRaw(reg, `acme/hello:${t}`, creds);
         expect(`sha256:${createHash('sha256').update(raw.stdoutBytes).digest('hex')}`).toBe(digest);
       }
       const out = await tempDir();
-      await runSkopeo(['copy', '--all', '--src-tls-verify=false', ...(creds ? ['--src-creds', `${creds.username}:${creds.password}`] : []), `docker://${reg.host}/acme/hello:1.2.3`, `oci:${out}:x`]);
+      await runSkopeo([
+        'copy',
+        '--all',
+        '--src-tls-verify=false',
+        ...(creds ? ['--src-creds', `${creds.username}:${creds.password}`] : []),
+        `docker://${reg.host}/acme/hello:1.2.3`,
+        `oci:${out}:x`,
+      ]);
       expect((await readdir(join(out, 'blobs', 'sha256'))).length).toBeGreaterThan(4);
     }
-    const verify = await gantry(['verify', `${hub.host}/acme/hello:1.2.3`, '--anonymous', '--platforms', 'linux/amd64,linux/arm64', '--label', 'org.opencontainers.image.version=1.2.3']);
+    const verify = await gantry([
+      'verify',
+      `${hub.host}/acme/hello:1.2.3`,
+      '--anonymous',
+      '--platforms',
+      'linux/amd64,linux/arm64',
+      '--label',
+      'org.opencontainers.image.version=1.2.3',
+    ]);
     expectExit(verify, 0);
 
     // A rerun changes nothing and says so.
@@ -107,7 +151,10 @@ describe('gantry build → publish across runners', () => {
     const wc = await tempDir('gantry-runner-');
     await cp(origin, wc, { recursive: true });
     git(wc, 'tag', 'v9.0.0');
-    const b = await gantry(['build', '--platform', 'linux/amd64', '--to', `${staging.host}/acme/hello`, '--record-dir', records], { cwd: wc, env: { DOCKER_CONFIG: dockerConfig } });
+    const b = await gantry(['build', '--platform', 'linux/amd64', '--to', `${staging.host}/acme/hello`, '--record-dir', records], {
+      cwd: wc,
+      env: { DOCKER_CONFIG: dockerConfig },
+    });
     expectExit(b, 0);
     expect(b.stderr).not.toContain('error');
     const r = await gantry(['publish', '--records', records, '--version', '9.0.0'], { cwd: wc, env: { DOCKER_CONFIG: dockerConfig } });
@@ -127,7 +174,10 @@ describe('gantry build → publish across runners', () => {
     const gate = await gantry(['publish', '--version', '7.0.0'], { cwd: wc, env: { DOCKER_CONFIG: dockerConfig } });
     expect(gate.stderr).toContain('over the budget');
     expectExit(gate, 3);
-    const dry = await gantry(['publish', '--version', '7.0.1', '--dry-run', '--no-registry-check'], { cwd: origin, env: { DOCKER_CONFIG: dockerConfig } });
+    const dry = await gantry(['publish', '--version', '7.0.1', '--dry-run', '--no-registry-check'], {
+      cwd: origin,
+      env: { DOCKER_CONFIG: dockerConfig },
+    });
     expectExit(dry, 0);
     expect(dry.stdout).toContain('dry run: nothing was pushed or tagged');
     expect(dry.stdout).toMatch(/acme\/hello: 7\.0\.1/);

@@ -10,7 +10,11 @@ describe('gantry verify', () => {
   let priv: TestRegistry;
   let img: Awaited<ReturnType<typeof fixtureImage>>;
   beforeAll(async () => {
-    [pub, priv, img] = await Promise.all([startRegistry({ auth: 'token', anonymousPull: true }), startRegistry({ auth: 'token' }), fixtureImage({ layers: 2 })]);
+    [pub, priv, img] = await Promise.all([
+      startRegistry({ auth: 'token', anonymousPull: true }),
+      startRegistry({ auth: 'token' }),
+      fixtureImage({ layers: 2 }),
+    ]);
     for (const r of [pub, priv]) {
       const c = clientFor(r);
       await copyImage(img.store, 'v1', [{ store: c.repository(r.host, 'acme/api'), tag: '1.0.0' }]);
@@ -20,7 +24,16 @@ describe('gantry verify', () => {
   afterAll(async () => Promise.all([pub?.stop(), priv?.stop()]));
 
   it('a public image verifies anonymously, with its platforms and labels', async () => {
-    const r = await gantry(['verify', `${pub.host}/acme/api:1.0.0`, '--anonymous', '--platforms', 'linux/amd64,linux/arm64', '--label', 'org.opencontainers.image.title=gantry-test-fixture', '--json']);
+    const r = await gantry([
+      'verify',
+      `${pub.host}/acme/api:1.0.0`,
+      '--anonymous',
+      '--platforms',
+      'linux/amd64,linux/arm64',
+      '--label',
+      'org.opencontainers.image.title=gantry-test-fixture',
+      '--json',
+    ]);
     expectExit(r, 0);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ passed: true, digest: img.indexDigest, platforms: ['linux/amd64', 'linux/arm64'] });
@@ -37,7 +50,9 @@ describe('gantry verify', () => {
     expectExit(anon, 3);
     expect(anon.stdout).toMatch(/FAIL.*pullable/);
     const user = priv.defaultUser!;
-    const authed = await gantry(['verify', `${priv.host}/acme/api:1.0.0`, '--username', user.username, '--password-stdin'], { stdin: user.password });
+    const authed = await gantry(['verify', `${priv.host}/acme/api:1.0.0`, '--username', user.username, '--password-stdin'], {
+      stdin: user.password,
+    });
     expectExit(authed, 0);
   });
 });

@@ -14,7 +14,13 @@ import { unexpectedFindings } from './actionlint.js';
 
 const CONFIG = 'images:\n  - name: api\n    repositories: [ghcr.io/acme/api, { name: docker.io/acme/api, optional: true }]\n';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.com',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.com',
+};
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV });
 
 /** A git repository (remote github.com/acme/api, one commit) with `config` as its gantry.yml, or none for null. */
@@ -47,7 +53,9 @@ describe('gantry init github', () => {
     await writeFile(join(dir, WORKFLOW_FILE), 'mine\n');
     const r = await gantry(['init', 'github'], { cwd: dir });
     expectExit(r, 2);
-    expect(r.stderr).toBe(`gantry: error: ${WORKFLOW_FILE} already exists; left it unchanged. Pass --force to overwrite it, or --stdout to compare\n`);
+    expect(r.stderr).toBe(
+      `gantry: error: ${WORKFLOW_FILE} already exists; left it unchanged. Pass --force to overwrite it, or --stdout to compare\n`,
+    );
     expect(r.stdout).toBe('');
     expect(await readFile(join(dir, WORKFLOW_FILE), 'utf8')).toBe('mine\n');
     const forced = await gantry(['init', 'github', '--force'], { cwd: dir });
@@ -66,14 +74,15 @@ describe('gantry init github', () => {
     expect(await readFile(join(dir, WORKFLOW_FILE), 'utf8')).toBe(printed.stdout);
   });
 
-  it('--config elsewhere: the workflow names it; without gantry.yml: gantry\'s defaults (the image from ./Dockerfile)', async () => {
+  it("--config elsewhere: the workflow names it; without gantry.yml: gantry's defaults (the image from ./Dockerfile)", async () => {
     const dir = await repo(null);
     await mkdir(join(dir, 'deploy'));
     await writeFile(join(dir, 'deploy', 'gantry.yml'), CONFIG);
     const r = await gantry(['init', 'github', '--config', 'deploy/gantry.yml', '--stdout'], { cwd: dir });
     expectExit(r, 0);
     const wf = parse(r.stdout) as { jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }> };
-    for (const job of ['plan', 'build', 'publish']) expect(wf.jobs[job]!.steps.find((s) => s.uses === 'gantry-dev/gantry@v1')?.with?.config).toBe('deploy/gantry.yml');
+    for (const job of ['plan', 'build', 'publish'])
+      expect(wf.jobs[job]!.steps.find((s) => s.uses === 'gantry-dev/gantry@v1')?.with?.config).toBe('deploy/gantry.yml');
 
     const d = await gantry(['init', 'github', '--stdout'], { cwd: dir });
     expectExit(d, 0);

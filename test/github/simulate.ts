@@ -147,13 +147,19 @@ export async function simulateWorkflow(workflowText: string, o: SimulationOption
   }
   return { steps, jobs, artifacts };
 
-  async function runJob(name: string, job: Job, ctx: ExpressionContext, matrix: Record<string, string> | undefined): Promise<{ failed: boolean; outputs: Record<string, string> }> {
+  async function runJob(
+    name: string,
+    job: Job,
+    ctx: ExpressionContext,
+    matrix: Record<string, string> | undefined,
+  ): Promise<{ failed: boolean; outputs: Record<string, string> }> {
     const workspace = await tempDir(`gantry-ws-${name}-`);
     const runnerTemp = await tempDir(`gantry-runner-${name}-`);
     const stepOutputs: Record<string, { outputs: Record<string, string> }> = {};
     const context = (): ExpressionContext => ({ ...ctx, steps: stepOutputs, runner: { temp: runnerTemp } });
     for (const [i, step] of job.steps.entries()) {
-      if (step.if !== undefined) throw new Error(`simulation: step ${i} of ${name} has an if: (${step.if}), which this simulation does not evaluate`);
+      if (step.if !== undefined)
+        throw new Error(`simulation: step ${i} of ${name} has an if: (${step.if}), which this simulation does not evaluate`);
       const withs = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, String(evaluate(v, context()))]));
       const record = (r: Omit<StepRecord, 'job'>): StepRecord => {
         const s = { job: name, ...(matrix ? { matrix } : {}), ...r };
@@ -166,7 +172,12 @@ export async function simulateWorkflow(workflowText: string, o: SimulationOption
         record({ uses, inputs: withs, outputs: {}, log: `copied ${o.repository}` });
       } else if (uses === GANTRY_ACTION) {
         const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, String(evaluate(v, context()))]));
-        const s = await runGantryAction({ ...defaults, ...Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, String(evaluate(v, context()))])), ...withs }, workspace, runnerTemp, env);
+        const s = await runGantryAction(
+          { ...defaults, ...Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, String(evaluate(v, context()))])), ...withs },
+          workspace,
+          runnerTemp,
+          env,
+        );
         record({ uses, inputs: withs, outputs: s.outputs, log: s.log, summary: s.summary, ...(s.failed ? { failed: s.failed } : {}) });
         if (step.id !== undefined) stepOutputs[step.id] = { outputs: s.outputs };
         if (s.failed) return { failed: true, outputs: {} };
@@ -223,7 +234,14 @@ export async function simulateWorkflow(workflowText: string, o: SimulationOption
     };
     await runAction({
       core,
-      env: { ...o.env, ...o.githubEnv, ...stepEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: join(runnerTemp, 'summary.md'), RUNNER_TEMP: runnerTemp },
+      env: {
+        ...o.env,
+        ...o.githubEnv,
+        ...stepEnv,
+        GITHUB_OUTPUT: outputFile,
+        GITHUB_STEP_SUMMARY: join(runnerTemp, 'summary.md'),
+        RUNNER_TEMP: runnerTemp,
+      },
       cwd: workspace,
       tmpDir: runnerTemp,
     });

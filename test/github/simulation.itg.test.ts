@@ -19,8 +19,18 @@ import { expectExit } from '../support/exit.js';
 import { clientFor, tempDir } from '../support/images.js';
 import { simulateWorkflow, type SimulationResult } from './simulate.js';
 
-const GIT_ENV = { GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z', GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } }).toString().trim();
+const GIT_ENV = {
+  GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
+  GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.com',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.com',
+};
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })
+    .toString()
+    .trim();
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 
 describe('the generated workflow, simulated: plan → build per matrix entry → publish → verify', () => {
@@ -83,8 +93,14 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
     sim = await simulateWorkflow(workflow, {
       repository: origin,
       githubEnv: {
-        GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: event, GITHUB_REF: 'refs/tags/v1.2.3', GITHUB_SHA: git(origin, 'rev-parse', 'HEAD'),
-        GITHUB_REPOSITORY: 'acme/hello', GITHUB_SERVER_URL: 'https://github.com', GITHUB_ACTOR: 'octo',
+        GITHUB_ACTIONS: 'true',
+        GITHUB_EVENT_NAME: 'push',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_REF: 'refs/tags/v1.2.3',
+        GITHUB_SHA: git(origin, 'rev-parse', 'HEAD'),
+        GITHUB_REPOSITORY: 'acme/hello',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_ACTOR: 'octo',
       },
       secrets: {},
       env: { PATH: process.env.PATH ?? '', HOME: await tempDir(), DOCKER_CONFIG: dockerConfig },
@@ -97,7 +113,14 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
   it('every job succeeded, every gantry step went through the Action', () => {
     expect(sim.steps.filter((s) => s.failed)).toEqual([]);
     expect(sim.jobs).toMatchObject({ plan: { result: 'success' }, build: { result: 'success' }, publish: { result: 'success' } });
-    expect(sim.steps.filter((s) => s.uses === GANTRY_ACTION).map((s) => s.inputs?.command)).toEqual(['plan', 'build', 'build', 'build', 'build', 'publish']);
+    expect(sim.steps.filter((s) => s.uses === GANTRY_ACTION).map((s) => s.inputs?.command)).toEqual([
+      'plan',
+      'build',
+      'build',
+      'build',
+      'build',
+      'publish',
+    ]);
   });
 
   it('plan: the matrix output is `gantry plan --matrix`, one entry per image and platform on its native runner', async () => {
@@ -106,12 +129,19 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
     expectExit(local, 0);
     expect(matrix.include).toEqual(JSON.parse(local.stdout));
     expect(matrix.include).toEqual(
-      ['hello', 'world'].flatMap((image) => PLATFORMS.map((platform) => ({ image, platform, runner: platform === 'linux/arm64' ? 'ubuntu-24.04-arm' : 'ubuntu-latest', dockerfile: '' }))),
+      ['hello', 'world'].flatMap((image) =>
+        PLATFORMS.map((platform) => ({
+          image,
+          platform,
+          runner: platform === 'linux/arm64' ? 'ubuntu-24.04-arm' : 'ubuntu-latest',
+          dockerfile: '',
+        })),
+      ),
     );
     expect(sim.jobs.plan!.outputs.version).toBe('1.2.3');
   });
 
-  it('build: one gantry build per matrix entry with the workflow\'s arguments, each record uploaded as its own artifact', async () => {
+  it("build: one gantry build per matrix entry with the workflow's arguments, each record uploaded as its own artifact", async () => {
     // The legs ran concurrently; in matrix order:
     const key = (b: { matrix?: Record<string, string> }) => `${b.matrix?.image} ${b.matrix?.platform}`;
     const builds = stepsOf('build').sort((a, b) => (key(a) < key(b) ? -1 : 1));
@@ -120,21 +150,37 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
     );
     for (const b of builds) {
       const { image, platform } = b.matrix as { image: string; platform: string };
-      expect(b.log).toMatch(new RegExp(`::group::gantry build --image ${image} --platform ${platform} --record-dir /\\S+/gantry-records\\n`));
+      expect(b.log).toMatch(
+        new RegExp(`::group::gantry build --image ${image} --platform ${platform} --record-dir /\\S+/gantry-records\\n`),
+      );
       expect(b.outputs.artifact).toBe(`gantry-records-${image}-${platform.replace('/', '-')}`);
       expect(b.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
-    expect([...sim.artifacts.keys()].sort()).toEqual(['gantry-records-hello-linux-amd64', 'gantry-records-hello-linux-arm64', 'gantry-records-world-linux-amd64', 'gantry-records-world-linux-arm64']);
+    expect([...sim.artifacts.keys()].sort()).toEqual([
+      'gantry-records-hello-linux-amd64',
+      'gantry-records-hello-linux-arm64',
+      'gantry-records-world-linux-amd64',
+      'gantry-records-world-linux-arm64',
+    ]);
     for (const [name, dir] of sim.artifacts) expect(await readdir(dir)).toEqual([`${name.slice('gantry-records-'.length)}.json`]);
   });
 
   it('publish: the merged records (merge-multiple) fan in; every image published, the optional Docker Hub repository skipped', async () => {
     const [download] = stepsOf('publish', 'actions/download-artifact@v4');
-    expect(download?.log).toBe('merged gantry-records-hello-linux-amd64, gantry-records-hello-linux-arm64, gantry-records-world-linux-amd64, gantry-records-world-linux-arm64');
+    expect(download?.log).toBe(
+      'merged gantry-records-hello-linux-amd64, gantry-records-hello-linux-arm64, gantry-records-world-linux-amd64, gantry-records-world-linux-arm64',
+    );
     const [publish] = stepsOf('publish');
-    expect(publish?.inputs).toEqual({ command: 'publish', records: download?.inputs?.path, 'dockerhub-username': '', 'dockerhub-token': '' });
+    expect(publish?.inputs).toEqual({
+      command: 'publish',
+      records: download?.inputs?.path,
+      'dockerhub-username': '',
+      'dockerhub-token': '',
+    });
     expect(publish?.log).toContain(`::group::gantry publish --records ${download?.inputs?.path}\n`);
-    const result = JSON.parse(publish!.outputs.json!) as { images: { name: string; digest: string; repositories: { repository: string; skipped?: string; tags: { tag: string }[] }[] }[] };
+    const result = JSON.parse(publish!.outputs.json!) as {
+      images: { name: string; digest: string; repositories: { repository: string; skipped?: string; tags: { tag: string }[] }[] }[];
+    };
     expect(result.images.map((i) => i.name)).toEqual(['hello', 'world']);
     const hello = result.images[0]!;
     expect(hello.repositories.map((r) => [r.repository, r.skipped === undefined ? r.tags.map((t) => t.tag).sort() : 'skipped'])).toEqual([
@@ -143,13 +189,25 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
     ]);
     expect(sim.jobs.publish!.outputs.digest).toBe(hello.digest);
     expect(sim.jobs.publish!.outputs.tags!.split('\n')).toContain(`${reg.host}/acme/world:1.2.3`);
-    expect(publish!.outputs.refs!.split('\n')).toEqual([`${reg.host}/acme/hello@${hello.digest}`, `${reg.host}/acme/world@${result.images[1]!.digest}`]);
+    expect(publish!.outputs.refs!.split('\n')).toEqual([
+      `${reg.host}/acme/hello@${hello.digest}`,
+      `${reg.host}/acme/world@${result.images[1]!.digest}`,
+    ]);
     expect(publish!.summary).toContain('### gantry publish');
   });
 
   it('verify: the result is a complete multi-arch image, as users pull it', async () => {
     for (const image of ['hello', 'world']) {
-      const r = await gantry(['verify', `${reg.host}/acme/${image}:1.2.3`, '--anonymous', '--platforms', PLATFORMS.join(','), '--label', 'org.opencontainers.image.version=1.2.3', '--json']);
+      const r = await gantry([
+        'verify',
+        `${reg.host}/acme/${image}:1.2.3`,
+        '--anonymous',
+        '--platforms',
+        PLATFORMS.join(','),
+        '--label',
+        'org.opencontainers.image.version=1.2.3',
+        '--json',
+      ]);
       expectExit(r, 0);
       const report = JSON.parse(r.stdout) as { digest: string; passed: boolean };
       expect(report.passed).toBe(true);
@@ -157,8 +215,21 @@ describe('the generated workflow, simulated: plan → build per matrix entry →
     }
     // And through the Action, as a user's verify step would run it.
     const verify = await simulateWorkflow(
-      ['jobs:', '  verify:', '    steps:', `      - uses: ${GANTRY_ACTION}`, '        with:', '          command: verify', `          ref: ${reg.host}/acme/world:latest`, `          platform: ${PLATFORMS.join(',')}`].join('\n'),
-      { repository: origin, githubEnv: { GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'octo' }, env: { PATH: process.env.PATH ?? '', HOME: await tempDir(), DOCKER_CONFIG: dockerConfig } },
+      [
+        'jobs:',
+        '  verify:',
+        '    steps:',
+        `      - uses: ${GANTRY_ACTION}`,
+        '        with:',
+        '          command: verify',
+        `          ref: ${reg.host}/acme/world:latest`,
+        `          platform: ${PLATFORMS.join(',')}`,
+      ].join('\n'),
+      {
+        repository: origin,
+        githubEnv: { GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'octo' },
+        env: { PATH: process.env.PATH ?? '', HOME: await tempDir(), DOCKER_CONFIG: dockerConfig },
+      },
     );
     expect(verify.steps[0]?.failed).toBeUndefined();
     expect(verify.steps[0]?.log).toContain('verified');

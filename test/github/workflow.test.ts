@@ -32,7 +32,9 @@ type Step = { uses?: string; run?: string; id?: string; if?: string; with?: Reco
 
 /** Every `if:` in a workflow: jobs' and steps'. */
 function conditions(wf: Yaml): string[] {
-  return Object.values(wf.jobs as Record<string, Yaml>).flatMap((j) => [j.if, ...((j.steps ?? []) as Step[]).map((s) => s.if)]).filter((x): x is string => typeof x === 'string');
+  return Object.values(wf.jobs as Record<string, Yaml>)
+    .flatMap((j) => [j.if, ...((j.steps ?? []) as Step[]).map((s) => s.if)])
+    .filter((x): x is string => typeof x === 'string');
 }
 
 const gantrySteps = (job: Yaml): Step[] => ((job.steps ?? []) as Step[]).filter((s) => s.uses === GANTRY_ACTION);
@@ -56,14 +58,16 @@ describe('release workflow: actionlint', () => {
   });
 
   it('reports ubuntu-24.04-arm as an unknown label when it is written out, and only that is filtered', async () => {
-    const wf = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04-arm\n    steps:\n      - run: echo hi\n  b:\n    runs-on: ubuntu-24.04-armm\n    steps:\n      - run: echo hi\n';
+    const wf =
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04-arm\n    steps:\n      - run: echo hi\n  b:\n    runs-on: ubuntu-24.04-armm\n    steps:\n      - run: echo hi\n';
     const findings = await actionlint(wf);
     expect(findings.filter(isExpectedFinding).map((f) => f.line)).toEqual([4]);
     expect(await unexpectedFindings(wf)).toEqual([expect.stringMatching(/^8:\d+ runner-label: label "ubuntu-24\.04-armm" is unknown/)]);
   });
 
   it('is not vacuous: a broken workflow has findings', async () => {
-    const wf = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: nope\n    steps:\n      - run: echo ${{ matrix.x }}\n      - if: secrets.X != \'\'\n        run: echo\n';
+    const wf =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: nope\n    steps:\n      - run: echo ${{ matrix.x }}\n      - if: secrets.X != ''\n        run: echo\n";
     expect((await unexpectedFindings(wf)).length).toBeGreaterThanOrEqual(2);
   });
 });
@@ -97,13 +101,26 @@ describe('release workflow: what the issue asks for', () => {
     expect(build['runs-on']).toBe('${{ matrix.runner }}');
     const [b, ...more] = gantrySteps(build);
     expect(more).toEqual([]);
-    expect(b?.with).toMatchObject({ command: 'build', image: '${{ matrix.image }}', platform: '${{ matrix.platform }}', records: '${{ runner.temp }}/gantry-records' });
+    expect(b?.with).toMatchObject({
+      command: 'build',
+      image: '${{ matrix.image }}',
+      platform: '${{ matrix.platform }}',
+      records: '${{ runner.temp }}/gantry-records',
+    });
     const upload = (build.steps as Step[]).find((s) => s.uses?.startsWith('actions/upload-artifact@'));
-    expect(upload?.with).toMatchObject({ name: '${{ steps.build.outputs.artifact }}', path: b?.with?.records, 'if-no-files-found': 'error' });
+    expect(upload?.with).toMatchObject({
+      name: '${{ steps.build.outputs.artifact }}',
+      path: b?.with?.records,
+      'if-no-files-found': 'error',
+    });
 
     expect(publish.needs).toEqual(['plan', 'build']);
     const download = (publish.steps as Step[]).find((s) => s.uses?.startsWith('actions/download-artifact@'));
-    expect(download?.with).toEqual({ pattern: `${RECORDS_ARTIFACT_PREFIX}*`, path: '${{ runner.temp }}/gantry-records', 'merge-multiple': true });
+    expect(download?.with).toEqual({
+      pattern: `${RECORDS_ARTIFACT_PREFIX}*`,
+      path: '${{ runner.temp }}/gantry-records',
+      'merge-multiple': true,
+    });
     expect(gantrySteps(publish)[0]?.with).toMatchObject({ command: 'publish', records: download?.with?.path });
 
     expect(conditions(wf).filter((c) => /always\(\)|failure\(\)|cancelled\(\)/.test(c))).toEqual([]);
@@ -126,7 +143,9 @@ describe('release workflow: what the issue asks for', () => {
   });
 
   it('id-token only where signing keyless or attesting is configured; never attestations: write (gantry attaches attestations as referrers)', () => {
-    expect(parsed.map((p) => [p.name, p.wf.jobs.publish.permissions['id-token'] ?? '-', p.wf.jobs.publish.permissions.attestations ?? '-'])).toEqual([
+    expect(
+      parsed.map((p) => [p.name, p.wf.jobs.publish.permissions['id-token'] ?? '-', p.wf.jobs.publish.permissions.attestations ?? '-']),
+    ).toEqual([
       ['one-image', '-', '-'],
       ['two-images', 'write', '-'],
       ['dockerhub-optional', '-', '-'],
@@ -138,18 +157,24 @@ describe('release workflow: what the issue asks for', () => {
     expect([keylessOnly, attestOnly, keyOnly].map((c) => workflowRequirements(c).idToken)).toEqual([true, true, false]);
   });
 
-  it.each(parsed)('$name: Docker Hub credentials from secrets only where Docker Hub is used (and always in the reusable workflow)', ({ wf, needs, reusable }) => {
-    for (const job of ['plan', 'build', 'publish']) {
-      for (const step of gantrySteps(wf.jobs[job])) {
-        if (needs.dockerHub || reusable) {
-          expect(step.with).toMatchObject({ 'dockerhub-username': '${{ secrets.DOCKERHUB_USERNAME }}', 'dockerhub-token': '${{ secrets.DOCKERHUB_TOKEN }}' });
-        } else {
-          expect(Object.keys(step.with ?? {}).filter((k) => k.startsWith('dockerhub'))).toEqual([]);
+  it.each(parsed)(
+    '$name: Docker Hub credentials from secrets only where Docker Hub is used (and always in the reusable workflow)',
+    ({ wf, needs, reusable }) => {
+      for (const job of ['plan', 'build', 'publish']) {
+        for (const step of gantrySteps(wf.jobs[job])) {
+          if (needs.dockerHub || reusable) {
+            expect(step.with).toMatchObject({
+              'dockerhub-username': '${{ secrets.DOCKERHUB_USERNAME }}',
+              'dockerhub-token': '${{ secrets.DOCKERHUB_TOKEN }}',
+            });
+          } else {
+            expect(Object.keys(step.with ?? {}).filter((k) => k.startsWith('dockerhub'))).toEqual([]);
+          }
+          expect(step.with?.['github-token']).toBeUndefined(); // the Action's default, the workflow token
         }
-        expect(step.with?.['github-token']).toBeUndefined(); // the Action's default, the workflow token
       }
-    }
-  });
+    },
+  );
 
   it.each(parsed)('$name: a chart job only when gantry.yml has a chart; it runs after publish and does nothing yet', ({ wf, needs }) => {
     if (!needs.chart) return expect(wf.jobs.chart).toBeUndefined();
@@ -160,7 +185,13 @@ describe('release workflow: what the issue asks for', () => {
   it('the per-platform Dockerfile and the emulated platform: QEMU only for it, buildx set up', () => {
     const build = parsed.find((p) => p.name === 'two-images')!.wf.jobs.build;
     const uses = (build.steps as Step[]).map((s) => s.uses);
-    expect(uses).toEqual(['actions/checkout@v4', 'docker/setup-qemu-action@v3', 'docker/setup-buildx-action@v3', GANTRY_ACTION, 'actions/upload-artifact@v4']);
+    expect(uses).toEqual([
+      'actions/checkout@v4',
+      'docker/setup-qemu-action@v3',
+      'docker/setup-buildx-action@v3',
+      GANTRY_ACTION,
+      'actions/upload-artifact@v4',
+    ]);
     expect((build.steps as Step[])[1]?.if).toBe("matrix.platform == 'linux/arm/v7'");
   });
 
@@ -169,7 +200,10 @@ describe('release workflow: what the issue asks for', () => {
     expect(gantrySteps(hub.jobs.publish)[0]?.env).toEqual({ COSIGN_PRIVATE_KEY: '${{ secrets.COSIGN_PRIVATE_KEY }}' });
     const reusable = parsed.find((p) => p.name === 'one-image.reusable')!.wf;
     for (const job of ['plan', 'build', 'publish']) {
-      expect(gantrySteps(reusable.jobs[job])[0]?.with).toMatchObject({ config: '${{ inputs.config }}', args: "${{ inputs.tag != '' && format('--ref {0}', inputs.tag) || '' }}" });
+      expect(gantrySteps(reusable.jobs[job])[0]?.with).toMatchObject({
+        config: '${{ inputs.config }}',
+        args: "${{ inputs.tag != '' && format('--ref {0}', inputs.tag) || '' }}",
+      });
     }
     expect(reusable.on.workflow_call.outputs.digest.value).toBe('${{ jobs.publish.outputs.digest }}');
   });

@@ -86,13 +86,23 @@ export async function writeBusyboxBase(dir: string, tag = 'latest'): Promise<Bus
     );
     entries.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, platform: { os: 'linux', architecture: arch } });
   }
-  const index = await put(dir, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: entries })));
+  const index = await put(
+    dir,
+    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: entries })),
+  );
   await writeFile(
     join(dir, 'index.json'),
     JSON.stringify({
       schemaVersion: 2,
-      manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.index.v1+json', ...index, annotations: { 'org.opencontainers.image.ref.name': tag } },
+      ],
     }),
   );
-  return { dir, tag, indexDigest: index.digest, platforms: entries.map((e) => ({ platform: `linux/${e.platform.architecture}`, digest: e.digest })) };
+  return {
+    dir,
+    tag,
+    indexDigest: index.digest,
+    platforms: entries.map((e) => ({ platform: `linux/${e.platform.architecture}`, digest: e.digest })),
+  };
 }

@@ -104,10 +104,7 @@ function installHandlers(): void {
 
 // $0 is the command, "$@" its arguments; fd 3 is the lifeline, for the watchdog only. Shell
 // builtins only (`read`, `kill`): the child's PATH may hold nothing else.
-const WATCHDOG = [
-  '( while read -r _; do :; done <&3; kill -s KILL 0 ) </dev/null >/dev/null 2>&1 &',
-  'exec "$0" "$@" 3<&-',
-].join('\n');
+const WATCHDOG = ['( while read -r _; do :; done <&3; kill -s KILL 0 ) </dev/null >/dev/null 2>&1 &', 'exec "$0" "$@" 3<&-'].join('\n');
 
 export interface GroupSpawnOptions {
   cwd?: string;
@@ -120,7 +117,11 @@ export interface GroupSpawnOptions {
  * Spawns `command args` in its own process group behind the watchdog (see the module comment),
  * with stdout and stderr piped. Killed at process exit if still running.
  */
-export function spawnGroup(command: string, args: readonly string[], opts: GroupSpawnOptions = {}): ChildProcess & { readonly pid: number } {
+export function spawnGroup(
+  command: string,
+  args: readonly string[],
+  opts: GroupSpawnOptions = {},
+): ChildProcess & { readonly pid: number } {
   installHandlers();
   const child = spawn('/bin/sh', ['-c', WATCHDOG, command, ...args], {
     cwd: opts.cwd,
@@ -142,11 +143,7 @@ export function spawnGroup(command: string, args: readonly string[], opts: Group
 }
 
 /** Spawns `command args` as a managed child (see the module comment). */
-export function spawnManaged(
-  command: string,
-  args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): ManagedChild {
+export function spawnManaged(command: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ManagedChild {
   const child = spawnGroup(command, args, opts);
 
   let captured = '';

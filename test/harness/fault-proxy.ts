@@ -168,7 +168,8 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       return void res.writeHead(fault.status ?? 307, { location: `${fault.to}${req.url ?? '/'}`, 'content-length': 0 }).end();
     }
     forward(req, res, {
-      target, agent,
+      target,
+      agent,
       rewriteLocation: { from: target.origin, to: origin },
       ...(fault && {
         respond: (upRes: IncomingMessage, r: ServerResponse, head: ResponseHead) => {
@@ -184,7 +185,10 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   origin = `http://${host}`;
 
   return {
-    url: origin, host, target: target.origin, requests,
+    url: origin,
+    host,
+    target: target.origin,
+    requests,
     inject(rule) {
       const injected: InjectedFault = { rule, hits: 0, remaining: rule.times ?? 1 };
       rules.push(injected);

@@ -124,7 +124,11 @@ async function writeLayer(dir: string, seed: string, platform: string, index: nu
     await addEntry(pack, { name: `${folder}/`, type: 'directory', mode: 0o755 });
     const note = Buffer.from(`seed=${seed} platform=${platform} layer=${index}\n`);
     await addEntry(pack, { name: `${folder}/layer-${index}.txt`, mode: 0o644, size: note.length }, [note]);
-    await addEntry(pack, { name: `${folder}/layer-${index}.bin`, mode: 0o644, size: bytes }, keystream(`${seed}\0${platform}\0${index}`, bytes));
+    await addEntry(
+      pack,
+      { name: `${folder}/layer-${index}.bin`, mode: 0o644, size: bytes },
+      keystream(`${seed}\0${platform}\0${index}`, bytes),
+    );
     pack.finalize();
   } catch (err) {
     pack.destroy(err as Error);
@@ -177,7 +181,13 @@ export async function writeTestImageLayout(dir: string, opts: TestImageOptions =
       config: { mediaType: MT.config, digest: config.digest, size: config.size },
       layers: layers.map((l) => ({ mediaType: MT.layer, digest: l.digest, size: l.size })),
     });
-    manifests.push({ platform, digest: manifest.digest, size: manifest.size, config: { digest: config.digest, size: config.size }, layers });
+    manifests.push({
+      platform,
+      digest: manifest.digest,
+      size: manifest.size,
+      config: { digest: config.digest, size: config.size },
+      layers,
+    });
   }
   const index = await writeJsonBlob(dir, {
     schemaVersion: 2,

@@ -84,7 +84,9 @@ describe.each<RegistryAuthMode>(['none', 'htpasswd', 'token'])('registry with au
       const ts = registry.tokenServer!;
       ts.clear();
       await expect(skopeoInspectRaw(registry, 'app/harness:v1', 'bob:bob-secret')).resolves.toBeDefined();
-      await expect(skopeoCopyToRegistry(layout.dir, 'v1', registry, 'app/bob', 'bob:bob-secret')).rejects.toThrow(/denied|unauthorized|authentication required/i);
+      await expect(skopeoCopyToRegistry(layout.dir, 'v1', registry, 'app/bob', 'bob:bob-secret')).rejects.toThrow(
+        /denied|unauthorized|authentication required/i,
+      );
       const bobs = ts.requests.filter((r) => r.user === 'bob');
       expect(bobs.length).toBeGreaterThan(0);
       expect(bobs.every((r) => r.authorization === 'basic' && r.status === 200)).toBe(true);
@@ -105,8 +107,12 @@ describe.each<RegistryAuthMode>(['none', 'htpasswd', 'token'])('registry with au
     it('issues tokens by OAuth2 POST', async () => {
       const ts = registry.tokenServer!;
       const form = new URLSearchParams({
-        grant_type: 'password', username: 'alice', password: 'wonderland-secret', client_id: 'harness',
-        service: ts.service, scope: `repository:${registry.host}/x:pull repository:app/harness:pull,push`,
+        grant_type: 'password',
+        username: 'alice',
+        password: 'wonderland-secret',
+        client_id: 'harness',
+        service: ts.service,
+        scope: `repository:${registry.host}/x:pull repository:app/harness:pull,push`,
       });
       const res = await fetch(ts.realm, { method: 'POST', body: form });
       expect(res.status).toBe(200);
@@ -141,7 +147,11 @@ describe('registry restart', () => {
       const [a, b] = [Buffer.from('hello '), Buffer.from('world')];
       const post = await fetch(`${registry.url}/v2/app/resume/blobs/uploads/`, { method: 'POST' });
       const patch = (loc: string, body: Buffer, start: number): Promise<Response> =>
-        fetch(loc, { method: 'PATCH', body, headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${start + body.length - 1}` } });
+        fetch(loc, {
+          method: 'PATCH',
+          body,
+          headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${start + body.length - 1}` },
+        });
       const first = await patch(post.headers.get('location')!, a, 0);
       expect(first.headers.get('range')).toBe('0-5');
       await registry.restart();
@@ -186,7 +196,11 @@ describe('fault proxy', () => {
   });
 
   it('answers an injected status exactly `times` times', async () => {
-    const rule = proxy.inject({ match: { method: 'GET', path: /\/blobs\/sha256:/ }, times: 2, fault: { kind: 'status', status: 503, retryAfter: 1 } });
+    const rule = proxy.inject({
+      match: { method: 'GET', path: /\/blobs\/sha256:/ },
+      times: 2,
+      fault: { kind: 'status', status: 503, retryAfter: 1 },
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await fetch(blobUrl(proxy.url));

@@ -6,8 +6,15 @@ import { request, type Agent, type IncomingMessage, type OutgoingHttpHeaders, ty
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) that a proxy must not forward. */
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
-  'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
 ]);
 
 function endToEnd(headers: NodeJS.Dict<string[]>, drop: readonly string[] = []): OutgoingHttpHeaders {

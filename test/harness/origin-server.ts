@@ -64,7 +64,9 @@ export async function startOriginServer(opts: OriginServerOptions = {}): Promise
   const port = await listenLoopback(server);
   const host = `${LOOPBACK}:${port}`;
   return {
-    url: `http://${host}`, host, requests,
+    url: `http://${host}`,
+    host,
+    requests,
     async close() {
       await closeHttpServer(server);
       agent.destroy();

@@ -36,13 +36,18 @@ describe('registry: the same blob pushed by several clients at once', () => {
     await upload(own);
     await upload(shared);
     const layer = (b: Buffer) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(b), size: b.length });
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-      layers: [layer(shared), layer(own)],
-    }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [layer(shared), layer(own)],
+      }),
+    );
     const put = await fetch(`${reg.url}/v2/race/app/manifests/${sha256(manifest)}`, {
-      method: 'PUT', body: manifest, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      method: 'PUT',
+      body: manifest,
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
     });
     const text = await put.text();
     return put.status === 201 ? undefined : `${put.status} ${text}`;

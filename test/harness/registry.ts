@@ -99,14 +99,17 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       authConfig = { htpasswd: { realm: 'gantry-test', path } };
     } else if (auth === 'token') {
       tokenServer = await startTokenServer({
-        users, readOnlyUsers,
+        users,
+        readOnlyUsers,
         ...(opts.anonymousPull !== undefined && { anonymousPull: opts.anonymousPull }),
         ...(opts.tokenExpiresIn !== undefined && { expiresIn: opts.tokenExpiresIn }),
       });
       authConfig = {
         token: {
-          realm: tokenServer.realm, service: tokenServer.service,
-          issuer: tokenServer.issuer, rootcertbundle: tokenServer.certPath,
+          realm: tokenServer.realm,
+          service: tokenServer.service,
+          issuer: tokenServer.issuer,
+          rootcertbundle: tokenServer.certPath,
         },
       };
     }
@@ -183,9 +186,16 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   const untrack = trackServerLog({ name: `registry ${host} (auth ${auth})`, tail });
 
   return {
-    host, url: `http://${host}`, auth, users, readOnlyUsers, rootDir, tokenServer,
+    host,
+    url: `http://${host}`,
+    auth,
+    users,
+    readOnlyUsers,
+    rootDir,
+    tokenServer,
     defaultUser: firstWriter === undefined ? undefined : { username: firstWriter, password: users[firstWriter] ?? '' },
-    logs, tail,
+    logs,
+    tail,
     async stop({ keepFiles = false } = {}) {
       if (stopped) return;
       stopped = true;

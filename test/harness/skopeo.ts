@@ -62,14 +62,19 @@ export function runSkopeo(args: readonly string[], opts: SkopeoOptions = {}): Pr
   const env = { ...process.env, REGISTRY_AUTH_FILE: emptyAuthFile(), ...opts.env };
   const full = ['--insecure-policy', ...args];
   return new Promise((resolve, reject) => {
-    execFile('skopeo', full, { env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 150_000 }, (err, stdout, stderr) => {
-      const result = { stdout: stdout.toString('utf8'), stdoutBytes: stdout, stderr: stderr.toString('utf8') };
-      if (!err) return resolve(result);
-      const how = err.killed ? `killed (${err.signal ?? 'timeout'})` : `exit ${String(err.code)}`;
-      const error = new Error(`skopeo ${masked(full)} failed (${how}):\n${result.stderr.trim()}`) as Error & Partial<SkopeoResult>;
-      Object.assign(error, result);
-      reject(error);
-    });
+    execFile(
+      'skopeo',
+      full,
+      { env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 150_000 },
+      (err, stdout, stderr) => {
+        const result = { stdout: stdout.toString('utf8'), stdoutBytes: stdout, stderr: stderr.toString('utf8') };
+        if (!err) return resolve(result);
+        const how = err.killed ? `killed (${err.signal ?? 'timeout'})` : `exit ${String(err.code)}`;
+        const error = new Error(`skopeo ${masked(full)} failed (${how}):\n${result.stderr.trim()}`) as Error & Partial<SkopeoResult>;
+        Object.assign(error, result);
+        reject(error);
+      },
+    );
   });
 }
 
@@ -89,11 +94,19 @@ export async function skopeoCopyToRegistry(
   const tmp = await mkdtemp(join(tmpdir(), 'gantry-skopeo-'));
   try {
     const digestFile = join(tmp, 'digest');
-    const result = await runSkopeo([
-      'copy', '--all', '--dest-tls-verify=false', '--digestfile', digestFile,
-      ...(creds === undefined ? [] : ['--dest-creds', credsArg(creds)]),
-      `oci:${layoutDir}:${tag}`, `docker://${host}/${repo}:${tag}`,
-    ], opts);
+    const result = await runSkopeo(
+      [
+        'copy',
+        '--all',
+        '--dest-tls-verify=false',
+        '--digestfile',
+        digestFile,
+        ...(creds === undefined ? [] : ['--dest-creds', credsArg(creds)]),
+        `oci:${layoutDir}:${tag}`,
+        `docker://${host}/${repo}:${tag}`,
+      ],
+      opts,
+    );
     return { ...result, digest: (await readFile(digestFile, 'utf8')).trim() };
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -108,9 +121,14 @@ export function skopeoInspectRaw(
   opts?: SkopeoOptions,
 ): Promise<SkopeoResult> {
   const host = typeof registry === 'string' ? registry : registry.host;
-  return runSkopeo([
-    'inspect', '--raw', '--tls-verify=false',
-    ...(creds === undefined ? [] : ['--creds', credsArg(creds)]),
-    `docker://${host}/${repoAndRef}`,
-  ], opts);
+  return runSkopeo(
+    [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      ...(creds === undefined ? [] : ['--creds', credsArg(creds)]),
+      `docker://${host}/${repoAndRef}`,
+    ],
+    opts,
+  );
 }

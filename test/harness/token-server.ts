@@ -98,8 +98,21 @@ export function signingMaterial(): Promise<SigningMaterial> {
     const keyPath = join(dir, 'key.pem');
     const certPath = join(dir, 'cert.pem');
     await promisify(execFile)('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=gantry-test-token',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=gantry-test-token',
     ]);
     const certPem = await readFile(certPath, 'utf8');
     const certDerBase64 = certPem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
@@ -116,7 +129,10 @@ export function parseScope(scope: string): TokenAccess | undefined {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first <= 0 || last === first) return undefined;
-  const actions = scope.slice(last + 1).split(',').filter((a) => a !== '');
+  const actions = scope
+    .slice(last + 1)
+    .split(',')
+    .filter((a) => a !== '');
   return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions };
 }
 
@@ -154,9 +170,14 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
   const issue = (subject: string, access: TokenAccess[], o: { expiresIn?: number } = {}): string => {
     const now = Math.floor(Date.now() / 1000);
     return signJwt(m, {
-      iss: issuer, sub: subject, aud: service,
-      exp: now + (o.expiresIn ?? options.expiresIn), nbf: now - 10, iat: now,
-      jti: randomBytes(12).toString('hex'), access,
+      iss: issuer,
+      sub: subject,
+      aud: service,
+      exp: now + (o.expiresIn ?? options.expiresIn),
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(12).toString('hex'),
+      access,
     });
   };
 
@@ -181,9 +202,13 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
     const url = new URL(req.url ?? '/', 'http://token.invalid');
     const authz = req.headers.authorization ?? '';
     const record: TokenRequestRecord = {
-      method: req.method ?? '', path: url.pathname, params: {},
+      method: req.method ?? '',
+      path: url.pathname,
+      params: {},
       authorization: authz === '' ? 'none' : /^basic /i.test(authz) ? 'basic' : /^bearer /i.test(authz) ? 'bearer' : 'other',
-      scopes: [], granted: [], status: 0,
+      scopes: [],
+      granted: [],
+      status: 0,
     };
     requests.push(record);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
@@ -203,8 +228,12 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
       if (k === 'password' || k === 'refresh_token') continue;
       (record.params[k] ??= []).push(v);
     }
-    if (params.getAll('service').some((s) => s !== service)) return send(400, { error: 'invalid_request', error_description: 'unknown service' });
-    record.scopes = params.getAll('scope').flatMap((s) => s.split(' ')).filter((s) => s !== '');
+    if (params.getAll('service').some((s) => s !== service))
+      return send(400, { error: 'invalid_request', error_description: 'unknown service' });
+    record.scopes = params
+      .getAll('scope')
+      .flatMap((s) => s.split(' '))
+      .filter((s) => s !== '');
 
     let principal: Principal = { kind: 'anonymous' };
     let wantRefresh: boolean;
@@ -226,13 +255,20 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
       wantRefresh = params.get('access_type') === 'offline';
     }
     if (principal.kind === 'denied') {
-      return send(401, { errors: [{ code: 'UNAUTHORIZED', message: 'invalid credentials' }] }, { 'www-authenticate': 'Basic realm="gantry-test-token"' });
+      return send(
+        401,
+        { errors: [{ code: 'UNAUTHORIZED', message: 'invalid credentials' }] },
+        { 'www-authenticate': 'Basic realm="gantry-test-token"' },
+      );
     }
     if (principal.kind === 'user') record.user = principal.user;
     record.granted = grant(principal, record.scopes);
     const token = issue(principal.kind === 'user' ? principal.user : '', record.granted);
     const body: Record<string, unknown> = {
-      token, access_token: token, expires_in: options.expiresIn, issued_at: new Date().toISOString(),
+      token,
+      access_token: token,
+      expires_in: options.expiresIn,
+      issued_at: new Date().toISOString(),
     };
     if (req.method === 'POST') body.scope = record.granted.map(formatScope).join(' ');
     if (wantRefresh && principal.kind === 'user') {
@@ -252,7 +288,13 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
   const port = await listenLoopback(server);
   const url = `http://${LOOPBACK}:${port}`;
   return {
-    url, realm: `${url}/token`, service, issuer, certPath: m.certPath, options, requests,
+    url,
+    realm: `${url}/token`,
+    service,
+    issuer,
+    certPath: m.certPath,
+    options,
+    requests,
     clear: () => void requests.splice(0),
     issue,
     close: () => closeHttpServer(server),

@@ -33,7 +33,10 @@ it('pushBlob streams a 300 MiB blob in bounded memory', async () => {
   const store = await openLayout(dirs.path('big'), { create: true });
   const before = process.memoryUsage().rss;
   let peak = before;
-  await store.pushBlob(desc, generate(() => (peak = Math.max(peak, process.memoryUsage().rss))));
+  await store.pushBlob(
+    desc,
+    generate(() => (peak = Math.max(peak, process.memoryUsage().rss))),
+  );
   peak = Math.max(peak, process.memoryUsage().rss);
 
   expect((await stat(join(dirs.path('big'), 'blobs', 'sha256', desc.digest.slice(7)))).size).toBe(desc.size);

@@ -27,7 +27,9 @@ describe('GantryError / OciError', () => {
 
 describe('assertNever', () => {
   it('throws UNSUPPORTED naming the value', () => {
-    expect(() => assertNever('x' as never, 'kind')).toThrow(expect.objectContaining({ code: 'UNSUPPORTED', message: 'unexpected kind: "x"' }));
+    expect(() => assertNever('x' as never, 'kind')).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED', message: 'unexpected kind: "x"' }),
+    );
     expect(() => assertNever(1 as never)).toThrow('unexpected value: 1');
   });
 });

@@ -113,7 +113,11 @@ describe('normalizePlatform', () => {
   });
   it('treats an empty variant as none and sorts os.features', () => {
     expect(normalizePlatform({ os: 'linux', architecture: 'arm64', variant: '' })).toEqual({ os: 'linux', architecture: 'arm64' });
-    expect(normalizePlatform({ os: 'linux', architecture: 'mips', variant: 'X' })).toEqual({ os: 'linux', architecture: 'mips', variant: 'x' });
+    expect(normalizePlatform({ os: 'linux', architecture: 'mips', variant: 'X' })).toEqual({
+      os: 'linux',
+      architecture: 'mips',
+      variant: 'x',
+    });
     expect(normalizePlatform({ os: 'w', architecture: 'a', 'os.features': [] })).toEqual({ os: 'w', architecture: 'a' });
     expect(normalizePlatform({ os: 'w', architecture: 'a', 'os.features': ['b', 'a', 'b'] })['os.features']).toEqual(['a', 'b']);
   });
@@ -146,7 +150,9 @@ describe('platformMatches', () => {
 
 describe('comparePlatforms', () => {
   it('orders lexically on the normalized form, then by os.version', () => {
-    const list = ['linux/s390x', 'linux/arm64/v8', 'linux/amd64', 'linux/arm/v6', 'linux/arm', 'linux/386', 'darwin/arm64'].map(parsePlatform);
+    const list = ['linux/s390x', 'linux/arm64/v8', 'linux/amd64', 'linux/arm/v6', 'linux/arm', 'linux/386', 'darwin/arm64'].map(
+      parsePlatform,
+    );
     expect([...list].sort(comparePlatforms).map(formatPlatform)).toEqual([
       'darwin/arm64',
       'linux/386',

@@ -64,10 +64,7 @@ const digest: fc.Arbitrary<Digest> = fc.oneof(
 const reference: fc.Arbitrary<Reference> = fc
   .record(
     {
-      name: fc.oneof(
-        fc.tuple(registry, repository(1)),
-        fc.tuple(fc.constant('docker.io'), repository(2)),
-      ),
+      name: fc.oneof(fc.tuple(registry, repository(1)), fc.tuple(fc.constant('docker.io'), repository(2))),
       tag,
       digest,
     },
@@ -91,7 +88,9 @@ const referenceInput: fc.Arbitrary<string> = fc
   )
   // Without a registry, a first component with "." would be read as a host (and may not be a valid one).
   .filter(([reg, repo]) => reg !== undefined || !repo.includes('/') || !repo.split('/')[0]!.includes('.'))
-  .map(([reg, repo, t, d]) => `${reg === undefined ? '' : `${reg}/`}${repo}${t === undefined ? '' : `:${t}`}${d === undefined ? '' : `@${d}`}`)
+  .map(
+    ([reg, repo, t, d]) => `${reg === undefined ? '' : `${reg}/`}${repo}${t === undefined ? '' : `:${t}`}${d === undefined ? '' : `@${d}`}`,
+  )
   .filter((s) => s.split('@')[0]!.length <= 200);
 
 describe('parseReference / formatReference (properties)', () => {

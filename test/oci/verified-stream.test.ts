@@ -20,17 +20,23 @@ describe('verified', () => {
     expect(seen).toEqual(['hel']);
   });
   it('refuses content longer than promised', async () => {
-    await expect(readAll(verified(chunks('hello!'), { digest: digestOf('hello'), size: 5 }))).rejects.toMatchObject({ code: 'SIZE_EXCEEDED' });
+    await expect(readAll(verified(chunks('hello!'), { digest: digestOf('hello'), size: 5 }))).rejects.toMatchObject({
+      code: 'SIZE_EXCEEDED',
+    });
   });
   it('refuses content shorter than promised', async () => {
-    await expect(readAll(verified(chunks('hell'), { digest: digestOf('hello'), size: 5 }))).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
+    await expect(readAll(verified(chunks('hell'), { digest: digestOf('hello'), size: 5 }))).rejects.toMatchObject({
+      code: 'SIZE_MISMATCH',
+    });
   });
 });
 
 describe('verified: edges', () => {
   it('passes an empty blob and names where the content came from', async () => {
     expect((await readAll(verified(chunks(), { digest: digestOf(''), size: 0 }))).byteLength).toBe(0);
-    await expect(readAll(verified(chunks('x'), { digest: digestOf('y'), size: 1 }, 'repo: '))).rejects.toThrow(/^repo: content does not match/);
+    await expect(readAll(verified(chunks('x'), { digest: digestOf('y'), size: 1 }, 'repo: '))).rejects.toThrow(
+      /^repo: content does not match/,
+    );
   });
   it('verifies sha512 digests', async () => {
     const out = await readAll(verified(chunks('a', 'b'), { digest: digestOf('ab', 'sha512'), size: 2 }));

@@ -38,13 +38,38 @@ images:
 `;
 
 const scenarios: [string, string, ReleaseContext, PlanOptions][] = [
-  ['release-v1.2.3', ONE_IMAGE, { ...base, event: 'release', tag: 'v1.2.3', ref: 'refs/tags/v1.2.3', prerelease: false }, { existingTags: { api: ['1.2.2', '1.2', '1', 'latest'] } }],
-  ['prerelease-v1.0.0-beta.1', ONE_IMAGE, { ...base, event: 'release', tag: 'v1.0.0-beta.1', ref: 'refs/tags/v1.0.0-beta.1', prerelease: true }, { existingTags: { api: [] } }],
-  ['backport-v1.4.9', ONE_IMAGE, { ...base, event: 'tag', tag: 'v1.4.9', ref: 'refs/tags/v1.4.9' }, { existingTags: { api: ['2.0.0', '2.0', '2', '1.4.8', '1.4', '1', 'latest'] } }],
+  [
+    'release-v1.2.3',
+    ONE_IMAGE,
+    { ...base, event: 'release', tag: 'v1.2.3', ref: 'refs/tags/v1.2.3', prerelease: false },
+    { existingTags: { api: ['1.2.2', '1.2', '1', 'latest'] } },
+  ],
+  [
+    'prerelease-v1.0.0-beta.1',
+    ONE_IMAGE,
+    { ...base, event: 'release', tag: 'v1.0.0-beta.1', ref: 'refs/tags/v1.0.0-beta.1', prerelease: true },
+    { existingTags: { api: [] } },
+  ],
+  [
+    'backport-v1.4.9',
+    ONE_IMAGE,
+    { ...base, event: 'tag', tag: 'v1.4.9', ref: 'refs/tags/v1.4.9' },
+    { existingTags: { api: ['2.0.0', '2.0', '2', '1.4.8', '1.4', '1', 'latest'] } },
+  ],
   ['default-branch-push', ONE_IMAGE, { ...base, event: 'branch', branch: 'main', ref: 'refs/heads/main' }, {}],
-  ['manual-dispatch-v2.0.0', ONE_IMAGE, { ...base, event: 'dispatch', tag: 'v2.0.0', ref: 'refs/heads/main' }, { existingTags: { api: ['1.9.0'] } }],
+  [
+    'manual-dispatch-v2.0.0',
+    ONE_IMAGE,
+    { ...base, event: 'dispatch', tag: 'v2.0.0', ref: 'refs/heads/main' },
+    { existingTags: { api: ['1.9.0'] } },
+  ],
   ['pull-request-42', ONE_IMAGE, { ...base, event: 'pull_request', prNumber: 42, branch: 'feature/x', ref: 'refs/pull/42/merge' }, {}],
-  ['two-images-per-platform-dockerfile', TWO_IMAGES, { ...base, event: 'release', tag: 'v3.1.0', ref: 'refs/tags/v3.1.0' }, { existingTags: { api: [], worker: [] } }],
+  [
+    'two-images-per-platform-dockerfile',
+    TWO_IMAGES,
+    { ...base, event: 'release', tag: 'v3.1.0', ref: 'refs/tags/v3.1.0' },
+    { existingTags: { api: [], worker: [] } },
+  ],
 ];
 
 describe('plan golden scenarios', () => {
@@ -64,7 +89,12 @@ describe('plan essentials (independent of the golden files)', () => {
     expect(p.images[0]!.tagNames).toEqual(expect.arrayContaining(['1.2.3', 'v1.2.3', '1.2', '1', 'latest', 'sha-860c190']));
     expect(p.images[0]!.tags).toContain('docker.io/acme/api:1.2.3');
     expect(p.images[0]!.annotations['org.opencontainers.image.created']).toBe('2024-05-01T10:00:00Z');
-    expect(p.images[0]!.labels).toMatchObject({ 'org.opencontainers.image.version': '1.2.3', 'org.opencontainers.image.revision': SHA, 'org.opencontainers.image.source': 'https://github.com/acme/api', 'org.opencontainers.image.licenses': 'Apache-2.0' });
+    expect(p.images[0]!.labels).toMatchObject({
+      'org.opencontainers.image.version': '1.2.3',
+      'org.opencontainers.image.revision': SHA,
+      'org.opencontainers.image.source': 'https://github.com/acme/api',
+      'org.opencontainers.image.licenses': 'Apache-2.0',
+    });
   });
   it('a pre-release never gets latest or a floating tag', () => {
     const p = makePlan(cfg, { ...base, tag: 'v1.0.0-beta.1' }, { existingTags: { api: [] } });
@@ -85,12 +115,25 @@ describe('plan essentials (independent of the golden files)', () => {
   });
   it('the matrix has native runners and per-platform Dockerfiles', () => {
     const p = makePlan(parseConfig(TWO_IMAGES, 'gantry.yml'), { ...base, tag: 'v1.0.0' });
-    expect(planMatrix(p)).toContainEqual({ image: 'worker', platform: 'linux/arm64', runner: 'ubuntu-24.04-arm', dockerfile: 'Dockerfile.worker.arm64' });
-    expect(planMatrix(p)).toContainEqual({ image: 'worker', platform: 'linux/arm/v7', runner: 'self-hosted-arm32', dockerfile: 'Dockerfile.worker' });
+    expect(planMatrix(p)).toContainEqual({
+      image: 'worker',
+      platform: 'linux/arm64',
+      runner: 'ubuntu-24.04-arm',
+      dockerfile: 'Dockerfile.worker.arm64',
+    });
+    expect(planMatrix(p)).toContainEqual({
+      image: 'worker',
+      platform: 'linux/arm/v7',
+      runner: 'self-hosted-arm32',
+      dockerfile: 'Dockerfile.worker',
+    });
     expect(planMatrix(p)).toContainEqual({ image: 'api', platform: 'linux/amd64', runner: 'ubuntu-latest', dockerfile: 'Dockerfile' });
   });
   it('an event no rule covers is refused with a clear message', () => {
-    const custom = parseConfig(`images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags: type=semver,pattern={{version}}\n`, 'gantry.yml');
+    const custom = parseConfig(
+      `images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags: type=semver,pattern={{version}}\n`,
+      'gantry.yml',
+    );
     expect(() => makePlan(custom, { ...base, event: 'branch', branch: 'main' })).toThrow(/no tag rule applies/);
   });
 });

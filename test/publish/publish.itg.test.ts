@@ -41,7 +41,15 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
     records = [];
     for (const m of img.manifests) {
       await copyImage(img.store, m.digest, [{ store: stage }]);
-      records.push({ image: 'api', platform: m.platform, digest: parseDigest(m.digest), size: m.size, mediaType: 'application/vnd.oci.image.manifest.v1+json', repository: `${staging.host}/acme/api`, revision: SHA });
+      records.push({
+        image: 'api',
+        platform: m.platform,
+        digest: parseDigest(m.digest),
+        size: m.size,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        repository: `${staging.host}/acme/api`,
+        revision: SHA,
+      });
     }
   });
   afterAll(async () => {
@@ -72,7 +80,12 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
   it('a missing platform is refused and tags nothing', () => {
     const plan = makePlan(config(), ctx, { existingTags: { api: [] } });
     expect(() => planPublish(plan, records.slice(0, 1))).toThrow(/api linux\/arm64: no build record/);
-    expect(() => planPublish(plan, records.map((r) => ({ ...r, revision: 'b'.repeat(40) })))).toThrow(/not from this revision/);
+    expect(() =>
+      planPublish(
+        plan,
+        records.map((r) => ({ ...r, revision: 'b'.repeat(40) })),
+      ),
+    ).toThrow(/not from this revision/);
   });
 
   it('a registry that goes down mid-publish: nothing tagged; the rerun finishes without uploading finished blobs again', async () => {
@@ -100,7 +113,10 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
     const stage = client.repository(staging.host, 'acme/api');
     const blobs = [];
     for (const r of records) {
-      const m = JSON.parse(Buffer.from((await stage.fetchManifest(r.digest)).bytes).toString()) as { config: Descriptor; layers: Descriptor[] };
+      const m = JSON.parse(Buffer.from((await stage.fetchManifest(r.digest)).bytes).toString()) as {
+        config: Descriptor;
+        layers: Descriptor[];
+      };
       blobs.push(m.config, ...m.layers);
     }
     const finished = [];
@@ -110,7 +126,9 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
 
     const second = await publishImages(planned, stores(), { gates: () => [requiredLabelsGate(['org.opencontainers.image.title'])] });
     expect(second.changed).toBe(true);
-    const uploadedAgain = proxy.requests.filter((q) => q.method === 'PUT' && q.url.includes('digest=')).map((q) => decodeURIComponent(/digest=([^&]+)/.exec(q.url)![1]!));
+    const uploadedAgain = proxy.requests
+      .filter((q) => q.method === 'PUT' && q.url.includes('digest='))
+      .map((q) => decodeURIComponent(/digest=([^&]+)/.exec(q.url)![1]!));
     for (const d of finished) expect(uploadedAgain).not.toContain(d);
     const digest = second.images[0]!.digest;
     for (const reg of [ghcr, hub]) {
@@ -144,12 +162,33 @@ describe('publish: fan-in, every registry, gates, tags last', () => {
   });
 
   it('an optional repository without credentials is skipped with a notice; dry-run touches nothing', async () => {
-    const plan = makePlan(parseConfig(`images:\n  - name: api\n    repositories: [${ghcr.host}/acme/dry, {name: ${hub.host}/acme/opt, optional: true}]\n`, 'gantry.yml'), ctx, { existingTags: { api: [] } });
+    const plan = makePlan(
+      parseConfig(
+        `images:\n  - name: api\n    repositories: [${ghcr.host}/acme/dry, {name: ${hub.host}/acme/opt, optional: true}]\n`,
+        'gantry.yml',
+      ),
+      ctx,
+      { existingTags: { api: [] } },
+    );
     const lines: string[] = [];
-    const r = await publishImages(planPublish(plan, records), { ...stores(), hasCredentials: async (repo) => !repo.includes('/acme/opt') }, { gates: () => [], dryRun: true, log: (l) => lines.push(l) });
+    const r = await publishImages(
+      planPublish(plan, records),
+      { ...stores(), hasCredentials: async (repo) => !repo.includes('/acme/opt') },
+      { gates: () => [], dryRun: true, log: (l) => lines.push(l) },
+    );
     expect(r.dryRun).toBe(true);
-    expect(r.images[0]!.repositories[1]).toMatchObject({ repository: `${hub.host}/acme/opt`, skipped: expect.stringMatching(/no credentials/) });
-    expect(r.images[0]!.repositories[0]!.tags.map((t) => t.how)).toEqual(['created', 'created', 'created', 'created', 'created', 'created']);
+    expect(r.images[0]!.repositories[1]).toMatchObject({
+      repository: `${hub.host}/acme/opt`,
+      skipped: expect.stringMatching(/no credentials/),
+    });
+    expect(r.images[0]!.repositories[0]!.tags.map((t) => t.how)).toEqual([
+      'created',
+      'created',
+      'created',
+      'created',
+      'created',
+      'created',
+    ]);
     expect(lines.join('\n')).toContain('skipping');
     expect(await client.repository(ghcr.host, 'acme/dry').listTags()).toEqual([]);
   });

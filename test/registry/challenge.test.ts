@@ -3,9 +3,7 @@ import { parseChallenge, repositoryScope } from '../../src/registry/challenge.js
 
 describe('parseChallenge', () => {
   it('parses a Bearer challenge with realm, service and scope', () => {
-    expect(
-      parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"'),
-    ).toEqual({
+    expect(parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"')).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull' },
     });

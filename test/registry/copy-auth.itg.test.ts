@@ -18,7 +18,11 @@ describe.each<RegistryAuthMode>(['none', 'htpasswd', 'token'])('copy with auth m
   let img: Awaited<ReturnType<typeof fixtureImage>>;
 
   beforeAll(async () => {
-    [a, b, img] = await Promise.all([startRegistry({ auth: mode }), startRegistry({ auth: mode }), fixtureImage({ layers: 3, layerBytes: 200_000 })]);
+    [a, b, img] = await Promise.all([
+      startRegistry({ auth: mode }),
+      startRegistry({ auth: mode }),
+      fixtureImage({ layers: 3, layerBytes: 200_000 }),
+    ]);
     const creds = Object.fromEntries(
       [a, b].flatMap((r) => (r.defaultUser ? [[r.host, { kind: 'basic' as const, ...r.defaultUser }]] : [])),
     );
@@ -50,16 +54,21 @@ describe.each<RegistryAuthMode>(['none', 'htpasswd', 'token'])('copy with auth m
     const out = await tempDir();
     const creds = skopeoCreds(b);
     await runSkopeo([
-      'copy', '--all', '--src-tls-verify=false',
+      'copy',
+      '--all',
+      '--src-tls-verify=false',
       ...(creds ? ['--src-creds', `${creds.username}:${creds.password}`] : []),
-      `docker://${b.host}/mirror/app:1.0.0`, `oci:${out}:back`,
+      `docker://${b.host}/mirror/app:1.0.0`,
+      `oci:${out}:back`,
     ]);
     const back = await openLayout(out);
     expect((await back.resolve('back')).digest).toBe(img.indexDigest);
   });
 
   it('a second copy transfers nothing', async () => {
-    const r = await copyImage(client.repository(a.host, 'team/app'), 'v1', [{ store: client.repository(b.host, 'mirror/app'), tag: '1.0.0' }]);
+    const r = await copyImage(client.repository(a.host, 'team/app'), 'v1', [
+      { store: client.repository(b.host, 'mirror/app'), tag: '1.0.0' },
+    ]);
     expect(r.bytesTransferred).toBe(0);
   });
 
@@ -80,13 +89,20 @@ describe.each<RegistryAuthMode>(['none', 'htpasswd', 'token'])('copy with auth m
   });
 
   it('a subset of platforms makes a new index with only those', async () => {
-    const r = await copyImage(client.repository(a.host, 'team/app'), 'v1', [{ store: client.repository(b.host, 'mirror/arm'), tag: 'arm' }], {
-      platforms: [{ os: 'linux', architecture: 'arm64' }],
-    });
+    const r = await copyImage(
+      client.repository(a.host, 'team/app'),
+      'v1',
+      [{ store: client.repository(b.host, 'mirror/arm'), tag: 'arm' }],
+      {
+        platforms: [{ os: 'linux', architecture: 'arm64' }],
+      },
+    );
     expect(r.descriptor.digest).not.toBe(img.indexDigest);
     expect(r.platforms).toEqual(['linux/arm64']);
     const creds = skopeoCreds(b);
-    const raw = JSON.parse((await skopeoInspectRaw(b, 'mirror/arm:arm', creds)).stdout) as { manifests: { platform: { architecture: string } }[] };
+    const raw = JSON.parse((await skopeoInspectRaw(b, 'mirror/arm:arm', creds)).stdout) as {
+      manifests: { platform: { architecture: string } }[];
+    };
     expect(raw.manifests.map((m) => m.platform.architecture)).toEqual(['arm64']);
   });
 });
@@ -99,7 +115,9 @@ describe('authentication failures', () => {
   afterAll(async () => reg?.stop());
 
   it('wrong credentials: a clear user error naming the registry, never the password', async () => {
-    const client = new RegistryClient({ credentials: staticCredentials({ [reg.host]: { kind: 'basic', username: 'alice', password: 'wrong-pass-123' } }) });
+    const client = new RegistryClient({
+      credentials: staticCredentials({ [reg.host]: { kind: 'basic', username: 'alice', password: 'wrong-pass-123' } }),
+    });
     const img = await fixtureImage();
     const err = await copyImage(img.store, 'v1', [{ store: client.repository(reg.host, 'app'), tag: 'v1' }]).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'REGISTRY_AUTH', userError: true });
@@ -109,7 +127,9 @@ describe('authentication failures', () => {
   });
 
   it('a pull-only user cannot push: refused, nothing tagged', async () => {
-    const client = clientFor(undefined, { credentials: staticCredentials({ [reg.host]: { kind: 'basic', username: 'reader', password: 'reader-pw' } }) });
+    const client = clientFor(undefined, {
+      credentials: staticCredentials({ [reg.host]: { kind: 'basic', username: 'reader', password: 'reader-pw' } }),
+    });
     const img = await fixtureImage();
     const err = await copyImage(img.store, 'v1', [{ store: client.repository(reg.host, 'app'), tag: 'v1' }]).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'REGISTRY_HTTP', userError: true });
@@ -123,7 +143,10 @@ describe('authentication failures', () => {
 
   it('anonymous access to a registry that needs credentials says how to log in', async () => {
     const client = clientFor(undefined);
-    const err = await client.repository(reg.host, 'app').listTags().catch((e: unknown) => e);
+    const err = await client
+      .repository(reg.host, 'app')
+      .listTags()
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ userError: true });
     expect(String((err as Error).message)).toMatch(/docker login|--username/);
     await client.close();

@@ -61,9 +61,12 @@ function recordingHelper(answers: Record<string, { Username: string; Secret: str
 }
 
 describe('credentialKeysFor', () => {
-  it.each(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/'])('maps %s to the Docker Hub keys', (h) => {
-    expect(credentialKeysFor(h)).toEqual(['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io']);
-  });
+  it.each(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/'])(
+    'maps %s to the Docker Hub keys',
+    (h) => {
+      expect(credentialKeysFor(h)).toEqual(['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io']);
+    },
+  );
   it('uses host[:port] for other registries', () => {
     expect(credentialKeysFor('ghcr.io')).toEqual(['ghcr.io']);
     expect(credentialKeysFor('localhost:5000')).toEqual(['localhost:5000']);
@@ -88,7 +91,10 @@ describe('dockerConfigCredentials: auths', () => {
   });
   it('returns an identity token, keeping the username', async () => {
     const s = await source({
-      auths: { 'acr.example.io': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'refresh-tok' }, 'plain.io': { identitytoken: 't2' } },
+      auths: {
+        'acr.example.io': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'refresh-tok' },
+        'plain.io': { identitytoken: 't2' },
+      },
     });
     expect(plain(await s.get('acr.example.io'))).toEqual({
       kind: 'identityToken',
@@ -212,7 +218,10 @@ describe('dockerConfigCredentials: helpers (injected)', () => {
   });
   it('reads auths when credHelpers names no helper ("") even with a credsStore', async () => {
     const h = recordingHelper({});
-    const s = await source({ credsStore: 'desktop', credHelpers: { 'r.io': '' }, auths: { 'r.io': { auth: b64('u:p') } } }, { runHelper: h.runHelper });
+    const s = await source(
+      { credsStore: 'desktop', credHelpers: { 'r.io': '' }, auths: { 'r.io': { auth: b64('u:p') } } },
+      { runHelper: h.runHelper },
+    );
     expect(plain(await s.get('r.io'))).toMatchObject({ username: 'u' });
     expect(h.calls).toEqual([]);
   });
@@ -277,7 +286,13 @@ describe('dockerConfigCredentials: invalid configs', () => {
     }
   });
   it('rejects wrongly typed fields', async () => {
-    for (const cfg of [{ auths: [] }, { credHelpers: { 'r.io': 1 } }, { credsStore: true }, { auths: { 'r.io': 'x' } }, { auths: { 'r.io': { password: 5 } } }]) {
+    for (const cfg of [
+      { auths: [] },
+      { credHelpers: { 'r.io': 1 } },
+      { credsStore: true },
+      { auths: { 'r.io': 'x' } },
+      { auths: { 'r.io': { password: 5 } } },
+    ]) {
       const s = await source(cfg);
       await expect(s.get('r.io')).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID' });
     }
@@ -369,7 +384,9 @@ esac
     const s = await helperSource();
     const err = await s.get('broken.example.com').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CREDENTIAL_HELPER_FAILED' });
-    expect((err as Error).message).toBe('docker-credential-gantrytest get for broken.example.com failed (exit 3): keychain is locked: unlock it first');
+    expect((err as Error).message).toBe(
+      'docker-credential-gantrytest get for broken.example.com failed (exit 3): keychain is locked: unlock it first',
+    );
   });
   it('does not echo unparseable helper output (it may hold the secret)', async () => {
     const s = await helperSource();
@@ -397,14 +414,20 @@ esac
 
 describe('static and chained sources', () => {
   it('looks static credentials up like docker config keys', async () => {
-    const s = staticCredentials({ 'docker.io': { kind: 'basic', username: 'u', password: 'p' }, 'r.io:5000': { kind: 'registryToken', token: 't' } });
+    const s = staticCredentials({
+      'docker.io': { kind: 'basic', username: 'u', password: 'p' },
+      'r.io:5000': { kind: 'registryToken', token: 't' },
+    });
     expect(plain(await s.get('registry-1.docker.io'))).toEqual({ kind: 'basic', username: 'u', password: 'p' });
     expect(plain(await s.get('r.io:5000'))).toEqual({ kind: 'registryToken', token: 't' });
     expect(await s.get('r.io')).toBeUndefined();
   });
   it('returns the first hit of a chain', async () => {
     const a = staticCredentials({ 'a.io': { kind: 'basic', username: 'first', password: 'p' } });
-    const b = staticCredentials({ 'a.io': { kind: 'basic', username: 'second', password: 'p' }, 'b.io': { kind: 'registryToken', token: 't' } });
+    const b = staticCredentials({
+      'a.io': { kind: 'basic', username: 'second', password: 'p' },
+      'b.io': { kind: 'registryToken', token: 't' },
+    });
     const c = chainCredentials(a, b);
     expect(plain(await c.get('a.io'))).toMatchObject({ username: 'first' });
     expect(plain(await c.get('b.io'))).toMatchObject({ kind: 'registryToken' });

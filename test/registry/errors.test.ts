@@ -52,10 +52,7 @@ describe('redactUrl', () => {
 describe('parseDiagnostics', () => {
   it('reads a spec error body', () => {
     const body = JSON.stringify({
-      errors: [
-        { code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: 'v9' } },
-        { code: 'NAME_UNKNOWN' },
-      ],
+      errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: 'v9' } }, { code: 'NAME_UNKNOWN' }],
     });
     expect(parseDiagnostics(body)).toEqual([
       { code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: 'v9' } },
@@ -139,7 +136,12 @@ describe('RegistryError', () => {
 
   it('is temporary for 408, 429 and 5xx gateway/server errors, and for TOOMANYREQUESTS', () => {
     const t = (status: number, codes: string[] = []) =>
-      new RegistryError('GET', 'http://h/', status, codes.map((code) => ({ code }))).temporary;
+      new RegistryError(
+        'GET',
+        'http://h/',
+        status,
+        codes.map((code) => ({ code })),
+      ).temporary;
     for (const s of [408, 429, 500, 502, 503, 504]) expect(t(s), String(s)).toBe(true);
     for (const s of [400, 401, 403, 404, 405, 409, 416, 501]) expect(t(s), String(s)).toBe(false);
     expect(t(403, ['TOOMANYREQUESTS'])).toBe(true);

@@ -64,28 +64,42 @@ describe('copy through faults', () => {
   it('refuses a server whose bytes do not match the digest, and tags nothing', async () => {
     proxy.inject({ match: { method: 'GET', path: /\/blobs\/sha256:/ }, times: Infinity, fault: { kind: 'corrupt' } });
     const repo = fresh();
-    const err = await copyImage(viaProxy('src/app'), 'v1', [{ store: client.repository(reg.host, repo), tag: 'v1' }]).catch((e: unknown) => e);
+    const err = await copyImage(viaProxy('src/app'), 'v1', [{ store: client.repository(reg.host, repo), tag: 'v1' }]).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'DIGEST_MISMATCH' });
     expect(await client.repository(reg.host, repo).listTags()).toEqual([]);
   });
 
   it('refuses a manifest whose bytes do not match the digest asked for', async () => {
     proxy.inject({ match: { method: 'GET', path: /\/manifests\/sha256:/ }, times: Infinity, fault: { kind: 'corrupt', at: 20 } });
-    const err = await copyImage(viaProxy('src/app'), 'v1', [{ store: client.repository(reg.host, fresh()), tag: 'v1' }]).catch((e: unknown) => e);
+    const err = await copyImage(viaProxy('src/app'), 'v1', [{ store: client.repository(reg.host, fresh()), tag: 'v1' }]).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: expect.stringMatching(/DIGEST_MISMATCH|MANIFEST_INVALID/) });
   });
 
   it('refuses a manifest larger than 4 MiB', async () => {
     proxy.inject({
       match: { method: 'GET', path: /\/manifests\/big$/ },
-      fault: { kind: 'status', status: 200, body: ' '.repeat(5 * 1024 * 1024), headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } },
+      fault: {
+        kind: 'status',
+        status: 200,
+        body: ' '.repeat(5 * 1024 * 1024),
+        headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      },
     });
     await expect(viaProxy('src/app').fetchManifest('big')).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE' });
   });
 
   it('a missing tag is a clear user error', async () => {
-    await expect(client.repository(reg.host, 'src/app').fetchManifest('nope')).rejects.toMatchObject({ code: 'NOT_FOUND', userError: true });
-    await expect(copyImage(client.repository(reg.host, 'src/app'), 'nope', [])).rejects.toThrow(/tag "nope" not found in 127\.0\.0\.1:\d+\/src\/app/);
+    await expect(client.repository(reg.host, 'src/app').fetchManifest('nope')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      userError: true,
+    });
+    await expect(copyImage(client.repository(reg.host, 'src/app'), 'nope', [])).rejects.toThrow(
+      /tag "nope" not found in 127\.0\.0\.1:\d+\/src\/app/,
+    );
   });
 
   it('an unreachable registry is a clear error', async () => {

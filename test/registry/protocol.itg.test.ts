@@ -94,7 +94,10 @@ describe('registry protocol against the real registry', () => {
     expect(await repo.listTags()).toContain(referrersTag(subject.digest));
     const all = await repo.referrers(subject.digest);
     expect(all.map((d) => d.digest).sort()).toEqual([a.descriptor.digest, b.descriptor.digest].sort());
-    expect(all.find((d) => d.digest === a.descriptor.digest)).toMatchObject({ artifactType: 'application/vnd.dev.example.sig', annotations: { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' } });
+    expect(all.find((d) => d.digest === a.descriptor.digest)).toMatchObject({
+      artifactType: 'application/vnd.dev.example.sig',
+      annotations: { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' },
+    });
     const sigs = await repo.referrers(subject.digest, 'application/spdx+json');
     expect(sigs.map((d) => d.digest)).toEqual([b.descriptor.digest]);
     // Pushing the same referrer again does not duplicate it.
@@ -113,10 +116,7 @@ describe('registry protocol against the real registry', () => {
     const repo = client.repository(reg.host, 'app');
     const child = (await repo.fetchManifest('v1')).bytes;
     const index = JSON.parse(Buffer.from(child).toString()) as { manifests: Descriptor[] };
-    const docker = buildIndex(
-      index.manifests,
-      { mediaType: MediaType.DockerManifestList },
-    );
+    const docker = buildIndex(index.manifests, { mediaType: MediaType.DockerManifestList });
     // A Docker manifest list may point at OCI children for this test: the registry stores what it is given.
     await repo.pushManifest(docker, 'dockerlist');
     const back = await repo.fetchManifest('dockerlist');

@@ -5,9 +5,7 @@ const base = 'http://127.0.0.1:5000/v2/org/app/tags/list?n=2';
 
 describe('nextLink', () => {
   it('resolves a relative next link against the base URL', () => {
-    expect(nextLink('</v2/org/app/tags/list?n=2&last=b>; rel="next"', base)).toBe(
-      'http://127.0.0.1:5000/v2/org/app/tags/list?n=2&last=b',
-    );
+    expect(nextLink('</v2/org/app/tags/list?n=2&last=b>; rel="next"', base)).toBe('http://127.0.0.1:5000/v2/org/app/tags/list?n=2&last=b');
   });
 
   it('resolves a path-relative link', () => {

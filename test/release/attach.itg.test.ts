@@ -18,7 +18,14 @@ import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { artifactManifest, blobOf, clientFor, fixtureImage } from '../support/images.js';
 
 const SHA = 'a'.repeat(40);
-const ctx: ReleaseContext = { event: 'release', sha: SHA, ref: 'refs/tags/v1.0.0', tag: 'v1.0.0', defaultBranch: 'main', commitTime: '2024-05-01T10:00:00Z' };
+const ctx: ReleaseContext = {
+  event: 'release',
+  sha: SHA,
+  ref: 'refs/tags/v1.0.0',
+  tag: 'v1.0.0',
+  defaultBranch: 'main',
+  commitTime: '2024-05-01T10:00:00Z',
+};
 const NOTE_TYPE = 'application/vnd.gantry.test.note.v1+json';
 
 /** An attach step that records what it saw (the tags at that moment) and pushes a referrer of the index to every repository. */
@@ -26,7 +33,11 @@ function noteStep(seen: { image: string; tagsAtAttach: string[][]; dryRun: boole
   return {
     name: 'note',
     async attach(subject: AttachSubject, c): Promise<Attachment[]> {
-      seen.push({ image: subject.image, tagsAtAttach: await Promise.all(subject.repositories.map((r) => r.store.listTags())), dryRun: c.dryRun });
+      seen.push({
+        image: subject.image,
+        tagsAtAttach: await Promise.all(subject.repositories.map((r) => r.store.listTags())),
+        dryRun: c.dryRun,
+      });
       if (fail !== undefined) throw new Error(fail);
       const note = blobOf(JSON.stringify({ image: subject.image, index: subject.index.digest }), 'application/json');
       const manifest = artifactManifest(subject.index, NOTE_TYPE, note.descriptor);
@@ -38,7 +49,16 @@ function noteStep(seen: { image: string; tagsAtAttach: string[][]; dryRun: boole
           await r.store.pushManifest(manifest);
         }
       }
-      return [{ step: 'note', descriptor: manifest.descriptor, subject: subject.index, artifactType: NOTE_TYPE, repositories: subject.repositories.map((r) => r.repository), pushed: !c.dryRun }];
+      return [
+        {
+          step: 'note',
+          descriptor: manifest.descriptor,
+          subject: subject.index,
+          artifactType: NOTE_TYPE,
+          repositories: subject.repositories.map((r) => r.repository),
+          pushed: !c.dryRun,
+        },
+      ];
     },
   };
 }
@@ -58,7 +78,15 @@ describe('publishImages: the attach door, before the tags', () => {
     records = [];
     for (const m of img.manifests) {
       await copyImage(img.store, m.digest, [{ store: stage }]);
-      records.push({ image: 'api', platform: m.platform, digest: parseDigest(m.digest), size: m.size, mediaType: MediaType.OciManifest, repository: `${staging.host}/acme/api`, revision: SHA });
+      records.push({
+        image: 'api',
+        platform: m.platform,
+        digest: parseDigest(m.digest),
+        size: m.size,
+        mediaType: MediaType.OciManifest,
+        repository: `${staging.host}/acme/api`,
+        revision: SHA,
+      });
     }
   });
   afterAll(async () => {
@@ -67,7 +95,10 @@ describe('publishImages: the attach door, before the tags', () => {
   });
 
   const planned = (repo: string) => {
-    const config = parseConfig(`images:\n  - name: api\n    repositories: [${a.host}/${repo}, ${b.host}/${repo}]\n    platforms: [linux/amd64, linux/arm64]\n`, 'gantry.yml');
+    const config = parseConfig(
+      `images:\n  - name: api\n    repositories: [${a.host}/${repo}, ${b.host}/${repo}]\n    platforms: [linux/amd64, linux/arm64]\n`,
+      'gantry.yml',
+    );
     return planPublish(makePlan(config, ctx, { existingTags: { api: [] } }), records);
   };
   const stores: PublishStores = {
@@ -84,7 +115,15 @@ describe('publishImages: the attach door, before the tags', () => {
     const result = await publishImages(plans, stores, { attach: [noteStep(seen)] });
     expect(seen).toEqual([{ image: 'api', tagsAtAttach: [[], []], dryRun: false }]);
     const index = plans[0]!.index.descriptor;
-    expect(result.attachments).toEqual([expect.objectContaining({ step: 'note', subject: index, artifactType: NOTE_TYPE, repositories: [`${a.host}/acme/one`, `${b.host}/acme/one`], pushed: true })]);
+    expect(result.attachments).toEqual([
+      expect.objectContaining({
+        step: 'note',
+        subject: index,
+        artifactType: NOTE_TYPE,
+        repositories: [`${a.host}/acme/one`, `${b.host}/acme/one`],
+        pushed: true,
+      }),
+    ]);
     expect(result.changed).toBe(true);
     for (const host of [a.host, b.host]) {
       const repo = client.repository(host, 'acme/one');
@@ -96,9 +135,14 @@ describe('publishImages: the attach door, before the tags', () => {
 
   it('a failing step moves no tag in any repository, and says which step failed for which image', async () => {
     const seen: { image: string; tagsAtAttach: string[][]; dryRun: boolean }[] = [];
-    const err = await publishImages(planned('acme/two'), stores, { attach: [noteStep(seen, 'the signing key is locked')] }).catch((e: unknown) => e);
+    const err = await publishImages(planned('acme/two'), stores, { attach: [noteStep(seen, 'the signing key is locked')] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ReleaseError);
-    expect(err).toMatchObject({ code: 'ATTACH_FAILED', message: 'api: attach step note failed, so no tag moved: the signing key is locked' });
+    expect(err).toMatchObject({
+      code: 'ATTACH_FAILED',
+      message: 'api: attach step note failed, so no tag moved: the signing key is locked',
+    });
     expect(seen).toHaveLength(1);
     for (const host of [a.host, b.host]) expect(await client.repository(host, 'acme/two').listTags()).toEqual([]);
   });

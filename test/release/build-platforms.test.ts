@@ -28,7 +28,13 @@ function standIn(backend: 'buildah' | 'buildx', seen: string[], failOn?: string)
       seen.push(`${backend} ${req.image.name} ${req.platform} → ${req.staging.kind}`);
       if (`${req.image.name} ${req.platform}` === failOn) throw new BuildError('BUILD_FAILED', 'RUN failed');
       const digest = `sha256:${String(seen.length).repeat(64)}` as Digest;
-      return { platform: req.platform, descriptor: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 500 }, compressedSize: 1000, backend, seconds: 1.23456 };
+      return {
+        platform: req.platform,
+        descriptor: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 500 },
+        compressedSize: 1000,
+        backend,
+        seconds: 1.23456,
+      };
     },
   };
 }
@@ -41,7 +47,10 @@ describe('runBuilds', () => {
     const seen: string[] = [];
     const staging = await layoutStaging(join(dir, 'stage'));
     const run = await runBuilds({
-      plan, config, context: CONTEXT, cwd: dir,
+      plan,
+      config,
+      context: CONTEXT,
+      cwd: dir,
       builders: { buildah: standIn('buildah', seen), buildx: standIn('buildx', seen) },
       staging: async () => staging,
       recordDir: join(dir, 'records'),
@@ -49,11 +58,24 @@ describe('runBuilds', () => {
     });
     expect(seen).toEqual(['buildah api linux/amd64 → layout', 'buildah api linux/arm64 → layout', 'buildx web linux/amd64 → layout']);
     expect((await readdir(join(dir, 'records'))).sort()).toEqual(['api-linux-amd64.json', 'api-linux-arm64.json', 'web-linux-amd64.json']);
-    expect(run.files.map((f) => f.slice(dir.length))).toEqual(['/records/api-linux-amd64.json', '/records/api-linux-arm64.json', '/records/web-linux-amd64.json']);
+    expect(run.files.map((f) => f.slice(dir.length))).toEqual([
+      '/records/api-linux-amd64.json',
+      '/records/api-linux-arm64.json',
+      '/records/web-linux-amd64.json',
+    ]);
     expect(JSON.parse(await readFile(run.files[1]!, 'utf8'))).toEqual({
-      schema: 'gantry.build.v1', image: 'api', platform: 'linux/arm64', digest: `sha256:${'2'.repeat(64)}`, size: 500,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json', compressedSize: 1000, repository: `oci:${join(dir, 'stage')}`,
-      backend: 'buildah', revision: CONTEXT.sha, version: '1.2.3', timings: { seconds: 1.235 },
+      schema: 'gantry.build.v1',
+      image: 'api',
+      platform: 'linux/arm64',
+      digest: `sha256:${'2'.repeat(64)}`,
+      size: 500,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      compressedSize: 1000,
+      repository: `oci:${join(dir, 'stage')}`,
+      backend: 'buildah',
+      revision: CONTEXT.sha,
+      version: '1.2.3',
+      timings: { seconds: 1.235 },
     });
     expect(run.records[2]).toMatchObject({ image: 'web', backend: 'buildx' });
   });
@@ -63,7 +85,10 @@ describe('runBuilds', () => {
     const seen: string[] = [];
     const staging = await layoutStaging(join(dir, 'stage'));
     const run = runBuilds({
-      plan, config, context: CONTEXT, cwd: dir,
+      plan,
+      config,
+      context: CONTEXT,
+      cwd: dir,
       builders: { buildah: standIn('buildah', seen, 'api linux/arm64'), buildx: standIn('buildx', seen) },
       staging: async () => staging,
       recordDir: join(dir, 'records'),
@@ -78,9 +103,14 @@ describe('runBuilds', () => {
     const seen: string[] = [];
     await expect(
       runBuilds({
-        plan, config, context: CONTEXT, cwd: '/nowhere',
+        plan,
+        config,
+        context: CONTEXT,
+        cwd: '/nowhere',
         builders: { buildah: standIn('buildah', seen) },
-        staging: async () => { throw new Error('not reached'); },
+        staging: async () => {
+          throw new Error('not reached');
+        },
         recordDir: '/nowhere/records',
         log: () => undefined,
       }),

@@ -71,7 +71,10 @@ describe('parseLocation: registries', () => {
 
   it('throws a REFERENCE_INVALID user error for an invalid reference', () => {
     for (const bad of ['Upper/Case', 'docker://', 'app:', 'app@sha256:xyz', 'a//b']) {
-      expect(thrown(() => parseLocation(bad)), bad).toMatchObject({ code: 'REFERENCE_INVALID', userError: true });
+      expect(
+        thrown(() => parseLocation(bad)),
+        bad,
+      ).toMatchObject({ code: 'REFERENCE_INVALID', userError: true });
     }
   });
 

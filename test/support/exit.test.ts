@@ -42,6 +42,8 @@ describe('expectExit', () => {
   });
 
   it('fails on a run that timed out, even when no code was expected to match', () => {
-    expect(() => expectExit({ ...failed, code: -1, signal: 'SIGKILL', timedOut: true }, -1)).toThrow(/gantry timed out and was killed after 2\.5 s/);
+    expect(() => expectExit({ ...failed, code: -1, signal: 'SIGKILL', timedOut: true }, -1)).toThrow(
+      /gantry timed out and was killed after 2\.5 s/,
+    );
   });
 });

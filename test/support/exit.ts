@@ -22,7 +22,9 @@ function section(title: string, text: string, lines: number, shorten = (l: strin
 /** What a failed exit-code assertion prints: the command, how it ended, its output, the registries' logs. */
 export function explainExit(r: CliResult, expected: number): string {
   const ended = r.timedOut ? 'timed out and was killed' : r.signal ? `was killed by ${r.signal}` : `exited ${r.code}`;
-  const env = Object.entries(r.env).map(([k, v]) => `${k}=${quote(v)} `).join('');
+  const env = Object.entries(r.env)
+    .map(([k, v]) => `${k}=${quote(v)} `)
+    .join('');
   return [
     `gantry ${ended} after ${(r.ms / 1000).toFixed(1)} s; expected exit ${expected}`,
     `  cd ${quote(r.cwd)} && ${env}gantry ${r.args.map(quote).join(' ')}`,

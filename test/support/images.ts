@@ -20,7 +20,9 @@ export async function tempDir(prefix = 'gantry-test-'): Promise<string> {
 }
 
 /** A multi-arch fixture image in an OCI layout (written by the neutral fixture writer, not by gantry). */
-export async function fixtureImage(opts: TestImageOptions = {}): Promise<TestImageLayout & { store: Awaited<ReturnType<typeof openLayout>> }> {
+export async function fixtureImage(
+  opts: TestImageOptions = {},
+): Promise<TestImageLayout & { store: Awaited<ReturnType<typeof openLayout>> }> {
   const dir = await tempDir('gantry-fixture-');
   const img = await writeTestImageLayout(dir, { tag: 'v1', ...opts });
   return { ...img, store: await openLayout(dir) };

@@ -35,7 +35,15 @@ async function withBackgroundSleep(script: string): Promise<{ argv: [string, ...
 describe('runInGroup', () => {
   it('returns the exit code and both outputs, and feeds stdin', async () => {
     const r = await runInGroup(['sh', '-c', 'cat; echo oops >&2; exit 3'], { cwd: '/', env, stdin: 'hello', timeoutMs: 30_000 });
-    expect(r).toMatchObject({ argv: ['sh', '-c', 'cat; echo oops >&2; exit 3'], cwd: '/', code: 3, signal: null, timedOut: false, stdout: 'hello', stderr: 'oops\n' });
+    expect(r).toMatchObject({
+      argv: ['sh', '-c', 'cat; echo oops >&2; exit 3'],
+      cwd: '/',
+      code: 3,
+      signal: null,
+      timedOut: false,
+      stdout: 'hello',
+      stderr: 'oops\n',
+    });
   });
 
   it('kills a run past its timeout with everything it started, and says so', async () => {

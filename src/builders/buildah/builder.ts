@@ -39,12 +39,19 @@ export interface BuildahBuilderOptions {
   readonly tailLines?: number | undefined;
 }
 
-const INSTALL_BUILDAH = 'buildah is not installed (the buildah backend runs "buildah build"): install it with apt-get install buildah (Debian 11+, Ubuntu 20.10+; Fedora: dnf install buildah), or choose backend: buildx or layers';
+const INSTALL_BUILDAH =
+  'buildah is not installed (the buildah backend runs "buildah build"): install it with apt-get install buildah (Debian 11+, Ubuntu 20.10+; Fedora: dnf install buildah), or choose backend: buildx or layers';
 
 /** Creates the buildah backend. Platforms of one run are built one after another (they share buildah's storage). */
 export function createBuildahBuilder(o: BuildahBuilderOptions): Builder {
   const binary = o.binary ?? 'buildah';
-  const run = async (args: readonly string[], cwd: string, env: Record<string, string | undefined>, req: BuildRequest, echo: boolean): Promise<ToolRun> => {
+  const run = async (
+    args: readonly string[],
+    cwd: string,
+    env: Record<string, string | undefined>,
+    req: BuildRequest,
+    echo: boolean,
+  ): Promise<ToolRun> => {
     try {
       return await runTool(binary, args, { cwd, env, signal: req.signal, onLine: echo ? (l) => req.log(`  ${l}`) : undefined });
     } catch (e) {
@@ -58,7 +65,10 @@ export function createBuildahBuilder(o: BuildahBuilderOptions): Builder {
       const started = performance.now();
       const inputs = resolveDockerfileInputs(req);
       const text = await readDockerfile(inputs);
-      if (inputs.cache !== undefined) req.log(`${inputs.image} ${inputs.platform}: build.cache is not used by the buildah backend (buildah's --cache-to pushes one tag per layer); building without a cache`);
+      if (inputs.cache !== undefined)
+        req.log(
+          `${inputs.image} ${inputs.platform}: build.cache is not used by the buildah backend (buildah's --cache-to pushes one tag per layer); building without a cache`,
+        );
       if (!isNativePlatform(inputs.platform, o.hostArch) && hasRunInstruction(text)) {
         const state = await (o.binfmtState ?? ((n) => readBinfmtState(n)))(qemuBinfmtName(parsePlatform(inputs.platform).architecture));
         checkEmulation({ platform: inputs.platform, hostArch: o.hostArch, runsCommands: true, state });
@@ -77,7 +87,8 @@ export function createBuildahBuilder(o: BuildahBuilderOptions): Builder {
         });
         req.log(`${inputs.image} ${inputs.platform}: ${binary} ${args.join(' ')}`);
         const b = await run(args, inputs.cwd, env, req, true);
-        if (b.code !== 0) throw buildFailure({ tool: binary, what: 'build', image: inputs.image, platform: inputs.platform, run: b, ...tail(o) });
+        if (b.code !== 0)
+          throw buildFailure({ tool: binary, what: 'build', image: inputs.image, platform: inputs.platform, run: b, ...tail(o) });
         built = true;
 
         const layoutDir = join(tmp, 'layout');
@@ -86,13 +97,24 @@ export function createBuildahBuilder(o: BuildahBuilderOptions): Builder {
         // auth file that DOCKER_CONFIG or REGISTRY_AUTH_FILE names does not exist.
         const { DOCKER_CONFIG: _d, REGISTRY_AUTH_FILE: _r, ...pushEnv } = env;
         const p = await run(buildahPushArgs(tag, layoutDir, digestFile, o.storage), inputs.cwd, pushEnv, req, false);
-        if (p.code !== 0) throw buildFailure({ tool: binary, what: 'push to a temporary OCI layout', image: inputs.image, platform: inputs.platform, run: p, ...tail(o) });
+        if (p.code !== 0)
+          throw buildFailure({
+            tool: binary,
+            what: 'push to a temporary OCI layout',
+            image: inputs.image,
+            platform: inputs.platform,
+            run: p,
+            ...tail(o),
+          });
 
         const layout = await openLayout(layoutDir);
         const descriptor = await layout.resolve('build');
         const reported = (await readFile(digestFile, 'utf8')).trim();
         if (reported !== descriptor.digest) {
-          throw new BuildError('BUILD_OUTPUT_INVALID', `buildah reported ${reported} for ${inputs.image} ${inputs.platform}, but its layout holds ${descriptor.digest}`);
+          throw new BuildError(
+            'BUILD_OUTPUT_INVALID',
+            `buildah reported ${reported} for ${inputs.image} ${inputs.platform}, but its layout holds ${descriptor.digest}`,
+          );
         }
         const manifest = await layout.fetchManifest(descriptor, { signal: req.signal });
         await o.stage(layout, descriptor.digest, req.staging.store, { signal: req.signal });
@@ -108,7 +130,8 @@ export function createBuildahBuilder(o: BuildahBuilderOptions): Builder {
         if (built) {
           // Not cancelled with the build: the local image is removed even when the build was aborted.
           const r = await run(buildahRmiArgs(tag, o.storage), inputs.cwd, env, { ...req, signal: undefined }, false).catch(() => undefined);
-          if (r?.code !== 0) req.log(`${inputs.image} ${inputs.platform}: could not remove the local image ${tag}: ${r?.tail.at(-1) ?? ''}`);
+          if (r?.code !== 0)
+            req.log(`${inputs.image} ${inputs.platform}: could not remove the local image ${tag}: ${r?.tail.at(-1) ?? ''}`);
         }
         await rm(tmp, { recursive: true, force: true });
       }

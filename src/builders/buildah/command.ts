@@ -31,7 +31,6 @@ export function buildahGlobalArgs(s: BuildahStorage = {}): string[] {
   ];
 }
 
-
 /**
  * `buildah build` of one platform. `--timestamp` is the commit time: buildah 1.28 does not read
  * SOURCE_DATE_EPOCH, and this sets the image's created time, its history and its files' times.

@@ -32,19 +32,29 @@ export interface BuildxBuilderOptions {
 
 /** How to get `docker buildx`, for BUILDER_MISSING messages. */
 export const INSTALL_BUILDX =
-  'install Docker with the buildx plugin (Debian/Ubuntu, from Docker\'s apt repository: apt-get install docker-ce-cli docker-buildx-plugin; ' +
-  'Debian\'s own packages: apt-get install docker.io docker-buildx; in GitHub Actions: docker/setup-buildx-action), or choose backend: buildah or layers';
+  "install Docker with the buildx plugin (Debian/Ubuntu, from Docker's apt repository: apt-get install docker-ce-cli docker-buildx-plugin; " +
+  "Debian's own packages: apt-get install docker.io docker-buildx; in GitHub Actions: docker/setup-buildx-action), or choose backend: buildah or layers";
 
 /** Creates the buildx backend. */
 export function createBuildxBuilder(o: BuildxBuilderOptions): Builder {
   const binary = o.binary ?? 'docker';
   let checked: Promise<void> | undefined;
-  const run = async (args: readonly string[], cwd: string, env: Record<string, string | undefined>, log?: (l: string) => void, signal?: AbortSignal): Promise<ToolRun> => {
+  const run = async (
+    args: readonly string[],
+    cwd: string,
+    env: Record<string, string | undefined>,
+    log?: (l: string) => void,
+    signal?: AbortSignal,
+  ): Promise<ToolRun> => {
     try {
       return await runTool(binary, args, { cwd, env, signal, onLine: log });
     } catch (e) {
       if (e instanceof ToolMissing) {
-        throw new BuildError('BUILDER_MISSING', `${binary} is not installed (the buildx backend runs "${binary} buildx build"): ${INSTALL_BUILDX}`, { userError: true, cause: e });
+        throw new BuildError(
+          'BUILDER_MISSING',
+          `${binary} is not installed (the buildx backend runs "${binary} buildx build"): ${INSTALL_BUILDX}`,
+          { userError: true, cause: e },
+        );
       }
       throw e;
     }
@@ -53,8 +63,15 @@ export function createBuildxBuilder(o: BuildxBuilderOptions): Builder {
   const ensureBuildx = async (cwd: string): Promise<void> => {
     const r = await run(['buildx', 'version'], cwd, { ...o.env });
     if (r.code !== 0) {
-      const said = r.tail.filter((l) => l.trim() !== '').slice(-3).join(' / ');
-      throw new BuildError('BUILDER_MISSING', `the docker buildx plugin is not installed ("${binary} buildx version" said: ${said}): ${INSTALL_BUILDX}`, { userError: true });
+      const said = r.tail
+        .filter((l) => l.trim() !== '')
+        .slice(-3)
+        .join(' / ');
+      throw new BuildError(
+        'BUILDER_MISSING',
+        `the docker buildx plugin is not installed ("${binary} buildx version" said: ${said}): ${INSTALL_BUILDX}`,
+        { userError: true },
+      );
     }
   };
 
@@ -65,18 +82,29 @@ export function createBuildxBuilder(o: BuildxBuilderOptions): Builder {
       await readDockerfile(inputs);
       checked ??= ensureBuildx(inputs.cwd);
       await checked;
-      if (inputs.cache?.type === 'gha' && !o.githubActions) req.log(`${inputs.image} ${inputs.platform}: the gha cache exists only inside GitHub Actions; building without a cache`);
+      if (inputs.cache?.type === 'gha' && !o.githubActions)
+        req.log(`${inputs.image} ${inputs.platform}: the gha cache exists only inside GitHub Actions; building without a cache`);
       const env: Record<string, string | undefined> = { ...o.env, SOURCE_DATE_EPOCH: String(inputs.sourceDateEpoch) };
       const tmp = await mkdtemp(join(o.tmpDir, 'gantry-buildx-'));
       try {
         const layoutDir = join(tmp, 'layout');
         const output: BuildxOutput =
-          req.staging.kind === 'registry' ? { kind: 'registry', repository: req.staging.repository, insecure: req.staging.insecure } : { kind: 'layout', dir: layoutDir };
+          req.staging.kind === 'registry'
+            ? { kind: 'registry', repository: req.staging.repository, insecure: req.staging.insecure }
+            : { kind: 'layout', dir: layoutDir };
         const metadataFile = join(tmp, 'metadata.json');
         const args = buildxBuildArgs(inputs, { output, metadataFile, githubActions: o.githubActions });
         req.log(`${inputs.image} ${inputs.platform}: ${binary} ${args.join(' ')}`);
         const b = await run(args, inputs.cwd, env, (l) => req.log(`  ${l}`), req.signal);
-        if (b.code !== 0) throw buildFailure({ tool: `${binary} buildx`, what: 'build', image: inputs.image, platform: inputs.platform, run: b, ...(o.tailLines !== undefined ? { tailLines: o.tailLines } : {}) });
+        if (b.code !== 0)
+          throw buildFailure({
+            tool: `${binary} buildx`,
+            what: 'build',
+            image: inputs.image,
+            platform: inputs.platform,
+            run: b,
+            ...(o.tailLines !== undefined ? { tailLines: o.tailLines } : {}),
+          });
 
         const meta = parseBuildxMetadata(await readFile(metadataFile, 'utf8'));
         let manifest: ManifestBytes;
@@ -90,7 +118,10 @@ export function createBuildxBuilder(o: BuildxBuilderOptions): Builder {
         }
         const d = manifest.descriptor;
         if (meta.descriptor && (meta.descriptor.size !== d.size || meta.descriptor.mediaType !== d.mediaType)) {
-          throw new BuildError('BUILD_OUTPUT_INVALID', `buildx described ${meta.digest} as ${meta.descriptor.mediaType}, ${meta.descriptor.size} bytes; the manifest is ${d.mediaType}, ${d.size} bytes`);
+          throw new BuildError(
+            'BUILD_OUTPUT_INVALID',
+            `buildx described ${meta.digest} as ${meta.descriptor.mediaType}, ${meta.descriptor.size} bytes; the manifest is ${d.mediaType}, ${d.size} bytes`,
+          );
         }
         req.log(`${inputs.image} ${inputs.platform}: pushed ${meta.digest} to ${req.staging.store.name} (by digest)`);
         return {

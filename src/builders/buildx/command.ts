@@ -62,7 +62,6 @@ export function buildxCacheArgs(i: DockerfileInputs, githubActions: boolean): st
   return ['--cache-from', `type=gha,scope=${scope}`, '--cache-to', `type=gha,scope=${scope}${mode}`];
 }
 
-
 /**
  * The arguments of `docker` for one platform: `buildx build` pushing by digest, the digest read
  * back from `--metadata-file`. `--provenance=false --sbom=false`: gantry attaches its own as

@@ -33,7 +33,9 @@ export function parseBuildxMetadata(text: string): BuildxMetadata {
   const m = j as Record<string, unknown>;
   const digest = m['containerimage.digest'];
   if (typeof digest !== 'string' || !isDigest(digest)) {
-    throw invalid(`has no containerimage.digest (${digest === undefined ? 'missing' : JSON.stringify(digest)}); was the image exported (--output type=image or type=oci)?`);
+    throw invalid(
+      `has no containerimage.digest (${digest === undefined ? 'missing' : JSON.stringify(digest)}); was the image exported (--output type=image or type=oci)?`,
+    );
   }
   const config = m['containerimage.config.digest'];
   const name = m['image.name'];
@@ -41,14 +43,19 @@ export function parseBuildxMetadata(text: string): BuildxMetadata {
   let descriptor: Descriptor | undefined;
   if (d !== undefined) {
     const o = (typeof d === 'object' && d !== null ? d : {}) as Record<string, unknown>;
-    if (o['digest'] !== digest) throw invalid(`disagrees with itself: containerimage.digest is ${digest}, containerimage.descriptor.digest is ${JSON.stringify(o['digest'])}`);
+    if (o['digest'] !== digest)
+      throw invalid(
+        `disagrees with itself: containerimage.digest is ${digest}, containerimage.descriptor.digest is ${JSON.stringify(o['digest'])}`,
+      );
     const mediaType = o['mediaType'];
     const size = o['size'];
     if (typeof mediaType !== 'string' || typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) {
       throw invalid('has a containerimage.descriptor without a mediaType and a positive size');
     }
     if (!isImageManifestMediaType(mediaType)) {
-      throw invalid(`describes a ${mediaType}, not one platform's image manifest; build one platform at a time and disable attestations (--provenance=false --sbom=false)`);
+      throw invalid(
+        `describes a ${mediaType}, not one platform's image manifest; build one platform at a time and disable attestations (--provenance=false --sbom=false)`,
+      );
     }
     descriptor = { mediaType, digest, size };
   }

@@ -68,7 +68,12 @@ function noPlatform(label: string, want: Platform, available: readonly string[])
 }
 
 /** Resolves `spec` for `platform`: picks the index entry, reads (verified) manifest and config. */
-export async function resolveBase(spec: BaseImageSpec, platform: Platform, resolver: BaseResolver, signal?: AbortSignal): Promise<ResolvedBase> {
+export async function resolveBase(
+  spec: BaseImageSpec,
+  platform: Platform,
+  resolver: BaseResolver,
+  signal?: AbortSignal,
+): Promise<ResolvedBase> {
   const label = baseLabel(spec);
   if (spec.kind === 'scratch') return { label, layers: [] };
   const { store, reference } = await resolver(spec);
@@ -79,16 +84,27 @@ export async function resolveBase(spec: BaseImageSpec, platform: Platform, resol
     const entries = parsedTop.manifest.manifests;
     const entry = entries.find((d) => d.platform !== undefined && platformMatches(platform, d.platform));
     if (entry === undefined) {
-      throw noPlatform(label, platform, entries.flatMap((d) => (d.platform === undefined ? [] : [formatPlatform(d.platform)])));
+      throw noPlatform(
+        label,
+        platform,
+        entries.flatMap((d) => (d.platform === undefined ? [] : [formatPlatform(d.platform)])),
+      );
     }
     image = await store.fetchManifest(entry, { signal });
   }
   const parsed = parseManifest(image.bytes, image.descriptor.mediaType);
   if (isIndex(parsed.manifest)) {
-    throw new BuildError('BUILD_INPUT_INVALID', `base ${label}: the ${formatPlatform(platform)} entry is itself an index; gantry expects an image manifest there`, { userError: true });
+    throw new BuildError(
+      'BUILD_INPUT_INVALID',
+      `base ${label}: the ${formatPlatform(platform)} entry is itself an index; gantry expects an image manifest there`,
+      { userError: true },
+    );
   }
   const manifest: ImageManifest = parsed.manifest;
-  const configBytes = await readAll(verified(await store.fetchBlob(manifest.config, { signal }), manifest.config, `${store.name}: `), MAX_CONFIG_BYTES);
+  const configBytes = await readAll(
+    verified(await store.fetchBlob(manifest.config, { signal }), manifest.config, `${store.name}: `),
+    MAX_CONFIG_BYTES,
+  );
   const config = parseImageConfig(configBytes);
   const have = configPlatform(config);
   if (!platformMatches(platform, have)) throw noPlatform(label, platform, [formatPlatform(have)]);

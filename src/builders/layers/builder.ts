@@ -117,14 +117,21 @@ export function createLayersBuilder(o: LayersBuilderOptions): LayersBuilder {
       const blob = await writeLayerBlob(entries, { mtime, gzip, tmpDir: dir, signal: req.signal });
       stats.layersBuilt++;
       stats.bytesCompressed += blob.tarSize;
-      await ensureBlob(req.staging.store, blob.descriptor, { open: () => createReadStream(blob.path, { highWaterMark: PUSH_READ_BYTES }), signal: req.signal });
+      await ensureBlob(req.staging.store, blob.descriptor, {
+        open: () => createReadStream(blob.path, { highWaterMark: PUSH_READ_BYTES }),
+        signal: req.signal,
+      });
       return { descriptor: blob.descriptor, diffId: blob.diffId, tarSize: blob.tarSize, holder: req.staging.store };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  async function addLayers(req: BuildRequest, spec: LayersBuildSpec, seconds: number): Promise<{ layer: CachedLayer; createdBy: string }[]> {
+  async function addLayers(
+    req: BuildRequest,
+    spec: LayersBuildSpec,
+    seconds: number,
+  ): Promise<{ layer: CachedLayer; createdBy: string }[]> {
     const contextDir = resolve(req.cwd, spec.context);
     const mtime = tarMtime(seconds);
     const earlier = new Map<string, DirectoryMeta>();
@@ -148,9 +155,17 @@ export function createLayersBuilder(o: LayersBuilderOptions): LayersBuilder {
       }
       if (got.reused) stats.layersReused++;
       // A layer built for another platform lives in that build's staging store.
-      await step(name, () => ensureBlob(req.staging.store, layer.descriptor, { from: layer.holder, open: () => layer.holder.fetchBlob(layer.descriptor), signal: req.signal }));
+      await step(name, () =>
+        ensureBlob(req.staging.store, layer.descriptor, {
+          from: layer.holder,
+          open: () => layer.holder.fetchBlob(layer.descriptor),
+          signal: req.signal,
+        }),
+      );
       const ms = Math.round(performance.now() - started);
-      req.log(`layers: ${name}: ${walked.files} file${walked.files === 1 ? '' : 's'}, ${walked.bytes} bytes → ${layer.descriptor.digest} (${layer.descriptor.size} bytes, ${got.reused ? 'reused' : 'built'}, ${ms} ms)`);
+      req.log(
+        `layers: ${name}: ${walked.files} file${walked.files === 1 ? '' : 's'}, ${walked.bytes} bytes → ${layer.descriptor.digest} (${layer.descriptor.size} bytes, ${got.reused ? 'reused' : 'built'}, ${ms} ms)`,
+      );
       out.push({ layer, createdBy: `gantry layers: COPY ${rule.from} ${rule.to}` });
     }
     return out;
@@ -233,7 +248,13 @@ export function createLayersBuilder(o: LayersBuilderOptions): LayersBuilder {
     await step('push manifest', () => req.staging.store.pushManifest(manifest, undefined, { signal: req.signal }));
     const compressedSize = manifest.bytes.byteLength + configDesc.size + manifest.manifest.layers.reduce((n, l) => n + l.size, 0);
     req.log(`layers: ${req.image.name} ${req.platform}: ${manifest.descriptor.digest} pushed to ${req.staging.store.name}`);
-    return { platform: req.platform, descriptor: manifest.descriptor, compressedSize, backend: 'layers', seconds: (performance.now() - started) / 1000 };
+    return {
+      platform: req.platform,
+      descriptor: manifest.descriptor,
+      compressedSize,
+      backend: 'layers',
+      seconds: (performance.now() - started) / 1000,
+    };
   }
 
   return { build, stats };

@@ -19,7 +19,18 @@ export interface ConfigInputs {
 }
 
 // image-spec specs-go/v1/config.go ImageConfig, in field order.
-const CONTAINER_KEYS = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'ArgsEscaped'] as const;
+const CONTAINER_KEYS = [
+  'User',
+  'ExposedPorts',
+  'Env',
+  'Entrypoint',
+  'Cmd',
+  'Volumes',
+  'WorkingDir',
+  'Labels',
+  'StopSignal',
+  'ArgsEscaped',
+] as const;
 
 function sortedRecord<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
   const m = new Map(entries);
@@ -55,11 +66,17 @@ function containerConfig(i: ConfigInputs): Record<string, unknown> {
   const cmd = b.cmd ?? (b.entrypoint !== undefined ? undefined : base.Cmd);
   const values: Record<string, unknown> = {
     User: b.user ?? base.User,
-    ExposedPorts: sortedRecord([...Object.entries(base.ExposedPorts ?? {}).map(([k]) => [k, {}] as const), ...b.exposedPorts.map((p) => [p, {}] as const)]),
+    ExposedPorts: sortedRecord([
+      ...Object.entries(base.ExposedPorts ?? {}).map(([k]) => [k, {}] as const),
+      ...b.exposedPorts.map((p) => [p, {}] as const),
+    ]),
     Env: mergeEnv(base.Env ?? [], b.env),
     Entrypoint: b.entrypoint ?? base.Entrypoint,
     Cmd: cmd,
-    Volumes: base.Volumes === null || base.Volumes === undefined ? undefined : sortedRecord(Object.entries(base.Volumes).map(([k]) => [k, {}] as const)),
+    Volumes:
+      base.Volumes === null || base.Volumes === undefined
+        ? undefined
+        : sortedRecord(Object.entries(base.Volumes).map(([k]) => [k, {}] as const)),
     WorkingDir: b.workdir ?? base.WorkingDir,
     Labels: sortedRecord([...Object.entries(base.Labels ?? {}), ...Object.entries(i.planLabels), ...Object.entries(b.labels)]),
     StopSignal: base.StopSignal,

@@ -29,7 +29,7 @@ const MAX_WRITES = 8;
 
 /** Writes all of `b` at `position` (a write may take fewer bytes than asked). */
 async function writeAt(file: FileHandle, b: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < b.byteLength; ) {
+  for (let done = 0; done < b.byteLength;) {
     const { bytesWritten } = await file.write(b, done, b.byteLength - done, position + done);
     if (bytesWritten <= 0) throw new Error(`writing the layer blob: no progress at byte ${position + done}`);
     done += bytesWritten;

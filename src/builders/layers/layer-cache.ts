@@ -30,7 +30,9 @@ export interface LayerKeyInputs {
 /** A digest over every input of a layer's bytes. */
 export function layerKey(i: LayerKeyInputs): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ rule: i.rule, contextDir: i.contextDir, mtime: i.mtimeSeconds, level: i.gzip.level, member: i.gzip.memberSize }));
+  h.update(
+    JSON.stringify({ rule: i.rule, contextDir: i.contextDir, mtime: i.mtimeSeconds, level: i.gzip.level, member: i.gzip.memberSize }),
+  );
   for (const e of i.entries) {
     h.update(JSON.stringify([e.name, e.type, e.mode, e.uid, e.gid, e.size, e.linkname ?? null, e.source ?? null, e.fingerprint]));
     h.update('\n');

@@ -20,7 +20,13 @@ export async function ensureBlob(target: Store, desc: Descriptor, o: EnsureBlobO
     try {
       if (o.from === target || (await target.blobExists(desc, { signal: o.signal }))) return 'present';
       const from = o.from;
-      if (from !== undefined && isBlobMounter(from) && isBlobMounter(target) && from.host === target.host && from.repository !== target.repository) {
+      if (
+        from !== undefined &&
+        isBlobMounter(from) &&
+        isBlobMounter(target) &&
+        from.host === target.host &&
+        from.repository !== target.repository
+      ) {
         if (await target.mountBlob(desc, from.repository, { signal: o.signal })) return 'mounted';
       }
       await target.pushBlob(desc, await o.open(), { signal: o.signal });

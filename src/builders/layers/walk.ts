@@ -108,9 +108,13 @@ async function assertInsideContext(index: number, rule: CopyRule, contextDir: st
   const [root, real] = await Promise.all([realpath(contextDir), realpath(src)]);
   const rel = relative(root, real);
   if (rel === '..' || rel.startsWith(`..${sep}`) || resolve(root, rel) !== real) {
-    throw new BuildError('BUILD_INPUT_INVALID', `${ruleLabel(index, rule)}: ${rule.from} resolves to ${real}, outside the build context ${root}`, {
-      userError: true,
-    });
+    throw new BuildError(
+      'BUILD_INPUT_INVALID',
+      `${ruleLabel(index, rule)}: ${rule.from} resolves to ${real}, outside the build context ${root}`,
+      {
+        userError: true,
+      },
+    );
   }
 }
 
@@ -144,15 +148,27 @@ export async function walkCopyRule(
   if (top.isFile()) {
     const dest = rule.to.endsWith('/') ? `${rule.to}${basename(src)}` : rule.to;
     const name = directoryChain(dest).at(-1)?.slice(0, -1);
-    if (name === undefined) throw new BuildError('BUILD_INPUT_INVALID', `${ruleLabel(index, rule)}: a file cannot be copied to "/"`, { userError: true });
+    if (name === undefined)
+      throw new BuildError('BUILD_INPUT_INVALID', `${ruleLabel(index, rule)}: a file cannot be copied to "/"`, { userError: true });
     entries.push(...parentsOf(name));
-    entries.push({ name, type: 'file', mode: normalizedMode(rule, top), uid, gid, size: top.size, source: src, fingerprint: fingerprint(top, src) });
+    entries.push({
+      name,
+      type: 'file',
+      mode: normalizedMode(rule, top),
+      uid,
+      gid,
+      size: top.size,
+      source: src,
+      fingerprint: fingerprint(top, src),
+    });
     totals.files = 1;
     totals.bytes = top.size;
     return { entries, ...totals };
   }
   if (!top.isDirectory()) {
-    throw new BuildError('BUILD_INPUT_INVALID', `${ruleLabel(index, rule)}: ${rule.from} is neither a file nor a directory`, { userError: true });
+    throw new BuildError('BUILD_INPUT_INVALID', `${ruleLabel(index, rule)}: ${rule.from} is neither a file nor a directory`, {
+      userError: true,
+    });
   }
   const chain = directoryChain(rule.to);
   const destDir = chain.at(-1) ?? '';
@@ -191,15 +207,41 @@ async function walkDirectory(s: WalkState, dir: string, relDir: string, destDir:
     const st = lstatSync(path);
     const name = `${destDir}${child.name}`;
     if (st.isDirectory()) {
-      s.entries.push({ name: `${name}/`, type: 'directory', mode: DIR_MODE, uid: s.uid, gid: s.gid, size: 0, fingerprint: fingerprint(st, path) });
+      s.entries.push({
+        name: `${name}/`,
+        type: 'directory',
+        mode: DIR_MODE,
+        uid: s.uid,
+        gid: s.gid,
+        size: 0,
+        fingerprint: fingerprint(st, path),
+      });
       await walkDirectory(s, path, rel, `${name}/`);
     } else if (st.isFile()) {
-      s.entries.push({ name, type: 'file', mode: normalizedMode(s.rule, st), uid: s.uid, gid: s.gid, size: st.size, source: path, fingerprint: fingerprint(st, path) });
+      s.entries.push({
+        name,
+        type: 'file',
+        mode: normalizedMode(s.rule, st),
+        uid: s.uid,
+        gid: s.gid,
+        size: st.size,
+        source: path,
+        fingerprint: fingerprint(st, path),
+      });
       s.totals.files++;
       s.totals.bytes += st.size;
     } else if (st.isSymbolicLink()) {
       const linkname = await readlink(path);
-      s.entries.push({ name, type: 'symlink', mode: SYMLINK_MODE, uid: s.uid, gid: s.gid, size: 0, linkname, fingerprint: fingerprint(st, `${path}>${linkname}`) });
+      s.entries.push({
+        name,
+        type: 'symlink',
+        mode: SYMLINK_MODE,
+        uid: s.uid,
+        gid: s.gid,
+        size: 0,
+        linkname,
+        fingerprint: fingerprint(st, `${path}>${linkname}`),
+      });
     } else {
       throw new BuildError(
         'BUILD_INPUT_INVALID',

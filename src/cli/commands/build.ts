@@ -13,7 +13,9 @@ interface BuildFlags extends ReleaseFlags {
 
 export function registerBuild(program: Command): void {
   addReleaseOptions(program.command('build'))
-    .description('build the platforms of the images (default: all) and push each platform manifest by digest, never by tag; write one digest record per platform')
+    .description(
+      'build the platforms of the images (default: all) and push each platform manifest by digest, never by tag; write one digest record per platform',
+    )
     .option('--image <name>', 'build this image (repeatable; default: every image)', collect, [])
     .option('--platform <os/arch[/variant]>', 'build this platform (repeatable; default: every platform of the image)', collect, [])
     .option('--to <destination>', "stage here instead of the image's first repository: REGISTRY/REPO, or oci:DIR to build offline")

@@ -15,7 +15,9 @@ export function registerInit(program: Command): void {
   const init = program.command('init').description('write CI configuration for gantry');
   init
     .command('github')
-    .description(`write ${WORKFLOW_FILE}: plan → build each platform on a native runner → publish by digest (run it at the repository root)`)
+    .description(
+      `write ${WORKFLOW_FILE}: plan → build each platform on a native runner → publish by digest (run it at the repository root)`,
+    )
     .option('--config <file>', 'gantry.yml to read (default: ./gantry.yml, else defaults)')
     .option('--reusable', 'write a reusable workflow (on: workflow_call) that repositories of an organisation share')
     .option('--force', 'overwrite an existing workflow file')

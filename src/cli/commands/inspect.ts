@@ -21,7 +21,13 @@ export function registerInspect(program: Command): void {
 function formatSummary(s: ImageSummary): string {
   const out = [`${s.name}:${s.reference}`, `  media type  ${s.mediaType}`, `  digest      ${s.digest}`];
   for (const [k, v] of Object.entries(s.annotations)) out.push(`  annotation  ${k}=${v}`);
-  out.push('', table([['PLATFORM', 'DIGEST', 'SIZE', 'LAYERS'], ...s.platforms.map((p) => [p.platform, p.digest, formatBytes(p.compressedSize), String(p.layers)])]));
+  out.push(
+    '',
+    table([
+      ['PLATFORM', 'DIGEST', 'SIZE', 'LAYERS'],
+      ...s.platforms.map((p) => [p.platform, p.digest, formatBytes(p.compressedSize), String(p.layers)]),
+    ]),
+  );
   const labels = new Map<string, string>();
   for (const p of s.platforms) for (const [k, v] of Object.entries(p.labels)) labels.set(k, v);
   if (labels.size) out.push('', 'labels:', ...[...labels].map(([k, v]) => `  ${k}=${v}`));

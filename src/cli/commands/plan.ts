@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
-import { formatPlan, planMatrix, planOutputs, planRelease, planSummary, writeGitHubOutputs, writeStepSummary } from '../../release/index.js';
+import {
+  formatPlan,
+  planMatrix,
+  planOutputs,
+  planRelease,
+  planSummary,
+  writeGitHubOutputs,
+  writeStepSummary,
+} from '../../release/index.js';
 import { printJson, printText } from '../output.js';
 import { addReleaseOptions, releaseOptions, type ReleaseFlags } from '../release-options.js';
 import { run } from '../run.js';

@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
-import { formatPublishResult, planRelease, publishOutputs, publishRelease, publishSummary, writeGitHubOutputs, writeStepSummary } from '../../release/index.js';
+import {
+  formatPublishResult,
+  planRelease,
+  publishOutputs,
+  publishRelease,
+  publishSummary,
+  writeGitHubOutputs,
+  writeStepSummary,
+} from '../../release/index.js';
 import { printJson, printText } from '../output.js';
 import { ProgressDisplay } from '../progress.js';
 import { addReleaseOptions, releaseOptions, type ReleaseFlags } from '../release-options.js';
@@ -12,8 +20,13 @@ interface PublishFlags extends ReleaseFlags {
 
 export function registerPublish(program: Command): void {
   addReleaseOptions(program.command('publish'))
-    .description('fan in the per-platform builds, make one multi-arch index per image, copy it to every repository, pass the gates, and only then move the tags')
-    .option('--records <dir>', 'digest records written by `gantry build` on other machines (without it, every platform is built here first)')
+    .description(
+      'fan in the per-platform builds, make one multi-arch index per image, copy it to every repository, pass the gates, and only then move the tags',
+    )
+    .option(
+      '--records <dir>',
+      'digest records written by `gantry build` on other machines (without it, every platform is built here first)',
+    )
     .option('--dry-run', 'print exactly what would be pushed and tagged; touch nothing')
     .action((_flags: unknown, cmd: Command) =>
       run(cmd, async (flags: PublishFlags) => {

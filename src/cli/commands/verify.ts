@@ -13,7 +13,9 @@ interface VerifyFlags extends GlobalOptions {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('check a published image as its users pull it: platforms, every manifest, config and layer reachable, labels (exit 3 when it refuses)')
+    .description(
+      'check a published image as its users pull it: platforms, every manifest, config and layer reachable, labels (exit 3 when it refuses)',
+    )
     .argument('<ref>', 'REGISTRY/REPO:TAG or oci:DIR:TAG')
     .option('--platforms <list>', 'platforms the index must have, comma-separated (e.g. linux/amd64,linux/arm64)')
     .option('--label <key[=value]>', 'a label every platform must carry (repeatable)', (v: string, p: string[]) => [...p, v], [])
@@ -23,7 +25,10 @@ export function registerVerify(program: Command): void {
         const env = flags.anonymous ? { PATH: process.env.PATH, HOME: '/nonexistent', DOCKER_CONFIG: '/nonexistent' } : process.env;
         const report = await verifyImage(ref, {
           ...(await connectionOptions(flags, env)),
-          platforms: (flags.platforms ?? '').split(',').filter(Boolean).map((p) => parsePlatform(p.trim())),
+          platforms: (flags.platforms ?? '')
+            .split(',')
+            .filter(Boolean)
+            .map((p) => parsePlatform(p.trim())),
           labels: parseLabels(flags.label ?? []),
         });
         if (flags.json) printJson(report);

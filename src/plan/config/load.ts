@@ -96,7 +96,9 @@ function syntaxIssues(doc: Document, locator: YamlLocator): ConfigIssue[] {
     return [{ path: '', ...locator.position(first.pos[0]), message }];
   }
   const warnings = doc.warnings.map((w) => ({ path: '', ...locator.position(w.pos[0]), message: `invalid YAML: ${w.message}` }));
-  return [...warnings, ...keyIssues(doc, locator), ...unresolvedAliases(doc, locator)].sort((a, b) => a.line - b.line || a.column - b.column);
+  return [...warnings, ...keyIssues(doc, locator), ...unresolvedAliases(doc, locator)].sort(
+    (a, b) => a.line - b.line || a.column - b.column,
+  );
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -66,15 +66,13 @@ const flavorObject = z
     prefixOnLatest: z.boolean().optional().describe('Also put the prefix on latest. Default false.'),
     suffixOnLatest: z.boolean().optional().describe('Also put the suffix on latest. Default false.'),
   })
-  .transform(
-    (f): Flavor => ({
-      latest: f.latest === undefined ? 'auto' : (String(f.latest) as Latest),
-      prefix: f.prefix ?? '',
-      suffix: f.suffix ?? '',
-      prefixOnLatest: f.prefixOnLatest ?? false,
-      suffixOnLatest: f.suffixOnLatest ?? false,
-    }),
-  );
+  .transform((f): Flavor => ({
+    latest: f.latest === undefined ? 'auto' : (String(f.latest) as Latest),
+    prefix: f.prefix ?? '',
+    suffix: f.suffix ?? '',
+    prefixOnLatest: f.prefixOnLatest ?? false,
+    suffixOnLatest: f.suffixOnLatest ?? false,
+  }));
 
 export const flavorSchema = z
   .union([z.string().transform(parseFlavorText), flavorObject])
@@ -89,15 +87,23 @@ export const gatesSchema = z
       .union([z.string(), z.number()])
       .transform(via(parseByteSize))
       .optional()
-      .describe('Largest allowed compressed size of each platform\'s image (what a pull downloads): bytes, or a number with a unit B, kB, KB, MB, GB, KiB, MiB, GiB, e.g. 200MB.'),
+      .describe(
+        "Largest allowed compressed size of each platform's image (what a pull downloads): bytes, or a number with a unit B, kB, KB, MB, GB, KiB, MiB, GiB, e.g. 200MB.",
+      ),
     requiredLabels: z
       .array(text('A label key.'))
       .optional()
-      .describe('Labels every platform\'s image config must have, e.g. [org.opencontainers.image.source].'),
+      .describe("Labels every platform's image config must have, e.g. [org.opencontainers.image.source]."),
     vulnerabilities: z
       .strictObject({
-        failOn: z.enum(SEVERITIES).default('critical').describe('Lowest severity that fails the release; none only reports. Default critical.'),
-        ignore: z.array(text('A vulnerability ID.')).optional().describe('Vulnerability IDs to accept, e.g. [CVE-2024-12345, GHSA-xxxx-xxxx-xxxx].'),
+        failOn: z
+          .enum(SEVERITIES)
+          .default('critical')
+          .describe('Lowest severity that fails the release; none only reports. Default critical.'),
+        ignore: z
+          .array(text('A vulnerability ID.'))
+          .optional()
+          .describe('Vulnerability IDs to accept, e.g. [CVE-2024-12345, GHSA-xxxx-xxxx-xxxx].'),
       })
       .describe('Vulnerability scan policy.')
       .transform((v) => ({ failOn: v.failOn, ignore: v.ignore ?? [] }))
@@ -114,7 +120,10 @@ export const gatesSchema = z
 export const signSchema = z
   .strictObject({
     key: text('Private key: env:NAME (the PEM in an environment variable, e.g. env:COSIGN_PRIVATE_KEY) or a file path.').optional(),
-    keyless: z.boolean().optional().describe('Sign keyless with Sigstore (Fulcio certificate from the CI\'s OIDC identity, logged in Rekor).'),
+    keyless: z
+      .boolean()
+      .optional()
+      .describe("Sign keyless with Sigstore (Fulcio certificate from the CI's OIDC identity, logged in Rekor)."),
   })
   .describe('cosign-compatible signature of the published index: set exactly one of key or keyless: true.')
   .transform((s, ctx) => {

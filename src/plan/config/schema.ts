@@ -14,11 +14,16 @@ export const DEFAULT_PLATFORMS: readonly string[] = ['linux/amd64', 'linux/arm64
 
 const repositorySchema = z
   .union([
-    text('A repository without tag or digest, e.g. ghcr.io/acme/api or docker.io/acme/api, or an OCI image layout directory, e.g. oci:./out/api.'),
+    text(
+      'A repository without tag or digest, e.g. ghcr.io/acme/api or docker.io/acme/api, or an OCI image layout directory, e.g. oci:./out/api.',
+    ),
     z
       .strictObject({
         name: text('A repository without tag or digest, e.g. docker.io/acme/api.'),
-        optional: z.boolean().default(false).describe('Publish here only when credentials for its registry are present (as projects do with Docker Hub). Default false.'),
+        optional: z
+          .boolean()
+          .default(false)
+          .describe('Publish here only when credentials for its registry are present (as projects do with Docker Hub). Default false.'),
       })
       .describe('A repository with options.'),
   ])
@@ -33,7 +38,9 @@ const repositorySchema = z
 const repositoriesSchema = z
   .array(repositorySchema)
   .min(1, { error: 'list at least one repository, e.g. [ghcr.io/acme/api]' })
-  .describe('Repositories the image is published to, in every registry (GHCR, Docker Hub, any OCI registry). The first required one stages builds and is read for existing tags.')
+  .describe(
+    'Repositories the image is published to, in every registry (GHCR, Docker Hub, any OCI registry). The first required one stages builds and is read for existing tags.',
+  )
   .superRefine((repos, ctx) => {
     const names = repos.map((r) => r.name);
     names.forEach((n, i) => {
@@ -60,7 +67,9 @@ const platformsSchema = z
 const tagsSchema = z
   .union([z.string(), z.array(z.string())])
   .transform((t) => (typeof t === 'string' ? t : t.join('\n')))
-  .describe('Tag rules in docker/metadata-action syntax, one a line, e.g. "type=semver,pattern={{version}}". Default: gantry\'s release strategy.');
+  .describe(
+    'Tag rules in docker/metadata-action syntax, one a line, e.g. "type=semver,pattern={{version}}". Default: gantry\'s release strategy.',
+  );
 
 const urlField = (description: string) => z.string().transform(via(parseHttpUrl)).describe(description).optional();
 
@@ -68,7 +77,9 @@ const imageSchema = z
   .strictObject({
     name: z
       .string()
-      .regex(IMAGE_NAME_RE, { error: 'invalid image name: expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, e.g. "api"' })
+      .regex(IMAGE_NAME_RE, {
+        error: 'invalid image name: expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, e.g. "api"',
+      })
       .max(128, { error: 'image name is longer than 128 characters' })
       .describe('Name of the image within this configuration, e.g. api. Unique.'),
     repositories: repositoriesSchema,
@@ -76,13 +87,13 @@ const imageSchema = z
     build: buildSchema.prefault({}),
     tags: tagsSchema.optional(),
     flavor: flavorSchema,
-    labels: stringMap('Labels added to the image (and to the plan\'s org.opencontainers.image.* labels).').prefault({}),
+    labels: stringMap("Labels added to the image (and to the plan's org.opencontainers.image.* labels).").prefault({}),
     annotations: stringMap('Annotations added to the image index and manifests.').prefault({}),
     title: text('org.opencontainers.image.title. Default: the image name.').optional(),
     description: text('org.opencontainers.image.description.').optional(),
     vendor: text('org.opencontainers.image.vendor.').optional(),
     licenses: text('org.opencontainers.image.licenses, an SPDX expression, e.g. Apache-2.0.').optional(),
-    url: urlField('org.opencontainers.image.url. Default: the source repository\'s URL.'),
+    url: urlField("org.opencontainers.image.url. Default: the source repository's URL."),
     documentation: urlField('org.opencontainers.image.documentation.'),
     gates: gatesSchema,
     sign: signSchema.optional(),
@@ -105,8 +116,11 @@ const chartSchema = z
     path: text('Chart directory, e.g. charts/acme.'),
     repository: z
       .string()
-      .startsWith('oci://', { error: (i) => `invalid chart repository ${JSON.stringify(i.input)}: expected oci://REGISTRY/PATH, e.g. "oci://ghcr.io/acme/charts"` })
-      .transform(via(parseChartRepository)).describe('OCI repository to push the chart to, e.g. oci://ghcr.io/acme/charts.'),
+      .startsWith('oci://', {
+        error: (i) => `invalid chart repository ${JSON.stringify(i.input)}: expected oci://REGISTRY/PATH, e.g. "oci://ghcr.io/acme/charts"`,
+      })
+      .transform(via(parseChartRepository))
+      .describe('OCI repository to push the chart to, e.g. oci://ghcr.io/acme/charts.'),
     image: text('Name of the image whose version and digest the chart follows. Required when there are several images.').optional(),
   })
   .describe('Helm chart to bump and push after the image is published.');
@@ -116,21 +130,24 @@ function uniqueNames(images: readonly unknown[], ctx: z.core.$RefinementCtx): vo
   names.forEach((n, i) => {
     if (typeof n !== 'string') return;
     const first = firstIndexOf(names, i);
-    if (first !== i) report(ctx, `image name ${JSON.stringify(n)} is used twice (also by images[${first}]); names must be unique`, [i, 'name']);
+    if (first !== i)
+      report(ctx, `image name ${JSON.stringify(n)} is used twice (also by images[${first}]); names must be unique`, [i, 'name']);
   });
 }
 
 /** The shape of gantry.yml as written (every default still absent). */
 export const configInputSchema = z
   .strictObject({
-    version: z.literal(1).optional().describe('Version of this file\'s format. Default 1.'),
+    version: z.literal(1).optional().describe("Version of this file's format. Default 1."),
     images: z
       .array(imageSchema)
       .min(1, { error: 'list at least one image, e.g. images: [{ name: app, repositories: [ghcr.io/OWNER/app] }]' })
       // Duplicate names are worth reporting even while other fields of the images are wrong.
       .superRefine(uniqueNames, { when: (payload) => Array.isArray(payload.value) })
       .optional()
-      .describe('Images to release. Default: one image built from ./Dockerfile, named after the repository, published to ghcr.io/OWNER/REPO.'),
+      .describe(
+        'Images to release. Default: one image built from ./Dockerfile, named after the repository, published to ghcr.io/OWNER/REPO.',
+      ),
     chart: chartSchema.optional(),
   })
   .describe('gantry.yml: what gantry releases.');
@@ -152,7 +169,10 @@ export const configSchema = configInputSchema.transform((c, ctx) => {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- keeps `image` a string below (images has min(1))
     image = names[0] as string;
   } else if (!names.includes(image)) {
-    report(ctx, `no image is named ${JSON.stringify(image)}${didYouMean(image, names)}; expected one of ${names.join(', ')}`, ['chart', 'image']);
+    report(ctx, `no image is named ${JSON.stringify(image)}${didYouMean(image, names)}; expected one of ${names.join(', ')}`, [
+      'chart',
+      'image',
+    ]);
     return z.NEVER;
   }
   return { version: 1 as const, images: c.images, chart: { path: c.chart.path, repository: c.chart.repository, image } };

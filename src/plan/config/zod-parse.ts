@@ -37,15 +37,13 @@ export function text(description: string): z.ZodString {
  * integers and booleans are turned back into their text; a fraction is refused, because YAML
  * has already changed it (`1.10` reads as 1.1).
  */
-export const scalarText = z
-  .union([z.string(), z.number(), z.boolean()])
-  .transform((v, ctx) => {
-    if (typeof v === 'number' && !Number.isSafeInteger(v)) {
-      report(ctx, `quote this value: YAML reads it as the number ${v}, which may differ from what you wrote (1.10 reads as 1.1)`);
-      return z.NEVER;
-    }
-    return String(v);
-  });
+export const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform((v, ctx) => {
+  if (typeof v === 'number' && !Number.isSafeInteger(v)) {
+    report(ctx, `quote this value: YAML reads it as the number ${v}, which may differ from what you wrote (1.10 reads as 1.1)`);
+    return z.NEVER;
+  }
+  return String(v);
+});
 
 /** A map of names to string values (build args, env, labels, annotations). */
 export function stringMap(description: string, keyRule?: { readonly test: (k: string) => boolean; readonly expected: string }) {

@@ -66,7 +66,9 @@ export function planTags(input: PlanTagsInput): TagPlan {
   // gantry: the registry's versions, read also through the semver rules' prefixes and suffixes
   // (a `suffix=-alpine` rule finds 1.4.9 in `1.4.9-alpine`).
   const registry =
-    input.existingTags === undefined ? undefined : readRegistryVersions(input.existingTags, rules.filter((r) => r.type === 'semver').map(affixes));
+    input.existingTags === undefined
+      ? undefined
+      : readRegistryVersions(input.existingTags, rules.filter((r) => r.type === 'semver').map(affixes));
 
   const tags: string[] = [];
   let first: Made | undefined;
@@ -142,7 +144,10 @@ function planLatest(name: string, mode: LatestMode, first: Made | undefined, reg
       return { add: false, decisions: r === undefined ? [] : [`${name}: not moved (latest=never)`] };
     case 'always': {
       if (r?.kind === 'prerelease') {
-        return { add: true, decisions: [`${name}: moves to pre-release ${r.version} because latest=always; users pulling latest get a pre-release`] };
+        return {
+          add: true,
+          decisions: [`${name}: moves to pre-release ${r.version} because latest=always; users pulling latest get a pre-release`],
+        };
       }
       if (r?.kind !== 'stable') return { add: true, decisions: [`${name}: moves to this build (latest=always)`] };
       const judged = judgeFloating(name, 'all', r.version, registry);
@@ -155,7 +160,9 @@ function planLatest(name: string, mode: LatestMode, first: Made | undefined, reg
       if (r.kind === 'not-semver') {
         return {
           add: false,
-          decisions: [`${name}: not moved, ${JSON.stringify(r.text)} is not a semver version so gantry cannot tell whether it is the newest (latest=always forces it)`],
+          decisions: [
+            `${name}: not moved, ${JSON.stringify(r.text)} is not a semver version so gantry cannot tell whether it is the newest (latest=always forces it)`,
+          ],
         };
       }
       return ((j) => ({ add: j.moves, decisions: [j.decision] }))(judgeFloating(name, 'all', r.version, registry));

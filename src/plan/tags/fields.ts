@@ -57,7 +57,10 @@ export function splitFields(text: string): Field[] | string {
     raw.push(field);
     i++;
   }
-  return raw.map((f) => f.trim()).filter((f) => f !== '').map(toField);
+  return raw
+    .map((f) => f.trim())
+    .filter((f) => f !== '')
+    .map(toField);
 }
 
 function toField(f: string): Field {

@@ -49,7 +49,9 @@ export function parseFlavor(input: string | readonly string[], options: ParseTag
           flavor = { ...flavor, [`${onLatestFor}Latest`]: value === 'true' };
           break;
         default:
-          fail(`unknown flavor key "${key}"${key === 'value' ? ' (a field without "=" is read as value=)' : ''} (known: latest, prefix, suffix, onlatest)`);
+          fail(
+            `unknown flavor key "${key}"${key === 'value' ? ' (a field without "=" is read as value=)' : ''} (known: latest, prefix, suffix, onlatest)`,
+          );
       }
     }
   }

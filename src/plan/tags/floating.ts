@@ -27,7 +27,13 @@ export function readRegistryVersions(tags: readonly string[], affixes: readonly 
   const out: SemVer[] = [];
   for (const tag of tags) {
     const inner = affixes
-      .filter((a) => (a.prefix !== '' || a.suffix !== '') && tag.length > a.prefix.length + a.suffix.length && tag.startsWith(a.prefix) && tag.endsWith(a.suffix))
+      .filter(
+        (a) =>
+          (a.prefix !== '' || a.suffix !== '') &&
+          tag.length > a.prefix.length + a.suffix.length &&
+          tag.startsWith(a.prefix) &&
+          tag.endsWith(a.suffix),
+      )
       .map((a) => tag.slice(a.prefix.length, tag.length - a.suffix.length));
     for (const text of [tag, ...inner]) {
       const v = semver.parse(text);

@@ -73,7 +73,8 @@ const KEYS: Readonly<Record<TagRuleType, readonly string[]>> = {
   edge: ['branch'],
 };
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  schedule: 'gantry plans releases from tags, branches and pull requests, not scheduled runs; for a nightly image use type=raw,value=nightly in the scheduled workflow',
+  schedule:
+    'gantry plans releases from tags, branches and pull requests, not scheduled runs; for a nightly image use type=raw,value=nightly in the scheduled workflow',
   pep440: 'gantry reads versions as semver; use type=semver',
   match: 'use type=semver with match=REGEX, or type=raw',
 };
@@ -156,7 +157,9 @@ function parseRule(l: Line): TagRule {
     case 'ref': {
       const event = attrs.get('event');
       if (event !== 'branch' && event !== 'tag' && event !== 'pr') {
-        fail(event === undefined ? 'type=ref needs event=branch, event=tag or event=pr' : `event must be branch, tag or pr (got "${event}")`);
+        fail(
+          event === undefined ? 'type=ref needs event=branch, event=tag or event=pr' : `event must be branch, tag or pr (got "${event}")`,
+        );
       }
       return { ...base, type: t, event, ...(event === 'pr' && base.prefix === undefined ? { prefix: ['pr-'] } : {}) };
     }

@@ -12,7 +12,9 @@ const QEMU_AARCH64 = '/proc/sys/fs/binfmt_misc/qemu-aarch64';
 /** Fails (never skips) when arm64 binaries cannot run here. */
 export function assertArm64Emulation(): void {
   if (!existsSync(QEMU_AARCH64)) {
-    throw new Error(`${QEMU_AARCH64} is missing: arm64 images cannot run on this machine. Run scripts/setup.sh (it registers qemu-user-static with binfmt_misc), then run the tests again`);
+    throw new Error(
+      `${QEMU_AARCH64} is missing: arm64 images cannot run on this machine. Run scripts/setup.sh (it registers qemu-user-static with binfmt_misc), then run the tests again`,
+    );
   }
 }
 

@@ -49,7 +49,12 @@ describe('image config', () => {
     const { config, bytes } = buildImageConfig({
       base: dockerBase,
       platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
-      build: spec({ cmd: ['node', 'server.js'], env: { NODE_ENV: 'production' }, exposedPorts: ['8080/tcp'], labels: { 'com.acme.team': 'web' } }),
+      build: spec({
+        cmd: ['node', 'server.js'],
+        env: { NODE_ENV: 'production' },
+        exposedPorts: ['8080/tcp'],
+        labels: { 'com.acme.team': 'web' },
+      }),
       planLabels: { 'org.opencontainers.image.version': '1.0.0' },
       layers: [{ diffId: D('b'), createdBy: 'gantry layers: COPY dist/ /srv' }],
       created: '2024-01-02T03:04:05Z',
@@ -67,7 +72,17 @@ describe('image config', () => {
       StopSignal: 'SIGTERM',
       Healthcheck: { Test: ['CMD', 'true'] },
     });
-    expect(Object.keys(config.config ?? {})).toEqual(['User', 'ExposedPorts', 'Env', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck']);
+    expect(Object.keys(config.config ?? {})).toEqual([
+      'User',
+      'ExposedPorts',
+      'Env',
+      'Cmd',
+      'Volumes',
+      'WorkingDir',
+      'Labels',
+      'StopSignal',
+      'Healthcheck',
+    ]);
     expect(config.rootfs.diff_ids).toEqual([D('a'), D('b')]);
     expect(config.history).toEqual([
       { created: '2020-01-01T00:00:00Z', created_by: '/bin/sh -c #(nop) ADD file' },

@@ -52,12 +52,17 @@ describe('exclude globs', () => {
   it('a literal pattern matches exactly that path and what is below it', () => {
     const segment = fc.stringMatching(/^[a-z0-9._-]{1,8}$/).filter((s) => s !== '.' && s !== '..');
     fc.assert(
-      fc.property(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.array(segment, { maxLength: 3 }), segment, (parts, below, other) => {
-        const p = parts.join('/');
-        expect(matches(p, p)).toBe(true);
-        expect(matches(p, [p, ...below].join('/'))).toBe(true);
-        expect(matches(p, `${p}${other}`)).toBe(false);
-      }),
+      fc.property(
+        fc.array(segment, { minLength: 1, maxLength: 4 }),
+        fc.array(segment, { maxLength: 3 }),
+        segment,
+        (parts, below, other) => {
+          const p = parts.join('/');
+          expect(matches(p, p)).toBe(true);
+          expect(matches(p, [p, ...below].join('/'))).toBe(true);
+          expect(matches(p, `${p}${other}`)).toBe(false);
+        },
+      ),
     );
   });
 });

@@ -50,7 +50,14 @@ export interface RequestOptions {
 export function layersRequest(o: RequestOptions): BuildRequest {
   const config = parseConfig(
     JSON.stringify({
-      images: [{ name: 'hello', repositories: ['ghcr.io/acme/hello'], platforms: o.platforms ?? ['linux/amd64', 'linux/arm64'], build: { backend: 'layers', ...o.build } }],
+      images: [
+        {
+          name: 'hello',
+          repositories: ['ghcr.io/acme/hello'],
+          platforms: o.platforms ?? ['linux/amd64', 'linux/arm64'],
+          build: { backend: 'layers', ...o.build },
+        },
+      ],
     }),
     'gantry.yml',
   );
@@ -85,7 +92,10 @@ export async function readJson<T>(store: Store, d: Descriptor): Promise<T> {
   return JSON.parse(Buffer.from(await readAll(await store.fetchBlob(d))).toString('utf8')) as T;
 }
 
-export async function readImage(store: Store, manifest: Descriptor): Promise<{ manifest: ImageManifest; config: ImageConfig; raw: Uint8Array }> {
+export async function readImage(
+  store: Store,
+  manifest: Descriptor,
+): Promise<{ manifest: ImageManifest; config: ImageConfig; raw: Uint8Array }> {
   const m = await store.fetchManifest(manifest);
   const parsed = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as ImageManifest;
   return { manifest: parsed, config: await readJson<ImageConfig>(store, parsed.config), raw: m.bytes };
@@ -143,7 +153,9 @@ export async function readFileText(dir: string, ...parts: string[]): Promise<str
 }
 
 /** A Store that records what was pushed through it (to check nothing is pushed after a failure). */
-export function recordingStore<S extends Store>(inner: S): S & { readonly manifestsPushed: { digest: string; tag: string | undefined }[]; readonly blobsPushed: string[] } {
+export function recordingStore<S extends Store>(
+  inner: S,
+): S & { readonly manifestsPushed: { digest: string; tag: string | undefined }[]; readonly blobsPushed: string[] } {
   const manifestsPushed: { digest: string; tag: string | undefined }[] = [];
   const blobsPushed: string[] = [];
   return new Proxy(inner, {

@@ -25,7 +25,7 @@ import { baseResolver, layersRequest, readImage, run } from './helpers.js';
 /** rootlesscontainers.proto `Resource {uint32 uid = 1; uint32 gid = 2;}` (https://rootlesscontaine.rs/proposals/shadow/). */
 function decodeRootlessOwner(b: Buffer): string {
   const fields: Record<number, number> = {};
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const key = b[i++]!;
     let v = 0;
     for (let shift = 0; ; shift += 7) {
@@ -68,7 +68,9 @@ describe.each(['layout', 'registry'] as const)('layers on the busybox base from 
     const staging = registryStaging(repo);
     const builder = createLayersBuilder({ resolveBase: baseResolver(cwd, client) });
     const results = await Promise.all(
-      ['linux/amd64', 'linux/arm64'].map((platform) => builder.build(layersRequest({ build: { ...FIXTURE_BUILD, base }, platform, cwd, staging }))),
+      ['linux/amd64', 'linux/arm64'].map((platform) =>
+        builder.build(layersRequest({ build: { ...FIXTURE_BUILD, base }, platform, cwd, staging })),
+      ),
     );
     expect(builder.stats).toMatchObject({ layersBuilt: 2, layersReused: 2 });
     // By digest only: the staging repository has no tags.
@@ -81,7 +83,10 @@ describe.each(['layout', 'registry'] as const)('layers on the busybox base from 
 
     const buildah = await createBuildah();
     try {
-      for (const [r, machine] of [[results[0]!, 'x86_64'], [results[1]!, 'aarch64']] as const) {
+      for (const [r, machine] of [
+        [results[0]!, 'x86_64'],
+        [results[1]!, 'aarch64'],
+      ] as const) {
         const out = await buildah.runImage(`${reg.host}/${repo}@${r.descriptor.digest}`, ['/bin/sh', '/app/hello.sh']);
         expect(out).toBe(`hello from ${machine}, hi there\n${MESSAGE}`);
       }
@@ -94,7 +99,13 @@ describe.each(['layout', 'registry'] as const)('layers on the busybox base from 
     await staging.store.pushManifest(index, 'candidate');
     const { stdout } = await run('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/${repo}:candidate`]);
     expect(JSON.parse(stdout)).toEqual(index.index);
-    await run('skopeo', ['copy', '--all', '--src-tls-verify=false', `docker://${reg.host}/${repo}:candidate`, `oci:${await tempDir('gantry-layers-skopeo-')}:x`]);
+    await run('skopeo', [
+      'copy',
+      '--all',
+      '--src-tls-verify=false',
+      `docker://${reg.host}/${repo}:candidate`,
+      `oci:${await tempDir('gantry-layers-skopeo-')}:x`,
+    ]);
   });
 });
 
@@ -103,7 +114,9 @@ describe('umoci', () => {
     const cwd = await tempDir('gantry-layers-umoci-');
     await writeFixtureContext(cwd);
     const staging = registryStaging('hello-umoci');
-    const r = await createLayersBuilder({ resolveBase: baseResolver(cwd) }).build(layersRequest({ build: FIXTURE_BUILD, platform: 'linux/amd64', cwd, staging }));
+    const r = await createLayersBuilder({ resolveBase: baseResolver(cwd) }).build(
+      layersRequest({ build: FIXTURE_BUILD, platform: 'linux/amd64', cwd, staging }),
+    );
     const layout = await tempDir('gantry-layers-umoci-layout-');
     await copyImage(staging.store, r.descriptor.digest, [{ store: await openLayout(layout, { create: true }), tag: 'amd64' }]);
     const bundle = join(await tempDir('gantry-layers-bundle-'), 'bundle');
@@ -129,8 +142,14 @@ describe('umoci', () => {
     };
     expect(owner('VERSION')).toBe('1000:1001');
     expect(owner('hello.sh')).toBe('root');
-    const config = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: { args: string[]; cwd: string; env: string[] } };
-    expect(config.process).toMatchObject({ args: ['/bin/sh', '/app/hello.sh'], cwd: '/app', env: expect.arrayContaining(['GREETING=hi there']) });
+    const config = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as {
+      process: { args: string[]; cwd: string; env: string[] };
+    };
+    expect(config.process).toMatchObject({
+      args: ['/bin/sh', '/app/hello.sh'],
+      cwd: '/app',
+      env: expect.arrayContaining(['GREETING=hi there']),
+    });
   });
 });
 
@@ -155,11 +174,14 @@ describe('gzip members coded three ways', () => {
     // The layer really has members of each coding.
     const walked = await walkCopyRule(0, { from: 'data', to: '/data', exclude: [] }, cwd);
     const codings = new Set<string>();
-    for await (const piece of tarPieces(walked.entries, tarMtime(0), { pieceSize: GZIP_MEMBER_BYTES })) codings.add(await chooseCoding(piece, 1));
+    for await (const piece of tarPieces(walked.entries, tarMtime(0), { pieceSize: GZIP_MEMBER_BYTES }))
+      codings.add(await chooseCoding(piece, 1));
     expect([...codings].sort()).toEqual(['huffman', 'lz77', 'stored']);
 
     const staging = registryStaging('codings');
-    const result = await createLayersBuilder({ resolveBase: baseResolver(cwd) }).build(layersRequest({ build, platform: 'linux/amd64', cwd, staging }));
+    const result = await createLayersBuilder({ resolveBase: baseResolver(cwd) }).build(
+      layersRequest({ build, platform: 'linux/amd64', cwd, staging }),
+    );
     const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
     const want = Object.entries(files).map(([name, bytes]) => `${sha(bytes)}  /data/${name}`);
 
@@ -180,7 +202,11 @@ describe('gzip members coded three ways', () => {
     // buildah (containers/storage) pulls the image from the registry and runs busybox's sha256sum in it.
     const buildah = await createBuildah();
     try {
-      const out = await buildah.runImage(`${reg.host}/codings@${result.descriptor.digest}`, ['/bin/busybox', 'sha256sum', ...Object.keys(files).map((n) => `/data/${n}`)]);
+      const out = await buildah.runImage(`${reg.host}/codings@${result.descriptor.digest}`, [
+        '/bin/busybox',
+        'sha256sum',
+        ...Object.keys(files).map((n) => `/data/${n}`),
+      ]);
       expect(out.trim().split('\n')).toEqual(want);
     } finally {
       await buildah.close();

@@ -51,7 +51,9 @@ describe('streaming', () => {
     const { manifest } = await readImage(staging.store, result.descriptor);
     expect(builder.stats.bytesCompressed).toBeGreaterThan(FILE_BYTES);
     expect(manifest.layers[0]!.size).toBeGreaterThan(FILE_BYTES / 2);
-    console.log(`300 MiB file → ${manifest.layers[0]!.size} byte layer in ${result.seconds.toFixed(1)} s; RSS ${(before / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MiB`);
+    console.log(
+      `300 MiB file → ${manifest.layers[0]!.size} byte layer in ${result.seconds.toFixed(1)} s; RSS ${(before / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MiB`,
+    );
     // Live memory is a few MiB (measured with --expose-gc and a gc() before every sample); RSS also
     // holds freed buffers V8 has not collected yet: it lets about 64 MiB of external memory pile up.
     expect(growth).toBeLessThan(128 * MiB);

@@ -9,7 +9,11 @@ const imageOf = (input: DefaultConfigInput) => {
 
 describe('defaultConfig', () => {
   it('inside GitHub Actions: one image from ./Dockerfile, named after the repository, on ghcr.io (lowercased)', () => {
-    const config = defaultConfig({ github: { repository: 'Acme/Payments-API' }, remoteRepository: 'git@gitlab.com:x/y.git', hasDockerfile: true });
+    const config = defaultConfig({
+      github: { repository: 'Acme/Payments-API' },
+      remoteRepository: 'git@gitlab.com:x/y.git',
+      hasDockerfile: true,
+    });
     expect(config).toEqual({
       version: 1,
       images: [
@@ -45,7 +49,10 @@ describe('defaultConfig', () => {
   it.each([
     [{ hasDockerfile: false, github: { repository: 'acme/api' } }, 'there is no ./Dockerfile to build'],
     [{ hasDockerfile: true }, 'the repository is unknown (not running in GitHub Actions, and no git remote)'],
-    [{ hasDockerfile: true, remoteRepository: 'git@gitlab.com:acme/api.git' }, 'the git remote "git@gitlab.com:acme/api.git" is not on GitHub, so there is no default registry'],
+    [
+      { hasDockerfile: true, remoteRepository: 'git@gitlab.com:acme/api.git' },
+      'the git remote "git@gitlab.com:acme/api.git" is not on GitHub, so there is no default registry',
+    ],
     [{ hasDockerfile: true, github: { repository: 'not a repo' } }, 'GITHUB_REPOSITORY "not a repo" is not owner/name'],
   ] as const)('explains how to write gantry.yml when it cannot guess (%j)', (input, reason) => {
     let error: unknown;
@@ -62,7 +69,9 @@ describe('defaultConfig', () => {
   });
 
   it.each(['acme/my..repo', 'acme/_private', 'acme/...'])('refuses %s, which docker cannot use as a repository name', (remote) => {
-    expect(() => defaultConfig({ hasDockerfile: true, remoteRepository: remote })).toThrow(`${remote} does not make a valid image repository`);
+    expect(() => defaultConfig({ hasDockerfile: true, remoteRepository: remote })).toThrow(
+      `${remote} does not make a valid image repository`,
+    );
   });
 });
 
@@ -94,7 +103,12 @@ describe('parseConfig with defaults', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues).toEqual([
-      { path: '', line: 1, column: 1, message: expect.stringContaining('missing key "images", and there is no default image: there is no ./Dockerfile to build') },
+      {
+        path: '',
+        line: 1,
+        column: 1,
+        message: expect.stringContaining('missing key "images", and there is no default image: there is no ./Dockerfile to build'),
+      },
     ]);
   });
 });

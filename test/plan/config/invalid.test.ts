@@ -13,7 +13,8 @@ function configError(text: string, path = 'gantry.yml', options?: Parameters<typ
   throw new Error('expected a ConfigError');
 }
 
-const problemsOf = (e: ConfigError): string[] => e.issues.map((i) => `${i.line}:${i.column} ${i.path === '' ? '' : `${i.path}: `}${i.message}`);
+const problemsOf = (e: ConfigError): string[] =>
+  e.issues.map((i) => `${i.line}:${i.column} ${i.path === '' ? '' : `${i.path}: `}${i.message}`);
 
 describe('parseConfig: invalid configurations', () => {
   it.each(BAD_CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
@@ -59,7 +60,9 @@ describe('parseConfig: invalid configurations', () => {
   });
 
   it('reports duplicate image names even when other fields are wrong', () => {
-    const e = configError('images:\n  - { name: api, repositories: [ghcr.io/acme/api] }\n  - { name: api, repositories: [ghcr.io/acme/api], platforms: [linux] }\n');
+    const e = configError(
+      'images:\n  - { name: api, repositories: [ghcr.io/acme/api] }\n  - { name: api, repositories: [ghcr.io/acme/api], platforms: [linux] }\n',
+    );
     expect(problemsOf(e)).toEqual([
       '3:13 images[1].name: image name "api" is used twice (also by images[0]); names must be unique',
       '3:64 images[1].platforms[0]: invalid platform "linux": expected os/arch[/variant], e.g. "linux/amd64", "linux/arm64" or "linux/arm/v7"',
@@ -72,7 +75,9 @@ describe('parseConfig: invalid configurations', () => {
   });
 
   it('points at keys inherited through a merge key', () => {
-    const e = configError('x-base: &base\n  platforms: [linux/arm65]\nimages:\n  - <<: *base\n    name: api\n    repositories: [ghcr.io/acme/api]\n');
+    const e = configError(
+      'x-base: &base\n  platforms: [linux/arm65]\nimages:\n  - <<: *base\n    name: api\n    repositories: [ghcr.io/acme/api]\n',
+    );
     expect(problemsOf(e)[0]).toMatch(/^2:15 images\[0\]\.platforms\[0\]: invalid platform "linux\/arm65"/);
   });
 
@@ -83,12 +88,19 @@ describe('parseConfig: invalid configurations', () => {
 
   it('refuses a second YAML document', () => {
     const e = configError('images: []\n---\nimages: []\n');
-    expect(problemsOf(e)).toEqual(['2:1 invalid YAML: Source contains multiple documents (gantry.yml holds one document: remove the "---" line)']);
+    expect(problemsOf(e)).toEqual([
+      '2:1 invalid YAML: Source contains multiple documents (gantry.yml holds one document: remove the "---" line)',
+    ]);
   });
 
   it('refuses too many aliases (a YAML bomb)', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 8; i++) lines.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 8; i++)
+      lines.push(
+        `${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10)
+          .fill(`*${'abcdefgh'[i - 1]}`)
+          .join(', ')}]`,
+      );
     const e = configError(lines.join('\n') + '\n');
     expect(e.issues).toEqual([{ path: '', line: 1, column: 1, message: expect.stringMatching(/^invalid YAML: .*alias/i) }]);
   });
@@ -98,7 +110,9 @@ describe('parseConfig: tag rules checked by the caller', () => {
   const checkTags = (rules: string) =>
     rules
       .split('\n')
-      .flatMap((line, i) => (line.includes('type=bogus') ? [{ line: i + 1, message: `unknown rule type in ${JSON.stringify(line.trim())}` }] : []));
+      .flatMap((line, i) =>
+        line.includes('type=bogus') ? [{ line: i + 1, message: `unknown rule type in ${JSON.stringify(line.trim())}` }] : [],
+      );
 
   it('places a problem in a | block at its line', () => {
     const e = configError(
@@ -110,12 +124,18 @@ describe('parseConfig: tag rules checked by the caller', () => {
   });
 
   it('places a problem in a list of rules at its item', () => {
-    const e = configError('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags:\n      - type=sha\n      - type=bogus\n', 'gantry.yml', { checkTags });
+    const e = configError(
+      'images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags:\n      - type=sha\n      - type=bogus\n',
+      'gantry.yml',
+      { checkTags },
+    );
     expect(problemsOf(e)).toEqual(['6:9 images[0].tags: unknown rule type in "type=bogus"']);
   });
 
   it('places a problem in a one-line string at the string', () => {
-    const e = configError('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags: "type=bogus"\n', 'gantry.yml', { checkTags });
+    const e = configError('images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags: "type=bogus"\n', 'gantry.yml', {
+      checkTags,
+    });
     expect(problemsOf(e)).toEqual(['4:11 images[0].tags: unknown rule type in "type=bogus"']);
   });
 

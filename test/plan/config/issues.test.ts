@@ -32,15 +32,21 @@ describe('messages', () => {
 
   it('describes what YAML gave: true, a mapping, a long string', () => {
     expect(problems(img('    platforms: true\n'))).toEqual(['4:16 images[0].platforms: expected a list, got true']);
-    expect(problems('images:\n  - name: { a: 1 }\n    repositories: [ghcr.io/acme/api]\n')).toEqual(['2:11 images[0].name: expected a string, got a mapping']);
-    expect(problems(img(`    build: "${'x'.repeat(80)}"\n`))).toEqual([`4:12 images[0].build: expected a mapping (key: value), got the string "${'x'.repeat(57)}..."`]);
+    expect(problems('images:\n  - name: { a: 1 }\n    repositories: [ghcr.io/acme/api]\n')).toEqual([
+      '2:11 images[0].name: expected a string, got a mapping',
+    ]);
+    expect(problems(img(`    build: "${'x'.repeat(80)}"\n`))).toEqual([
+      `4:12 images[0].build: expected a mapping (key: value), got the string "${'x'.repeat(57)}..."`,
+    ]);
   });
 
   it('reports problems of the cache and of duplicate per-platform keys', () => {
     expect(problems(img('    build: { cache: { type: gha, ref: "ghcr.io/a/b:c" } }\n'))).toEqual([
       '4:39 images[0].build.cache.ref: ref is only used by type: registry; a gha cache is scoped per image and platform by gantry',
     ]);
-    expect(problems(img('    build: { cache: { type: registry, ref: "ghcr.io/A/b:c" } }\n'))[0]).toMatch(/^4:44 images\[0\]\.build\.cache\.ref: invalid reference "ghcr\.io\/A\/b:c"/);
+    expect(problems(img('    build: { cache: { type: registry, ref: "ghcr.io/A/b:c" } }\n'))[0]).toMatch(
+      /^4:44 images\[0\]\.build\.cache\.ref: invalid reference "ghcr\.io\/A\/b:c"/,
+    );
     expect(problems(img('    build:\n      platform:\n        linux/arm64: {}\n        linux/aarch64: {}\n'))).toEqual([
       '7:9 images[0].build.platform["linux/aarch64"]: "linux/aarch64" is the same platform as "linux/arm64" (linux/arm64); merge the two overrides',
     ]);
@@ -54,7 +60,9 @@ describe('messages', () => {
 
   it('refuses a label without a name and a flavor line without "="', () => {
     expect(problems(img('    labels: { "": x }\n'))).toEqual(['4:15 images[0].labels[""]: invalid name "": expected a non-empty name']);
-    expect(problems(img('    flavor: latest\n'))).toEqual(['4:13 images[0].flavor: flavor line "latest": expected latest=auto, latest=true or latest=false']);
+    expect(problems(img('    flavor: latest\n'))).toEqual([
+      '4:13 images[0].flavor: flavor line "latest": expected latest=auto, latest=true or latest=false',
+    ]);
   });
 
   it('reports a YAML error without a hint as the parser words it', () => {
@@ -64,11 +72,14 @@ describe('messages', () => {
 
 describe('locations', () => {
   it('reports a missing images key of an empty file at 1:1', () => {
-    expect(problems('')).toEqual(['1:1 missing required key "images" (a list of images), e.g. images: [{ name: app, repositories: [ghcr.io/OWNER/app] }]']);
+    expect(problems('')).toEqual([
+      '1:1 missing required key "images" (a list of images), e.g. images: [{ name: app, repositories: [ghcr.io/OWNER/app] }]',
+    ]);
   });
 
   it('follows merge keys with a list of aliases', () => {
-    const text = 'x-a: &a { name: api }\nx-b: &b { platforms: [linux/arm65] }\nimages:\n  - <<: [*a, *b]\n    repositories: [ghcr.io/acme/api]\n';
+    const text =
+      'x-a: &a { name: api }\nx-b: &b { platforms: [linux/arm65] }\nimages:\n  - <<: [*a, *b]\n    repositories: [ghcr.io/acme/api]\n';
     expect(problems(text)[0]).toMatch(/^2:23 images\[0\]\.platforms\[0\]: invalid platform "linux\/arm65"/);
   });
 
@@ -77,7 +88,9 @@ describe('locations', () => {
   });
 
   it('points at an explicit key without a value', () => {
-    expect(problems('images:\n  - name: api\n    ? repositories\n')).toEqual(['3:7 images[0].repositories: expected a list, got an empty value']);
+    expect(problems('images:\n  - name: api\n    ? repositories\n')).toEqual([
+      '3:7 images[0].repositories: expected a list, got an empty value',
+    ]);
   });
 
   it('points at the last line of a | block for a line past its end', () => {
@@ -100,26 +113,37 @@ describe('toConfigIssues', () => {
 
   it('names types it has no words for as zod does, and drops duplicates', () => {
     const dateIssue = issue({ code: 'invalid_type', expected: 'date', path: ['a'], input: 1, message: '' });
-    expect(toConfigIssues([dateIssue, dateIssue], configSchema, locator)).toEqual([{ path: 'a', line: 1, column: 4, message: 'expected date, got the number 1' }]);
+    expect(toConfigIssues([dateIssue, dateIssue], configSchema, locator)).toEqual([
+      { path: 'a', line: 1, column: 4, message: 'expected date, got the number 1' },
+    ]);
     const union = issue({
       code: 'invalid_union',
       path: ['b', 0],
       input: 'x',
       message: '',
-      errors: [[{ code: 'invalid_type', expected: 'bigint', path: [], message: '' }], [{ code: 'invalid_type', expected: 'array', path: [], message: '' }]],
+      errors: [
+        [{ code: 'invalid_type', expected: 'bigint', path: [], message: '' }],
+        [{ code: 'invalid_type', expected: 'array', path: [], message: '' }],
+      ],
     });
-    expect(toConfigIssues([union], configSchema, locator)).toEqual([{ path: 'b[0]', line: 2, column: 5, message: 'expected bigint or a list, got the string "x"' }]);
+    expect(toConfigIssues([union], configSchema, locator)).toEqual([
+      { path: 'b[0]', line: 2, column: 5, message: 'expected bigint or a list, got the string "x"' },
+    ]);
   });
 
   it('formats paths', () => {
     expect(formatPath([])).toBe('');
-    expect(formatPath(['images', 1, 'build', 'platform', 'linux/arm64', 'args', 'A_1'])).toBe('images[1].build.platform["linux/arm64"].args.A_1');
+    expect(formatPath(['images', 1, 'build', 'platform', 'linux/arm64', 'args', 'A_1'])).toBe(
+      'images[1].build.platform["linux/arm64"].args.A_1',
+    );
     expect(formatPath(['labels', 'org.opencontainers.image.title'])).toBe('labels["org.opencontainers.image.title"]');
   });
 });
 
 describe('YAML the loader refuses before validating', () => {
   it('a merge key whose source is not a mapping', () => {
-    expect(problems('x-c: &c [1]\nimages:\n  - <<: *c\n    name: api\n')).toEqual(['1:1 invalid YAML: Merge sources must be maps or map aliases']);
+    expect(problems('x-c: &c [1]\nimages:\n  - <<: *c\n    name: api\n')).toEqual([
+      '1:1 invalid YAML: Merge sources must be maps or map aliases',
+    ]);
   });
 });

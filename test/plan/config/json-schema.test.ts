@@ -59,8 +59,9 @@ describe('configJsonSchema', () => {
   });
 
   it('carries defaults and enums for editors', () => {
-    const image = (configJsonSchema() as { properties: { images: { items: JsonSchemaNode & { properties: Record<string, Record<string, unknown>> } } } })
-      .properties.images.items;
+    const image = (
+      configJsonSchema() as { properties: { images: { items: JsonSchemaNode & { properties: Record<string, Record<string, unknown>> } } } }
+    ).properties.images.items;
     expect(image.properties.platforms?.default).toEqual(['linux/amd64', 'linux/arm64']);
     expect(image.properties.name?.pattern).toBe('^[a-z0-9][a-z0-9._-]*$');
     expect((image.properties.build?.properties as Record<string, Record<string, unknown>>).backend).toMatchObject({

@@ -131,7 +131,11 @@ describe('parseConfig: valid configurations', () => {
       'gantry.yml',
     );
     const [image] = config.images;
-    expect(image?.repositories.map((r) => r.name)).toEqual(['Localhost:5000/team/multi', 'docker.io/acme/multi', 'docker.io/library/alpine']);
+    expect(image?.repositories.map((r) => r.name)).toEqual([
+      'Localhost:5000/team/multi',
+      'docker.io/acme/multi',
+      'docker.io/library/alpine',
+    ]);
     expect(image?.platforms).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'windows(10.0.20348)/amd64']);
     expect(image?.build).toEqual({
       backend: 'buildah',
@@ -212,7 +216,13 @@ describe('parseConfig: valid configurations', () => {
 `,
       'gantry.yml',
     );
-    expect(config.images[0]?.flavor).toEqual({ latest: 'true', prefix: 'alpine-', suffix: '-slim', prefixOnLatest: true, suffixOnLatest: false });
+    expect(config.images[0]?.flavor).toEqual({
+      latest: 'true',
+      prefix: 'alpine-',
+      suffix: '-slim',
+      prefixOnLatest: true,
+      suffixOnLatest: false,
+    });
   });
 
   it('reads the remaining options: attest, sign with a key file, gate sizes in bytes, annotations', () => {
@@ -245,7 +255,10 @@ describe('parseConfig: valid configurations', () => {
   });
 
   it('uses the only image for the chart when chart.image is not given', () => {
-    const config = parseConfig('images: [{name: app, repositories: [ghcr.io/acme/app]}]\nchart: {path: charts/app, repository: "oci://localhost:5000/charts"}\n', 'gantry.yml');
+    const config = parseConfig(
+      'images: [{name: app, repositories: [ghcr.io/acme/app]}]\nchart: {path: charts/app, repository: "oci://localhost:5000/charts"}\n',
+      'gantry.yml',
+    );
     expect(config.chart).toEqual({ path: 'charts/app', repository: 'oci://localhost:5000/charts', image: 'app' });
   });
 

@@ -5,7 +5,11 @@ import type { ReleaseContext } from '../../../src/plan/release-context.js';
 import { parseFlavor, parseTagRules, planTags, TagError, type LatestMode } from '../../../src/plan/tags/index.js';
 import { SHA, SHORT, branchPush, dispatch, local, pullRequest, release, tagPush } from './contexts.js';
 
-function plan(rules: string | undefined, context: ReleaseContext, more: { flavor?: string; existingTags?: string[]; latest?: LatestMode } = {}) {
+function plan(
+  rules: string | undefined,
+  context: ReleaseContext,
+  more: { flavor?: string; existingTags?: string[]; latest?: LatestMode } = {},
+) {
   return planTags({
     rules: rules === undefined ? undefined : parseTagRules(rules),
     context,
@@ -37,7 +41,10 @@ describe('latest', () => {
   });
 
   it('--latest wins over the flavor', () => {
-    expect(plan('type=semver,pattern={{version}}', tagPush('v1.0.0'), { flavor: 'latest=false', latest: 'auto' }).tags).toEqual(['1.0.0', 'latest']);
+    expect(plan('type=semver,pattern={{version}}', tagPush('v1.0.0'), { flavor: 'latest=false', latest: 'auto' }).tags).toEqual([
+      '1.0.0',
+      'latest',
+    ]);
   });
 
   it('always: forced past a newer version in the registry, and the decision says so', () => {
@@ -83,7 +90,10 @@ describe('latest', () => {
   });
 
   it('uses the flavor prefix and suffix in the latest decision', () => {
-    const p = plan('type=semver,pattern={{version}}', tagPush('v1.0.0'), { flavor: 'suffix=-slim,onlatest=true', existingTags: ['1.1.0-slim'] });
+    const p = plan('type=semver,pattern={{version}}', tagPush('v1.0.0'), {
+      flavor: 'suffix=-slim,onlatest=true',
+      existingTags: ['1.1.0-slim'],
+    });
     expect(p.tags).toEqual(['1.0.0-slim']);
     expect(p.decisions).toEqual(['latest-slim: kept on 1.1.0, which is newer than 1.0.0']);
   });
@@ -107,7 +117,9 @@ describe('notes and skipped rules', () => {
   });
 
   it('takes the whole match when match= has no group', () => {
-    expect(plan('type=semver,pattern={{version}},match=\\d+\\.\\d+\\.\\d+', tagPush('api/1.2.3'), { latest: 'never' }).tags).toEqual(['1.2.3']);
+    expect(plan('type=semver,pattern={{version}},match=\\d+\\.\\d+\\.\\d+', tagPush('api/1.2.3'), { latest: 'never' }).tags).toEqual([
+      '1.2.3',
+    ]);
   });
 
   it('skips an empty tag, even with a prefix (metadata-action would push the bare prefix)', () => {
@@ -150,7 +162,9 @@ describe('invalid tags', () => {
   it('says when a tag is too long, naming gantry default rule that made it', () => {
     const e = thrown(() => plan(undefined, branchPush(`feature/${'x'.repeat(130)}`)));
     expect(e).toMatchObject({ code: 'TAG_INVALID', line: undefined });
-    expect(e.message).toMatch(/^gantry's default rule \(type=ref,event=branch,enable=\{\{is_not_default_branch\}\}\) makes "feature-x+", which is not a valid tag: it is 138 characters long, and a tag holds at most 128$/);
+    expect(e.message).toMatch(
+      /^gantry's default rule \(type=ref,event=branch,enable=\{\{is_not_default_branch\}\}\) makes "feature-x+", which is not a valid tag: it is 138 characters long, and a tag holds at most 128$/,
+    );
   });
 
   it('checks latest as the flavor makes it', () => {

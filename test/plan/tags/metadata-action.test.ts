@@ -49,7 +49,12 @@ const ROWS: Readonly<Record<string, Row>> = {
   // README "type=semver" pattern table (latest=false isolates the pattern's own output).
   'semver {{raw}} on v1.2.3': { rules: 'type=semver,pattern={{raw}}', flavor: NO_LATEST, on: tagPush('v1.2.3'), tags: ['v1.2.3'] },
   'semver {{version}} on v1.2.3': { rules: 'type=semver,pattern={{version}}', flavor: NO_LATEST, on: tagPush('v1.2.3'), tags: ['1.2.3'] },
-  'semver {{major}}.{{minor}} on v1.2.3': { rules: 'type=semver,pattern={{major}}.{{minor}}', flavor: NO_LATEST, on: tagPush('v1.2.3'), tags: ['1.2'] },
+  'semver {{major}}.{{minor}} on v1.2.3': {
+    rules: 'type=semver,pattern={{major}}.{{minor}}',
+    flavor: NO_LATEST,
+    on: tagPush('v1.2.3'),
+    tags: ['1.2'],
+  },
   'semver v{{major}} on v1.2.3': { rules: 'type=semver,pattern=v{{major}}', flavor: NO_LATEST, on: tagPush('v1.2.3'), tags: ['v1'] },
   'semver {{minor}} on v1.2.3': { rules: 'type=semver,pattern={{minor}}', flavor: NO_LATEST, on: tagPush('v1.2.3'), tags: ['2'] },
   'semver {{patch}} on v1.2.3': { rules: 'type=semver,pattern={{patch}}', flavor: NO_LATEST, on: tagPush('v1.2.3'), tags: ['3'] },
@@ -60,7 +65,11 @@ const ROWS: Readonly<Record<string, Row>> = {
     tags: ['1.2.3'],
   },
   'semver {{raw}} on v2.0.8-beta.67': { rules: 'type=semver,pattern={{raw}}', on: tagPush('v2.0.8-beta.67'), tags: ['v2.0.8-beta.67'] },
-  'semver {{version}} on v2.0.8-beta.67': { rules: 'type=semver,pattern={{version}}', on: tagPush('v2.0.8-beta.67'), tags: ['2.0.8-beta.67'] },
+  'semver {{version}} on v2.0.8-beta.67': {
+    rules: 'type=semver,pattern={{version}}',
+    on: tagPush('v2.0.8-beta.67'),
+    tags: ['2.0.8-beta.67'],
+  },
   'semver {{major}} on v2.0.8-beta.67': { rules: 'type=semver,pattern={{major}}', on: tagPush('v2.0.8-beta.67'), tags: ['2.0.8-beta.67'] },
   'semver {{major}}.{{minor}} on v2.0.8-beta.67': {
     rules: 'type=semver,pattern={{major}}.{{minor}}',
@@ -81,7 +90,11 @@ const ROWS: Readonly<Record<string, Row>> = {
       why: 'a pattern that names the whole version ({{version}} or {{raw}}) is not floating, so gantry renders it as written for a pre-release',
     },
   },
-  'semver value=v1.0.0 on a branch push': { rules: 'type=semver,pattern={{version}},value=v1.0.0', on: branchPush('dev'), tags: ['1.0.0', 'latest'] },
+  'semver value=v1.0.0 on a branch push': {
+    rules: 'type=semver,pattern={{version}},value=v1.0.0',
+    on: branchPush('dev'),
+    tags: ['1.0.0', 'latest'],
+  },
   // README "Major version zero".
   'major zero: v0.1.2': {
     rules: 'type=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=semver,pattern={{major}}',
@@ -104,14 +117,34 @@ const ROWS: Readonly<Record<string, Row>> = {
   'edge on another branch': { rules: 'type=edge\ntype=sha', on: branchPush('dev'), tags: [SHORT] },
   'edge,branch=dev on dev': { rules: 'type=edge,branch=dev', on: branchPush('dev'), tags: ['edge'] },
   // README "Latest tag" and "Global expressions".
-  'raw latest enable={{is_default_branch}} on master': { rules: 'type=raw,value=latest,enable={{is_default_branch}}', on: branchPush('master'), tags: ['latest'] },
-  'raw latest enable={{is_default_branch}} on dev': { rules: 'type=raw,value=latest,enable={{is_default_branch}}\ntype=sha', on: branchPush('dev'), tags: [SHORT] },
-  'raw enable={{is_not_default_branch}} on dev': { rules: 'type=raw,value=preview,enable={{is_not_default_branch}}', on: branchPush('dev'), tags: ['preview'] },
+  'raw latest enable={{is_default_branch}} on master': {
+    rules: 'type=raw,value=latest,enable={{is_default_branch}}',
+    on: branchPush('master'),
+    tags: ['latest'],
+  },
+  'raw latest enable={{is_default_branch}} on dev': {
+    rules: 'type=raw,value=latest,enable={{is_default_branch}}\ntype=sha',
+    on: branchPush('dev'),
+    tags: [SHORT],
+  },
+  'raw enable={{is_not_default_branch}} on dev': {
+    rules: 'type=raw,value=preview,enable={{is_not_default_branch}}',
+    on: branchPush('dev'),
+    tags: ['preview'],
+  },
   'sha prefix={{branch}}-': { rules: 'type=sha,prefix={{branch}}-', on: branchPush('master'), tags: ['master-860c190'] },
-  'raw value=mytag-{{branch}}-{{sha}}': { rules: 'type=raw,value=mytag-{{branch}}-{{sha}}', on: branchPush('master'), tags: ['mytag-master-860c190'] },
+  'raw value=mytag-{{branch}}-{{sha}}': {
+    rules: 'type=raw,value=mytag-{{branch}}-{{sha}}',
+    on: branchPush('master'),
+    tags: ['mytag-master-860c190'],
+  },
   '{{branch}} on my/branch': { rules: 'type=raw,value={{branch}}', on: branchPush('my/branch'), tags: ['my-branch'] },
   '{{tag}} on v1.2.3': { rules: 'type=raw,value={{tag}}', on: tagPush('v1.2.3'), tags: ['v1.2.3'] },
-  "{{commit_date 'YYYYMMDD'}}": { rules: "type=raw,value=nightly-{{commit_date 'YYYYMMDD'}}", on: branchPush('master'), tags: ['nightly-20200110'] },
+  "{{commit_date 'YYYYMMDD'}}": {
+    rules: "type=raw,value=nightly-{{commit_date 'YYYYMMDD'}}",
+    on: branchPush('master'),
+    tags: ['nightly-20200110'],
+  },
   // README "priority attribute": the highest first, and it decides latest.
   'priority: sha before semver, so no latest': {
     rules: 'type=semver,pattern={{version}}\ntype=sha,priority=1001',
@@ -131,10 +164,30 @@ const ROWS: Readonly<Record<string, Row>> = {
     on: tagPush('v1.1.1'),
     tags: ['foo-1.1.1-dev', 'foo-latest-dev'],
   },
-  'flavor prefix=foo- without onlatest': { rules: 'type=semver,pattern={{version}}', flavor: 'prefix=foo-', on: tagPush('v1.1.1'), tags: ['foo-1.1.1', 'latest'] },
-  'flavor prefix does not replace a rule prefix': { rules: 'type=sha\ntype=ref,event=branch', flavor: 'prefix=app-', on: branchPush('dev'), tags: ['app-dev', SHORT] },
-  'flavor latest=true on a branch': { rules: 'type=ref,event=branch', flavor: 'latest=true', on: branchPush('master'), tags: ['master', 'latest'] },
-  'flavor latest=false on a release': { rules: 'type=semver,pattern={{version}}', flavor: 'latest=false', on: tagPush('v1.2.3'), tags: ['1.2.3'] },
+  'flavor prefix=foo- without onlatest': {
+    rules: 'type=semver,pattern={{version}}',
+    flavor: 'prefix=foo-',
+    on: tagPush('v1.1.1'),
+    tags: ['foo-1.1.1', 'latest'],
+  },
+  'flavor prefix does not replace a rule prefix': {
+    rules: 'type=sha\ntype=ref,event=branch',
+    flavor: 'prefix=app-',
+    on: branchPush('dev'),
+    tags: ['app-dev', SHORT],
+  },
+  'flavor latest=true on a branch': {
+    rules: 'type=ref,event=branch',
+    flavor: 'latest=true',
+    on: branchPush('master'),
+    tags: ['master', 'latest'],
+  },
+  'flavor latest=false on a release': {
+    rules: 'type=semver,pattern={{version}}',
+    flavor: 'latest=false',
+    on: tagPush('v1.2.3'),
+    tags: ['1.2.3'],
+  },
 };
 
 describe('metadata-action rule syntax, against the outputs metadata-action documents', () => {

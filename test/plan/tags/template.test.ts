@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatUtcDate, GLOBAL_PLACEHOLDERS, parseTemplate, placeholderNames, renderTemplate, templateText } from '../../../src/plan/tags/template.js';
+import {
+  formatUtcDate,
+  GLOBAL_PLACEHOLDERS,
+  parseTemplate,
+  placeholderNames,
+  renderTemplate,
+  templateText,
+} from '../../../src/plan/tags/template.js';
 
 const fail = (problem: string): never => {
   throw new Error(problem);
@@ -7,8 +14,22 @@ const fail = (problem: string): never => {
 
 describe('templates', () => {
   it('parses literals and placeholders, with spaces and either quote', () => {
-    const t = parseTemplate(`a-{{ branch }}-{{commit_date "YYYY"}}-{{commit_date 'MM' tz='UTC'}}-{{commit_date 'DD' tz="UTC"}}`, GLOBAL_PLACEHOLDERS, 'value', fail);
-    expect(t).toEqual(['a-', { name: 'branch' }, '-', { name: 'commit_date', format: 'YYYY' }, '-', { name: 'commit_date', format: 'MM' }, '-', { name: 'commit_date', format: 'DD' }]);
+    const t = parseTemplate(
+      `a-{{ branch }}-{{commit_date "YYYY"}}-{{commit_date 'MM' tz='UTC'}}-{{commit_date 'DD' tz="UTC"}}`,
+      GLOBAL_PLACEHOLDERS,
+      'value',
+      fail,
+    );
+    expect(t).toEqual([
+      'a-',
+      { name: 'branch' },
+      '-',
+      { name: 'commit_date', format: 'YYYY' },
+      '-',
+      { name: 'commit_date', format: 'MM' },
+      '-',
+      { name: 'commit_date', format: 'DD' },
+    ]);
     expect(placeholderNames(t)).toEqual(new Set(['branch', 'commit_date']));
     expect(templateText(t)).toBe("a-{{branch}}-{{commit_date 'YYYY'}}-{{commit_date 'MM'}}-{{commit_date 'DD'}}");
     expect(renderTemplate(t, (p) => p.format ?? p.name.toUpperCase())).toBe('a-BRANCH-YYYY-MM-DD');
