@@ -43,10 +43,10 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports) {
     "use strict";
-    var net2 = __require("net");
-    var tls2 = __require("tls");
-    var http2 = __require("http");
-    var https2 = __require("https");
+    var net = __require("net");
+    var tls = __require("tls");
+    var http4 = __require("http");
+    var https4 = __require("https");
     var events2 = __require("events");
     var assert2 = __require("assert");
     var util = __require("util");
@@ -56,24 +56,24 @@ var require_tunnel = __commonJS({
     exports.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http2.request;
+      agent.request = http4.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http2.request;
+      agent.request = http4.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https2.request;
+      agent.request = https4.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https2.request;
+      agent.request = https4.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -82,7 +82,7 @@ var require_tunnel = __commonJS({
       var self = this;
       self.options = options || {};
       self.proxyOptions = self.options.proxy || {};
-      self.maxSockets = self.options.maxSockets || http2.Agent.defaultMaxSockets;
+      self.maxSockets = self.options.maxSockets || http4.Agent.defaultMaxSockets;
       self.requests = [];
       self.sockets = [];
       self.on("free", function onFree(socket, host, port, localAddress) {
@@ -220,7 +220,7 @@ var require_tunnel = __commonJS({
           socket,
           servername: hostHeader ? hostHeader.replace(/:.*$/, "") : options.host
         });
-        var secureSocket = tls2.connect(0, tlsOptions);
+        var secureSocket = tls.connect(0, tlsOptions);
         self.sockets[self.sockets.indexOf(socket)] = secureSocket;
         cb(secureSocket);
       });
@@ -970,7 +970,7 @@ var require_util = __commonJS({
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = __require("node:http");
     var stream = __require("node:stream");
-    var net2 = __require("node:net");
+    var net = __require("node:net");
     var { Blob: Blob2 } = __require("node:buffer");
     var nodeUtil = __require("node:util");
     var { stringify } = __require("node:querystring");
@@ -1115,7 +1115,7 @@ var require_util = __commonJS({
       }
       assert2(typeof host === "string");
       const servername = getHostname(host);
-      if (net2.isIP(servername)) {
+      if (net.isIP(servername)) {
         return "";
       }
       return servername;
@@ -2516,14 +2516,14 @@ var require_timers = __commonJS({
 var require_connect = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/core/connect.js"(exports, module) {
     "use strict";
-    var net2 = __require("node:net");
+    var net = __require("node:net");
     var assert2 = __require("node:assert");
     var util = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
     var timers = require_timers();
     function noop() {
     }
-    var tls2;
+    var tls;
     var SessionCache;
     if (global.FinalizationRegistry && !(process.env.NODE_V8_COVERAGE || process.env.UNDICI_NO_FG)) {
       SessionCache = class WeakSessionCache {
@@ -2584,15 +2584,15 @@ var require_connect = __commonJS({
       return function connect({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls2) {
-            tls2 = __require("node:tls");
+          if (!tls) {
+            tls = __require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
           const sessionKey = servername || hostname3;
           assert2(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls2.connect({
+          socket = tls.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -2612,7 +2612,7 @@ var require_connect = __commonJS({
         } else {
           assert2(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
-          socket = net2.connect({
+          socket = net.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options,
@@ -5789,7 +5789,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants4 = require_constants2();
+    var constants5 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5864,7 +5864,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert2(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5959,11 +5959,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants4.ERROR.PAUSED) {
+            } else if (ret === constants5.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5986,10 +5986,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants4.ERROR.OK) {
+        if (ret === constants5.ERROR.OK) {
           return null;
         }
-        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6006,7 +6006,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert2(this.ptr != null);
@@ -6186,7 +6186,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants4.ERROR.PAUSED : 0;
+        return pause ? constants5.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6208,7 +6208,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6244,13 +6244,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert2(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6901,11 +6901,11 @@ var require_client_h2 = __commonJS({
     var kOpenStreams = /* @__PURE__ */ Symbol("open streams");
     var extractBody;
     var h2ExperimentalWarned = false;
-    var http2;
+    var http22;
     try {
-      http2 = __require("node:http2");
+      http22 = __require("node:http2");
     } catch {
-      http2 = { constants: {} };
+      http22 = { constants: {} };
     }
     var {
       constants: {
@@ -6917,7 +6917,7 @@ var require_client_h2 = __commonJS({
         HTTP2_HEADER_EXPECT,
         HTTP2_HEADER_STATUS
       }
-    } = http2;
+    } = http22;
     function parseH2Headers(headers) {
       const result = [];
       for (const [name, value] of Object.entries(headers)) {
@@ -6943,7 +6943,7 @@ var require_client_h2 = __commonJS({
           code: "UNDICI-H2"
         });
       }
-      const session = http2.connect(client[kUrl], {
+      const session = http22.connect(client[kUrl], {
         createConnection: () => socket,
         peerMaxConcurrentStreams: client[kMaxConcurrentStreams]
       });
@@ -7625,8 +7625,8 @@ var require_client = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/dispatcher/client.js"(exports, module) {
     "use strict";
     var assert2 = __require("node:assert");
-    var net2 = __require("node:net");
-    var http2 = __require("node:http");
+    var net = __require("node:net");
+    var http4 = __require("node:http");
     var util = require_util();
     var { channels } = require_diagnostics();
     var Request = require_request();
@@ -7710,7 +7710,7 @@ var require_client = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls: tls2,
+        tls,
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
@@ -7775,7 +7775,7 @@ var require_client = __commonJS({
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
-        if (localAddress != null && (typeof localAddress !== "string" || net2.isIP(localAddress) === 0)) {
+        if (localAddress != null && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
@@ -7792,7 +7792,7 @@ var require_client = __commonJS({
         }
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls2,
+            ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -7815,7 +7815,7 @@ var require_client = __commonJS({
         this[kUrl] = util.parseOrigin(url2);
         this[kConnector] = connect2;
         this[kPipelining] = pipelining != null ? pipelining : 1;
-        this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
+        this[kMaxHeadersSize] = maxHeaderSize || http4.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
         this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 6e5 : keepAliveMaxTimeout;
         this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold == null ? 2e3 : keepAliveTimeoutThreshold;
@@ -7939,7 +7939,7 @@ var require_client = __commonJS({
         const idx = hostname3.indexOf("]");
         assert2(idx !== -1);
         const ip = hostname3.substring(1, idx);
-        assert2(net2.isIP(ip));
+        assert2(net.isIP(ip));
         hostname3 = ip;
       }
       client[kConnecting] = true;
@@ -8396,7 +8396,7 @@ var require_pool = __commonJS({
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls: tls2,
+        tls,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -8415,7 +8415,7 @@ var require_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls2,
+            ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -8623,7 +8623,7 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls: tls2, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
@@ -8637,11 +8637,11 @@ var require_agent = __commonJS({
         if (connect && typeof connect !== "function") {
           connect = { ...connect };
         }
-        if (tls2 && typeof tls2 !== "function") {
-          tls2 = { ...tls2 };
+        if (tls && typeof tls !== "function") {
+          tls = { ...tls };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls: tls2 };
+        this[kOptions] = { ...util.deepClone(options), connect, tls };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -20031,10 +20031,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse3 = require_parse2();
-    var constants4 = require_constants6();
+    var constants5 = require_constants6();
     var SemVer = require_semver();
     var truncate = (version2, truncation, options) => {
-      if (!constants4.RELEASE_TYPES.includes(truncation)) {
+      if (!constants5.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version2, options);
@@ -21274,7 +21274,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants4 = require_constants6();
+    var constants5 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse3 = require_parse2();
@@ -21358,8 +21358,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants4.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants4.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants5.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants5.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -31025,10 +31025,14 @@ async function runAttachSteps(steps, subjects, ctx) {
         out.push(...await step2.attach(subject, ctx));
       } catch (e) {
         if (e instanceof ReleaseError) throw e;
-        throw new ReleaseError("ATTACH_FAILED", `${subject.image}: attach step ${step2.name} failed, so no tag moved: ${e.message}`, {
-          cause: e,
-          userError: e.userError ?? false
-        });
+        throw new ReleaseError(
+          "ATTACH_FAILED",
+          `${subject.image}: attach step ${step2.name} failed, so no tag moved: ${e.message}`,
+          {
+            cause: e,
+            userError: e.userError ?? false
+          }
+        );
       }
     }
   }
@@ -31062,7 +31066,9 @@ function selectBuilds(plan, config2, s = {}) {
     if (chosen.length) out.push({ plan: p, spec, platforms: chosen });
   }
   if (out.length === 0) {
-    throw usage(`no image is built for ${platforms?.join(", ") ?? "any platform"}; platforms of the images: ${plan.images.map((i) => `${i.name}: ${i.platforms.join(", ")}`).join("; ")}`);
+    throw usage(
+      `no image is built for ${platforms?.join(", ") ?? "any platform"}; platforms of the images: ${plan.images.map((i) => `${i.name}: ${i.platforms.join(", ")}`).join("; ")}`
+    );
   }
   return out;
 }
@@ -31354,6 +31360,11 @@ function checkDescriptorList(p, o, key) {
   }
   v.forEach((d, i) => checkDescriptor(p, d, `${key}[${i}]`));
 }
+function refuseManifestBlob(p, d, path6, what) {
+  const mt = isJsonObject(d) ? d["mediaType"] : void 0;
+  if (typeof mt === "string" && isManifestMediaType(mt))
+    p.add(`${path6}.mediaType`, `${mt} is a manifest media type; ${what} is a blob, never a manifest`);
+}
 function refuse(p, o, keys, what) {
   for (const k of keys) if (k in o) p.add(k, `not allowed in an ${what}`);
 }
@@ -31379,6 +31390,8 @@ function parseManifest(bytes, mediaType) {
   } else {
     checkDescriptor(p, o["config"], "config");
     checkDescriptorList(p, o, "layers");
+    refuseManifestBlob(p, o["config"], "config", "a config");
+    if (Array.isArray(o["layers"])) o["layers"].forEach((d, i) => refuseManifestBlob(p, d, `layers[${i}]`, "a layer"));
     refuse(p, o, ["manifests"], what);
   }
   p.throwIfAny("MANIFEST_INVALID", what);
@@ -31458,15 +31471,14 @@ function compressedSize(m) {
 
 // src/builders/buildah/builder.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { mkdtemp, readFile as readFile5, rm as rm3 } from "node:fs/promises";
+import { mkdtemp, readFile as readFile3, rm as rm3 } from "node:fs/promises";
 import { join as join8 } from "node:path";
 
 // src/layout/layout-store.ts
 import { resolve as resolvePath } from "node:path";
 
 // src/layout/blob.ts
-import { createReadStream } from "node:fs";
-import { mkdir as mkdir2, stat as stat2 } from "node:fs/promises";
+import { mkdir as mkdir2 } from "node:fs/promises";
 import { dirname as dirname3, join as join4 } from "node:path";
 
 // src/oci/verified-stream.ts
@@ -31492,10 +31504,7 @@ async function* verifiedStream(src, want, where) {
   for await (const chunk of src) {
     n += chunk.byteLength;
     if (n > want.size) {
-      throw new OciError(
-        "SIZE_EXCEEDED",
-        `${where}${want.digest}: more than the ${want.size} bytes the descriptor promises`
-      );
+      throw new OciError("SIZE_EXCEEDED", `${where}${want.digest}: more than the ${want.size} bytes the descriptor promises`);
     }
     h.update(chunk);
     if (held !== void 0) yield held;
@@ -31556,6 +31565,75 @@ async function writeFileAtomic(final, chunks, o) {
   }
 }
 
+// src/layout/no-follow.ts
+import { constants as constants3 } from "node:fs";
+import { lstat as lstat2, open as open3, readlink as readlink2 } from "node:fs/promises";
+var OPEN_FLAGS = constants3.O_RDONLY | (constants3.O_NOFOLLOW ?? 0) | (constants3.O_NONBLOCK ?? 0);
+async function lstatOptional(path6) {
+  try {
+    return await lstat2(path6);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+    throw err;
+  }
+}
+function kindOf(st) {
+  if (st.isSymbolicLink()) return "a symbolic link";
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+async function notRegularFile(path6, st, where = "") {
+  const target = st.isSymbolicLink() ? await readlink2(path6).catch(() => void 0) : void 0;
+  return new OciError(
+    "LAYOUT_INVALID",
+    `${where}${path6} is ${kindOf(st)}${target === void 0 ? "" : ` (to ${target})`}, not a regular file; gantry does not follow symlinks or read special files inside an OCI layout: replace it with the file itself`,
+    { userError: true }
+  );
+}
+async function notRealDirectory(path6, st, where = "") {
+  const target = st.isSymbolicLink() ? await readlink2(path6).catch(() => void 0) : void 0;
+  return new OciError(
+    "LAYOUT_INVALID",
+    `${where}${path6} is ${kindOf(st)}${target === void 0 ? "" : ` (to ${target})`}, not a directory; gantry does not follow symlinks inside an OCI layout: make it a real directory`,
+    { userError: true }
+  );
+}
+async function openRegularFile(path6, where = "") {
+  const before = await lstatOptional(path6);
+  if (before === void 0) return void 0;
+  if (!before.isFile()) throw await notRegularFile(path6, before, where);
+  let fh;
+  try {
+    fh = await open3(path6, OPEN_FLAGS);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+    if (code === "ELOOP" || code === "EMLINK") throw await notRegularFile(path6, await lstat2(path6), where);
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw await notRegularFile(path6, st, where);
+    return { fh, st };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+async function readRegularFile(path6, where = "") {
+  const opened = await openRegularFile(path6, where);
+  if (opened === void 0) return void 0;
+  try {
+    return await opened.fh.readFile("utf8");
+  } finally {
+    await opened.fh.close();
+  }
+}
+
 // src/layout/blob.ts
 var MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
 function blobPath(root, digest) {
@@ -31563,10 +31641,11 @@ function blobPath(root, digest) {
   return join4(root, "blobs", digestAlgorithm(d), digestHex(d));
 }
 async function hasBlob(root, desc) {
-  return await blobFileSize(root, desc.digest) === desc.size;
+  const st = await lstatOptional(blobPath(root, desc.digest));
+  return st !== void 0 && st.isFile() && st.size === desc.size;
 }
-async function blobFileSize(root, digest) {
-  return (await statFile(blobPath(root, digest)))?.size;
+async function blobFileSize(root, digest, where = "") {
+  return (await regularFileStats(blobPath(root, digest), where))?.size;
 }
 async function writeBlob(root, desc, body, o) {
   const final = blobPath(root, desc.digest);
@@ -31595,12 +31674,12 @@ async function openBlob(root, desc, o = {}) {
   const path6 = blobPath(root, desc.digest);
   const where = o.where ?? "";
   const notFound2 = (cause) => new OciError("NOT_FOUND", `${where}${o.what ?? "blob"} ${desc.digest} not found (no file ${path6})`, { cause });
-  const st = await statFile(path6);
+  const st = await regularFileStats(path6, where);
   if (st === void 0) throw notFound2();
   if (st.size !== desc.size) {
     return failing(new OciError("SIZE_MISMATCH", `${where}${desc.digest}: file ${path6} has ${st.size} bytes, expected ${desc.size}`));
   }
-  return verified(readFileChunks(path6, o, notFound2), desc, where);
+  return verified(readFileChunks(path6, o, where, notFound2), desc, where);
 }
 async function readBlobBytes(root, desc, limit, o = {}) {
   if (desc.size > limit) {
@@ -31608,16 +31687,13 @@ async function readBlobBytes(root, desc, limit, o = {}) {
   }
   return readAll(await openBlob(root, desc, o), limit);
 }
-async function* readFileChunks(path6, o, notFound2) {
-  const stream = createReadStream(path6, o.signal === void 0 ? {} : { signal: o.signal });
-  try {
-    for await (const chunk of stream) {
-      o.onProgress?.(chunk.byteLength);
-      yield chunk;
-    }
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") throw notFound2(err);
-    throw err;
+async function* readFileChunks(path6, o, where, notFound2) {
+  const opened = await openRegularFile(path6, where);
+  if (opened === void 0) throw notFound2();
+  const stream = opened.fh.createReadStream(o.signal === void 0 ? {} : { signal: o.signal });
+  for await (const chunk of stream) {
+    o.onProgress?.(chunk.byteLength);
+    yield chunk;
   }
 }
 async function* failing(err) {
@@ -31636,18 +31712,13 @@ async function releaseBody(body) {
   } catch {
   }
 }
-async function statFile(path6) {
-  try {
-    const st = await stat2(path6);
-    return st.isFile() ? st : void 0;
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") return void 0;
-    throw err;
-  }
+async function regularFileStats(path6, where) {
+  const st = await lstatOptional(path6);
+  if (st !== void 0 && !st.isFile()) throw await notRegularFile(path6, st, where);
+  return st;
 }
 
 // src/layout/index-json.ts
-import { readFile } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
 // src/oci/descriptor.ts
@@ -31663,7 +31734,7 @@ function readManifestFields(bytes, where) {
     throw invalid5("not valid JSON", err);
   }
   if (!isObject(doc)) throw invalid5("not a JSON object");
-  const out = {};
+  const out = { children: readChildren(doc, invalid5) };
   const mediaType = optionalString(doc, "mediaType", invalid5);
   if (mediaType !== void 0) out.mediaType = mediaType;
   const artifactType = optionalString(doc, "artifactType", invalid5);
@@ -31690,6 +31761,25 @@ function readManifestFields(bytes, where) {
   if (Array.isArray(doc["manifests"])) out.shapeMediaType = MediaType.OciIndex;
   else if (isObject(config2) && Array.isArray(doc["layers"])) out.shapeMediaType = MediaType.OciManifest;
   return out;
+}
+function readChildren(doc, invalid5) {
+  const found = [];
+  if (doc["config"] !== void 0) found.push(["config", doc["config"]]);
+  for (const key of ["layers", "manifests"]) {
+    const list3 = doc[key];
+    if (list3 === void 0) continue;
+    if (!Array.isArray(list3)) throw invalid5(`${key} must be an array of descriptors`);
+    list3.forEach((d, i) => found.push([`${key}[${i}]`, d]));
+  }
+  return found.map(([path6, d]) => {
+    if (!isObject(d) || typeof d["digest"] !== "string" || !isDigest(d["digest"]))
+      throw invalid5(`${path6} is not a descriptor with a valid digest`);
+    const size = d["size"];
+    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) throw invalid5(`${path6}.size must be a non-negative integer`);
+    const urls = d["urls"];
+    const mediaType = typeof d["mediaType"] === "string" ? d["mediaType"] : "";
+    return { path: path6, mediaType, digest: d["digest"], size, foreign: Array.isArray(urls) && urls.length > 0 };
+  });
 }
 function isObject(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -31739,17 +31829,9 @@ function serializeIndexJson(index) {
 }
 async function readIndexJson(root) {
   const path6 = indexJsonPath(root);
-  let text3;
-  try {
-    text3 = await readFile(path6, "utf8");
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") {
-      throw new OciError("NOT_FOUND", `${root} is not a complete OCI image layout: ${path6} is missing`, {
-        cause: err,
-        userError: true
-      });
-    }
-    throw err;
+  const text3 = await readRegularFile(path6);
+  if (text3 === void 0) {
+    throw new OciError("NOT_FOUND", `${root} is not a complete OCI image layout: ${path6} is missing`, { userError: true });
   }
   return parseIndexJson(text3, path6);
 }
@@ -31831,12 +31913,13 @@ var DirectoryLocks = class {
 };
 
 // src/layout/oci-layout.ts
-import { mkdir as mkdir3, readFile as readFile2 } from "node:fs/promises";
+import { mkdir as mkdir3 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 var IMAGE_LAYOUT_VERSION = "1.0.0";
 var EMPTY_INDEX_JSON = JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] });
 async function ensureLayout(dir, o) {
-  const header2 = await readOptional(join6(dir, "oci-layout"));
+  const header2 = await readRegularFile(join6(dir, "oci-layout"));
+  await assertBlobDirectories(dir);
   if (header2 === void 0) {
     if (!o.create) {
       throw new OciError(
@@ -31852,7 +31935,7 @@ async function ensureLayout(dir, o) {
 }
 async function createLayout(dir, fsync) {
   await mkdir3(join6(dir, "blobs", "sha256"), { recursive: true });
-  if (await readOptional(join6(dir, "index.json")) === void 0) {
+  if (await readRegularFile(join6(dir, "index.json")) === void 0) {
     await writeFileAtomic(join6(dir, "index.json"), [Buffer.from(EMPTY_INDEX_JSON)], { fsync });
   }
   await writeFileAtomic(join6(dir, "oci-layout"), [Buffer.from(JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }))], {
@@ -31878,13 +31961,11 @@ function checkHeader(dir, text3) {
     );
   }
 }
-async function readOptional(path6) {
-  try {
-    return await readFile2(path6, "utf8");
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
-    throw err;
+async function assertBlobDirectories(dir) {
+  for (const path6 of [join6(dir, "blobs"), join6(dir, "blobs", "sha256"), join6(dir, "blobs", "sha512")]) {
+    const st = await lstatOptional(path6);
+    if (st === void 0) continue;
+    if (!st.isDirectory()) throw await notRealDirectory(path6, st);
   }
 }
 
@@ -31919,11 +32000,11 @@ var TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 function isRefName(s) {
   return REF_NAME_RE.test(s);
 }
-function assertLayoutTag(tag) {
+function assertLayoutTag(tag, where = "") {
   if (!TAG_RE.test(tag) || !isRefName(tag)) {
     throw new OciError(
       "REFERENCE_INVALID",
-      `invalid tag ${JSON.stringify(tag)} for an OCI image layout: use 1 to 128 characters from [A-Za-z0-9._-], starting and ending with a letter or digit, without repeated separators (only "--" may repeat)`,
+      `${where}invalid tag ${JSON.stringify(tag)} for an OCI image layout: use 1 to 128 characters from [A-Za-z0-9._-], starting and ending with a letter or digit, without repeated separators (only "--" may repeat)`,
       { userError: true }
     );
   }
@@ -32008,6 +32089,7 @@ var LayoutStore = class {
     if (tag !== void 0) assertLayoutTag(tag);
     o.signal?.throwIfAborted();
     const fields = this.#checkManifest(manifest);
+    await this.#assertChildrenPresent(descriptor2, fields, o);
     await writeBlob(this.dir, descriptor2, bytes, { ...o, fsync: this.#fsync, where: this.#where });
     if (tag !== void 0) {
       const entry = createIndexEntry(descriptor2, tag);
@@ -32041,7 +32123,7 @@ var LayoutStore = class {
     const byDigest = isDigest(reference);
     if (!byDigest) assertRefName(reference);
     const changed = await this.#updateIndex((ms) => without(ms, reference));
-    if (!changed && !(byDigest && await blobFileSize(this.dir, reference) !== void 0)) {
+    if (!changed && !(byDigest && await blobFileSize(this.dir, reference, this.#where) !== void 0)) {
       throw new OciError("NOT_FOUND", `${this.#where}no manifest ${JSON.stringify(reference)} to delete`);
     }
   }
@@ -32062,6 +32144,23 @@ var LayoutStore = class {
     }
     return fields;
   }
+  /**
+   * A manifest goes in only after everything it names, as a registry checks (distribution's
+   * MANIFEST_BLOB_UNKNOWN): a tag never points at an image with a blob missing.
+   */
+  async #assertChildrenPresent(d, fields, o) {
+    o.signal?.throwIfAborted();
+    const needed = fields.children.filter((c) => !c.foreign);
+    const present = await Promise.all(needed.map((c) => hasBlob(this.dir, c)));
+    const missing = needed.filter((_, i) => !present[i]);
+    if (missing.length === 0) return;
+    const listed = missing.slice(0, 5).map((c) => `${c.path} ${c.digest} (${c.mediaType || "no mediaType"})`);
+    const more = missing.length > listed.length ? `, and ${missing.length - listed.length} more` : "";
+    throw new OciError(
+      "NOT_FOUND",
+      `${this.#where}manifest ${d.digest} names content the layout does not have: ${listed.join(", ")}${more}; push the blobs and child manifests before the manifest that names them (gantry copy does)`
+    );
+  }
   get #where() {
     return `${this.name}: `;
   }
@@ -32072,7 +32171,7 @@ var LayoutStore = class {
     const { manifests } = await readIndexJson(this.dir);
     const entry = manifests.find((m) => m.digest === digest);
     if (entry !== void 0) return entry;
-    const size = await blobFileSize(this.dir, digest);
+    const size = await blobFileSize(this.dir, digest, this.#where);
     if (size === void 0) throw new OciError("NOT_FOUND", `${this.#where}no manifest ${digest}`);
     const probe = { mediaType: "application/octet-stream", digest, size };
     const bytes = await readBlobBytes(this.dir, probe, MANIFEST_SIZE_LIMIT, { ...o, where: this.#where, what: "manifest" });
@@ -32166,7 +32265,8 @@ function parsePlatform(s) {
   const osVersion = decodeOption(s, m[2] ?? "");
   if (osVersion !== "") p["os.version"] = osVersion;
   const features = m[3] ?? "";
-  if (features !== "") p["os.features"] = features.slice(1).split("+").map((f) => decodeOption(s, f));
+  if (features !== "")
+    p["os.features"] = features.slice(1).split("+").map((f) => decodeOption(s, f));
   return normalizePlatform(p);
 }
 function formatPlatform(p) {
@@ -32188,11 +32288,11 @@ function comparePlatforms(a, b) {
 }
 
 // src/builders/dockerfile-file.ts
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { resolve as resolve2 } from "node:path";
 async function readDockerfile(i) {
   try {
-    return await readFile3(resolve2(i.cwd, i.dockerfile), "utf8");
+    return await readFile(resolve2(i.cwd, i.dockerfile), "utf8");
   } catch (e) {
     const code = e.code;
     throw new BuildError(
@@ -32273,11 +32373,14 @@ function instructions(text3) {
   return out;
 }
 function expand(s, vars) {
-  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, braced, dflt, bare) => {
-    const name = braced ?? bare;
-    const v = vars.get(name);
-    return v !== void 0 && v !== "" ? v : dflt ?? "";
-  });
+  return s.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_m, braced, dflt, bare) => {
+      const name = braced ?? bare;
+      const v = vars.get(name);
+      return v !== void 0 && v !== "" ? v : dflt ?? "";
+    }
+  );
 }
 function fromImages(text3, args = []) {
   const given = new Map(args);
@@ -32325,14 +32428,33 @@ function hasRunInstruction(text3) {
 }
 
 // src/builders/emulation.ts
-import { readFile as readFile4 } from "node:fs/promises";
+import { readFile as readFile2 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 function ociArchitecture(nodeArch) {
-  const map2 = { x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64", loong64: "loong64" };
+  const map2 = {
+    x64: "amd64",
+    ia32: "386",
+    arm64: "arm64",
+    arm: "arm",
+    ppc64: "ppc64le",
+    s390x: "s390x",
+    riscv64: "riscv64",
+    loong64: "loong64"
+  };
   return map2[nodeArch] ?? nodeArch;
 }
 function qemuBinfmtName(arch2) {
-  const map2 = { amd64: "x86_64", arm64: "aarch64", "386": "i386", arm: "arm", ppc64le: "ppc64le", s390x: "s390x", riscv64: "riscv64", mips64le: "mips64el", loong64: "loongarch64" };
+  const map2 = {
+    amd64: "x86_64",
+    arm64: "aarch64",
+    "386": "i386",
+    arm: "arm",
+    ppc64le: "ppc64le",
+    s390x: "s390x",
+    riscv64: "riscv64",
+    mips64le: "mips64el",
+    loong64: "loongarch64"
+  };
   return `qemu-${map2[arch2] ?? arch2}`;
 }
 function isNativePlatform(platform2, hostArch) {
@@ -32341,7 +32463,7 @@ function isNativePlatform(platform2, hostArch) {
   return p.architecture === hostArch || hostArch === "amd64" && p.architecture === "386";
 }
 async function readBinfmtState(name, root = "/proc/sys/fs/binfmt_misc") {
-  const read = (f) => readFile4(join7(root, f), "utf8").catch(() => void 0);
+  const read = (f) => readFile2(join7(root, f), "utf8").catch(() => void 0);
   const entry = await read(name);
   if (entry !== void 0) return entry.split("\n", 1)[0]?.trim() === "enabled" ? "enabled" : "disabled";
   return await read("status") === void 0 ? "unmounted" : "missing";
@@ -32436,7 +32558,8 @@ function buildFailure(c) {
   const tail2 = lines.slice(-(c.tailLines ?? FAILURE_TAIL_LINES));
   const out = [`${c.what} of ${c.image} ${c.platform} failed (${c.tool}: ${status})${step2 ? ` at ${step2}` : ""}`];
   if (tail2.length) out.push(`last ${tail2.length} lines of ${c.tool}'s output:`, ...tail2.map((l) => `  | ${l}`));
-  if (isExecFormatError(lines)) out.push(`"exec format error": ${c.platform} binaries cannot run here; ${emulationHelp(parsePlatform(c.platform).architecture)}`);
+  if (isExecFormatError(lines))
+    out.push(`"exec format error": ${c.platform} binaries cannot run here; ${emulationHelp(parsePlatform(c.platform).architecture)}`);
   out.push("nothing was pushed under any tag, and no digest record was written for this platform");
   return new BuildError("BUILD_FAILED", out.join("\n"));
 }
@@ -32490,7 +32613,10 @@ function createBuildahBuilder(o) {
       const started = performance.now();
       const inputs = resolveDockerfileInputs(req);
       const text3 = await readDockerfile(inputs);
-      if (inputs.cache !== void 0) req.log(`${inputs.image} ${inputs.platform}: build.cache is not used by the buildah backend (buildah's --cache-to pushes one tag per layer); building without a cache`);
+      if (inputs.cache !== void 0)
+        req.log(
+          `${inputs.image} ${inputs.platform}: build.cache is not used by the buildah backend (buildah's --cache-to pushes one tag per layer); building without a cache`
+        );
       if (!isNativePlatform(inputs.platform, o.hostArch) && hasRunInstruction(text3)) {
         const state = await (o.binfmtState ?? ((n) => readBinfmtState(n)))(qemuBinfmtName(parsePlatform(inputs.platform).architecture));
         checkEmulation({ platform: inputs.platform, hostArch: o.hostArch, runsCommands: true, state });
@@ -32509,18 +32635,30 @@ function createBuildahBuilder(o) {
         });
         req.log(`${inputs.image} ${inputs.platform}: ${binary} ${args.join(" ")}`);
         const b = await run(args, inputs.cwd, env, req, true);
-        if (b.code !== 0) throw buildFailure({ tool: binary, what: "build", image: inputs.image, platform: inputs.platform, run: b, ...tail(o) });
+        if (b.code !== 0)
+          throw buildFailure({ tool: binary, what: "build", image: inputs.image, platform: inputs.platform, run: b, ...tail(o) });
         built = true;
         const layoutDir = join8(tmp, "layout");
         const digestFile = join8(tmp, "digest");
         const { DOCKER_CONFIG: _d, REGISTRY_AUTH_FILE: _r, ...pushEnv } = env;
         const p = await run(buildahPushArgs(tag, layoutDir, digestFile, o.storage), inputs.cwd, pushEnv, req, false);
-        if (p.code !== 0) throw buildFailure({ tool: binary, what: "push to a temporary OCI layout", image: inputs.image, platform: inputs.platform, run: p, ...tail(o) });
+        if (p.code !== 0)
+          throw buildFailure({
+            tool: binary,
+            what: "push to a temporary OCI layout",
+            image: inputs.image,
+            platform: inputs.platform,
+            run: p,
+            ...tail(o)
+          });
         const layout = await openLayout(layoutDir);
         const descriptor2 = await layout.resolve("build");
-        const reported = (await readFile5(digestFile, "utf8")).trim();
+        const reported = (await readFile3(digestFile, "utf8")).trim();
         if (reported !== descriptor2.digest) {
-          throw new BuildError("BUILD_OUTPUT_INVALID", `buildah reported ${reported} for ${inputs.image} ${inputs.platform}, but its layout holds ${descriptor2.digest}`);
+          throw new BuildError(
+            "BUILD_OUTPUT_INVALID",
+            `buildah reported ${reported} for ${inputs.image} ${inputs.platform}, but its layout holds ${descriptor2.digest}`
+          );
         }
         const manifest = await layout.fetchManifest(descriptor2, { signal: req.signal });
         await o.stage(layout, descriptor2.digest, req.staging.store, { signal: req.signal });
@@ -32535,7 +32673,8 @@ function createBuildahBuilder(o) {
       } finally {
         if (built) {
           const r = await run(buildahRmiArgs(tag, o.storage), inputs.cwd, env, { ...req, signal: void 0 }, false).catch(() => void 0);
-          if (r?.code !== 0) req.log(`${inputs.image} ${inputs.platform}: could not remove the local image ${tag}: ${r?.tail.at(-1) ?? ""}`);
+          if (r?.code !== 0)
+            req.log(`${inputs.image} ${inputs.platform}: could not remove the local image ${tag}: ${r?.tail.at(-1) ?? ""}`);
         }
         await rm3(tmp, { recursive: true, force: true });
       }
@@ -32554,7 +32693,9 @@ function buildahSettings(env) {
   const driver = env["GANTRY_BUILDAH_STORAGE_DRIVER"];
   const isolation = env["GANTRY_BUILDAH_ISOLATION"];
   if (isolation !== void 0 && !ISOLATIONS.includes(isolation)) {
-    throw new BuildError("BUILD_INPUT_INVALID", `GANTRY_BUILDAH_ISOLATION must be chroot, oci or rootless, not "${isolation}"`, { userError: true });
+    throw new BuildError("BUILD_INPUT_INVALID", `GANTRY_BUILDAH_ISOLATION must be chroot, oci or rootless, not "${isolation}"`, {
+      userError: true
+    });
   }
   return {
     storage: {
@@ -32566,7 +32707,7 @@ function buildahSettings(env) {
 }
 
 // src/builders/buildx/builder.ts
-import { mkdtemp as mkdtemp2, readFile as readFile6, rm as rm4 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, readFile as readFile4, rm as rm4 } from "node:fs/promises";
 import { join as join9 } from "node:path";
 
 // src/oci/reference.ts
@@ -32671,7 +32812,8 @@ function formatReference(r) {
 }
 function withTag2(r, tag) {
   const problem = tagProblem(tag);
-  if (problem !== void 0) throw new OciError("REFERENCE_INVALID", `invalid tag for ${formatRepository(r)}: ${problem}`, { userError: true });
+  if (problem !== void 0)
+    throw new OciError("REFERENCE_INVALID", `invalid tag for ${formatRepository(r)}: ${problem}`, { userError: true });
   return freezeReference(r.registry, r.repository, tag, r.digest);
 }
 function referenceString(r) {
@@ -32740,7 +32882,9 @@ function parseBuildxMetadata(text3) {
   const m = j;
   const digest = m["containerimage.digest"];
   if (typeof digest !== "string" || !isDigest(digest)) {
-    throw invalid3(`has no containerimage.digest (${digest === void 0 ? "missing" : JSON.stringify(digest)}); was the image exported (--output type=image or type=oci)?`);
+    throw invalid3(
+      `has no containerimage.digest (${digest === void 0 ? "missing" : JSON.stringify(digest)}); was the image exported (--output type=image or type=oci)?`
+    );
   }
   const config2 = m["containerimage.config.digest"];
   const name = m["image.name"];
@@ -32748,14 +32892,19 @@ function parseBuildxMetadata(text3) {
   let descriptor2;
   if (d !== void 0) {
     const o = typeof d === "object" && d !== null ? d : {};
-    if (o["digest"] !== digest) throw invalid3(`disagrees with itself: containerimage.digest is ${digest}, containerimage.descriptor.digest is ${JSON.stringify(o["digest"])}`);
+    if (o["digest"] !== digest)
+      throw invalid3(
+        `disagrees with itself: containerimage.digest is ${digest}, containerimage.descriptor.digest is ${JSON.stringify(o["digest"])}`
+      );
     const mediaType = o["mediaType"];
     const size = o["size"];
     if (typeof mediaType !== "string" || typeof size !== "number" || !Number.isSafeInteger(size) || size <= 0) {
       throw invalid3("has a containerimage.descriptor without a mediaType and a positive size");
     }
     if (!isImageManifestMediaType(mediaType)) {
-      throw invalid3(`describes a ${mediaType}, not one platform's image manifest; build one platform at a time and disable attestations (--provenance=false --sbom=false)`);
+      throw invalid3(
+        `describes a ${mediaType}, not one platform's image manifest; build one platform at a time and disable attestations (--provenance=false --sbom=false)`
+      );
     }
     descriptor2 = { mediaType, digest, size };
   }
@@ -32777,7 +32926,11 @@ function createBuildxBuilder(o) {
       return await runTool(binary, args, { cwd, env, signal, onLine: log });
     } catch (e) {
       if (e instanceof ToolMissing) {
-        throw new BuildError("BUILDER_MISSING", `${binary} is not installed (the buildx backend runs "${binary} buildx build"): ${INSTALL_BUILDX}`, { userError: true, cause: e });
+        throw new BuildError(
+          "BUILDER_MISSING",
+          `${binary} is not installed (the buildx backend runs "${binary} buildx build"): ${INSTALL_BUILDX}`,
+          { userError: true, cause: e }
+        );
       }
       throw e;
     }
@@ -32786,7 +32939,11 @@ function createBuildxBuilder(o) {
     const r = await run(["buildx", "version"], cwd, { ...o.env });
     if (r.code !== 0) {
       const said = r.tail.filter((l) => l.trim() !== "").slice(-3).join(" / ");
-      throw new BuildError("BUILDER_MISSING", `the docker buildx plugin is not installed ("${binary} buildx version" said: ${said}): ${INSTALL_BUILDX}`, { userError: true });
+      throw new BuildError(
+        "BUILDER_MISSING",
+        `the docker buildx plugin is not installed ("${binary} buildx version" said: ${said}): ${INSTALL_BUILDX}`,
+        { userError: true }
+      );
     }
   };
   return {
@@ -32796,7 +32953,8 @@ function createBuildxBuilder(o) {
       await readDockerfile(inputs);
       checked ??= ensureBuildx(inputs.cwd);
       await checked;
-      if (inputs.cache?.type === "gha" && !o.githubActions) req.log(`${inputs.image} ${inputs.platform}: the gha cache exists only inside GitHub Actions; building without a cache`);
+      if (inputs.cache?.type === "gha" && !o.githubActions)
+        req.log(`${inputs.image} ${inputs.platform}: the gha cache exists only inside GitHub Actions; building without a cache`);
       const env = { ...o.env, SOURCE_DATE_EPOCH: String(inputs.sourceDateEpoch) };
       const tmp = await mkdtemp2(join9(o.tmpDir, "gantry-buildx-"));
       try {
@@ -32806,8 +32964,16 @@ function createBuildxBuilder(o) {
         const args = buildxBuildArgs(inputs, { output: output2, metadataFile, githubActions: o.githubActions });
         req.log(`${inputs.image} ${inputs.platform}: ${binary} ${args.join(" ")}`);
         const b = await run(args, inputs.cwd, env, (l) => req.log(`  ${l}`), req.signal);
-        if (b.code !== 0) throw buildFailure({ tool: `${binary} buildx`, what: "build", image: inputs.image, platform: inputs.platform, run: b, ...o.tailLines !== void 0 ? { tailLines: o.tailLines } : {} });
-        const meta3 = parseBuildxMetadata(await readFile6(metadataFile, "utf8"));
+        if (b.code !== 0)
+          throw buildFailure({
+            tool: `${binary} buildx`,
+            what: "build",
+            image: inputs.image,
+            platform: inputs.platform,
+            run: b,
+            ...o.tailLines !== void 0 ? { tailLines: o.tailLines } : {}
+          });
+        const meta3 = parseBuildxMetadata(await readFile4(metadataFile, "utf8"));
         let manifest;
         if (req.staging.kind === "registry") {
           manifest = await req.staging.store.fetchManifest(meta3.digest, { signal: req.signal });
@@ -32818,7 +32984,10 @@ function createBuildxBuilder(o) {
         }
         const d = manifest.descriptor;
         if (meta3.descriptor && (meta3.descriptor.size !== d.size || meta3.descriptor.mediaType !== d.mediaType)) {
-          throw new BuildError("BUILD_OUTPUT_INVALID", `buildx described ${meta3.digest} as ${meta3.descriptor.mediaType}, ${meta3.descriptor.size} bytes; the manifest is ${d.mediaType}, ${d.size} bytes`);
+          throw new BuildError(
+            "BUILD_OUTPUT_INVALID",
+            `buildx described ${meta3.digest} as ${meta3.descriptor.mediaType}, ${meta3.descriptor.size} bytes; the manifest is ${d.mediaType}, ${d.size} bytes`
+          );
         }
         req.log(`${inputs.image} ${inputs.platform}: pushed ${meta3.digest} to ${req.staging.store.name} (by digest)`);
         return {
@@ -32836,7 +33005,7 @@ function createBuildxBuilder(o) {
 }
 
 // src/builders/layers/builder.ts
-import { createReadStream as createReadStream2 } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdtemp as mkdtemp3, rm as rm6 } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join as join11, resolve as resolve5 } from "node:path";
@@ -32857,7 +33026,9 @@ async function mapLimit(items, concurrency, fn) {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(Number.isFinite(concurrency) ? Math.floor(concurrency) : 1, items.length)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(Number.isFinite(concurrency) ? Math.floor(concurrency) : 1, items.length)) }, worker)
+  );
   return results;
 }
 
@@ -32905,16 +33076,27 @@ async function resolveBase(spec, platform2, resolver, signal) {
     const entries = parsedTop.manifest.manifests;
     const entry = entries.find((d) => d.platform !== void 0 && platformMatches(platform2, d.platform));
     if (entry === void 0) {
-      throw noPlatform(label, platform2, entries.flatMap((d) => d.platform === void 0 ? [] : [formatPlatform(d.platform)]));
+      throw noPlatform(
+        label,
+        platform2,
+        entries.flatMap((d) => d.platform === void 0 ? [] : [formatPlatform(d.platform)])
+      );
     }
     image = await store.fetchManifest(entry, { signal });
   }
   const parsed = parseManifest(image.bytes, image.descriptor.mediaType);
   if (isIndex(parsed.manifest)) {
-    throw new BuildError("BUILD_INPUT_INVALID", `base ${label}: the ${formatPlatform(platform2)} entry is itself an index; gantry expects an image manifest there`, { userError: true });
+    throw new BuildError(
+      "BUILD_INPUT_INVALID",
+      `base ${label}: the ${formatPlatform(platform2)} entry is itself an index; gantry expects an image manifest there`,
+      { userError: true }
+    );
   }
   const manifest = parsed.manifest;
-  const configBytes = await readAll(verified(await store.fetchBlob(manifest.config, { signal }), manifest.config, `${store.name}: `), MAX_CONFIG_BYTES);
+  const configBytes = await readAll(
+    verified(await store.fetchBlob(manifest.config, { signal }), manifest.config, `${store.name}: `),
+    MAX_CONFIG_BYTES
+  );
   const config2 = parseImageConfig(configBytes);
   const have = configPlatform(config2);
   if (!platformMatches(platform2, have)) throw noPlatform(label, platform2, [formatPlatform(have)]);
@@ -32936,7 +33118,18 @@ async function resolveBase(spec, platform2, resolver, signal) {
 }
 
 // src/builders/layers/config.ts
-var CONTAINER_KEYS = ["User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels", "StopSignal", "ArgsEscaped"];
+var CONTAINER_KEYS = [
+  "User",
+  "ExposedPorts",
+  "Env",
+  "Entrypoint",
+  "Cmd",
+  "Volumes",
+  "WorkingDir",
+  "Labels",
+  "StopSignal",
+  "ArgsEscaped"
+];
 function sortedRecord(entries) {
   const m = new Map(entries);
   const out = {};
@@ -32966,7 +33159,10 @@ function containerConfig(i) {
   const cmd = b.cmd ?? (b.entrypoint !== void 0 ? void 0 : base.Cmd);
   const values = {
     User: b.user ?? base.User,
-    ExposedPorts: sortedRecord([...Object.entries(base.ExposedPorts ?? {}).map(([k]) => [k, {}]), ...b.exposedPorts.map((p) => [p, {}])]),
+    ExposedPorts: sortedRecord([
+      ...Object.entries(base.ExposedPorts ?? {}).map(([k]) => [k, {}]),
+      ...b.exposedPorts.map((p) => [p, {}])
+    ]),
     Env: mergeEnv(base.Env ?? [], b.env),
     Entrypoint: b.entrypoint ?? base.Entrypoint,
     Cmd: cmd,
@@ -33018,7 +33214,9 @@ function buildImageConfig(i) {
 import { createHash as createHash3 } from "node:crypto";
 function layerKey(i) {
   const h = createHash3("sha256");
-  h.update(JSON.stringify({ rule: i.rule, contextDir: i.contextDir, mtime: i.mtimeSeconds, level: i.gzip.level, member: i.gzip.memberSize }));
+  h.update(
+    JSON.stringify({ rule: i.rule, contextDir: i.contextDir, mtime: i.mtimeSeconds, level: i.gzip.level, member: i.gzip.memberSize })
+  );
   for (const e of i.entries) {
     h.update(JSON.stringify([e.name, e.type, e.mode, e.uid, e.gid, e.size, e.linkname ?? null, e.source ?? null, e.fingerprint]));
     h.update("\n");
@@ -33045,12 +33243,12 @@ var LayerCache = class {
 
 // src/builders/layers/layer-blob.ts
 import { createHash as createHash4, randomUUID as randomUUID2 } from "node:crypto";
-import { open as open4, rm as rm5 } from "node:fs/promises";
+import { open as open5, rm as rm5 } from "node:fs/promises";
 import { join as join10 } from "node:path";
 
 // src/builders/layers/gzip.ts
 import { promisify } from "node:util";
-import { constants as constants3, createGzip, deflateRaw as deflateRawCallback } from "node:zlib";
+import { constants as constants4, createGzip, deflateRaw as deflateRawCallback } from "node:zlib";
 var deflateRaw = promisify(deflateRawCallback);
 var OS_UNIX = 3;
 var OS_BYTE_OFFSET = 9;
@@ -33077,7 +33275,7 @@ async function chooseCoding(input2, level) {
   const chunkSize = sample.byteLength + (sample.byteLength >> 6) + 1024;
   const [lz, huffman] = await Promise.all([
     deflateRaw(sample, { level, memLevel: GZIP_MEM_LEVEL, chunkSize }),
-    deflateRaw(sample, { level, memLevel: HUFFMAN_MEM_LEVEL, strategy: constants3.Z_HUFFMAN_ONLY, chunkSize })
+    deflateRaw(sample, { level, memLevel: HUFFMAN_MEM_LEVEL, strategy: constants4.Z_HUFFMAN_ONLY, chunkSize })
   ]);
   if (Math.min(lz.byteLength, huffman.byteLength) * 50 >= sample.byteLength * 49) return "stored";
   if (lz.byteLength * 100 >= huffman.byteLength * 96) return "huffman";
@@ -33086,7 +33284,7 @@ async function chooseCoding(input2, level) {
 function zlibOptions(coding, level, inputBytes) {
   const base = { memLevel: GZIP_MEM_LEVEL, chunkSize: OUT_CHUNK_BYTES };
   if (coding === "stored") return { ...base, level: 0, chunkSize: inputBytes + (inputBytes >> 6) + 1024 };
-  if (coding === "huffman") return { ...base, level, memLevel: HUFFMAN_MEM_LEVEL, strategy: constants3.Z_HUFFMAN_ONLY };
+  if (coding === "huffman") return { ...base, level, memLevel: HUFFMAN_MEM_LEVEL, strategy: constants4.Z_HUFFMAN_ONLY };
   return { ...base, level };
 }
 async function compressMember(input2, level) {
@@ -33188,7 +33386,7 @@ async function* gzipMembers(src, o) {
 
 // src/builders/layers/tar.ts
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { open as open3 } from "node:fs/promises";
+import { open as open4 } from "node:fs/promises";
 var READ_BYTES = 1024 * 1024;
 var MAX_USTAR_ID = 262143;
 var MAX_MTIME_SECONDS = 2 ** 31 - 1;
@@ -33204,7 +33402,12 @@ function tarMtime(seconds) {
   }
   return new Date(seconds * 1e3);
 }
-var TYPEFLAG = { file: 48, symlink: 50, directory: 53, "pax-header": 120 };
+var TYPEFLAG = {
+  file: 48,
+  symlink: 50,
+  directory: 53,
+  "pax-header": 120
+};
 function octal(value, digits) {
   const s = value.toString(8);
   return s.length > digits ? `${"7".repeat(digits)} ` : `${s.padStart(digits, "0")} `;
@@ -33261,7 +33464,19 @@ function padding(size) {
   const rest = size % BLOCK;
   return rest === 0 ? 0 : BLOCK - rest;
 }
+function assertEntryName(name) {
+  const segments = (name.endsWith("/") ? name.slice(0, -1) : name).split("/");
+  const bad = segments.find((s) => s === "" || s === "." || s === ".." || s.includes("\0"));
+  if (bad === void 0) return;
+  const why = name.startsWith("/") ? 'it starts with "/"' : bad === ".." ? 'it has a ".." component' : bad === "" ? "it has an empty component" : bad === "." ? 'it has a "." component' : "it contains a NUL byte";
+  throw new BuildError(
+    "BUILD_INPUT_INVALID",
+    `layer entry ${JSON.stringify(name)}: ${why}; a name in a layer is relative to the image's root and stays inside it. Check the copy rule's "to": an absolute path inside the image without ".." such as "/app"`,
+    { userError: true }
+  );
+}
 function headerBlocks(e, mtimeSeconds) {
+  assertEntryName(e.name);
   const bigIds = e.uid > MAX_USTAR_ID || e.gid > MAX_USTAR_ID;
   const h = {
     name: e.name,
@@ -33349,7 +33564,7 @@ function readSmall(out, path6, size) {
   }
 }
 async function* readBig(out, path6, size) {
-  const fh = await open3(path6, "r");
+  const fh = await open4(path6, "r");
   try {
     let done = 0;
     while (done < size) {
@@ -33378,7 +33593,11 @@ async function* tarPieces(entries, mtime, o) {
         if (e.size <= READ_BYTES) readSmall(out, e.source, e.size);
         else yield* readBig(out, e.source, e.size);
       } catch (cause) {
-        throw new BuildError("BUILD_FAILED", `reading ${e.source} for ${e.name}: ${cause.message} (did the file change during the build?)`, { cause });
+        throw new BuildError(
+          "BUILD_FAILED",
+          `reading ${e.source} for ${e.name}: ${cause.message} (did the file change during the build?)`,
+          { cause }
+        );
       }
       out.zeros(padding(e.size));
     }
@@ -33412,14 +33631,14 @@ async function writeLayerBlob(entries, o) {
   const blobSide = { hash: createHash4("sha256"), size: 0 };
   const spare = [];
   const take = () => spare.pop() ?? Buffer.allocUnsafe(o.gzip.memberSize);
-  const recycle2 = (b) => {
+  const recycle = (b) => {
     if (Buffer.isBuffer(b) && b.byteLength === o.gzip.memberSize) spare.push(b);
   };
-  const file2 = await open4(path6, "wx");
+  const file2 = await open5(path6, "wx");
   const writes = [];
   try {
     const tar = hashed(tarPieces(entries, o.mtime, { pieceSize: o.gzip.memberSize, take, signal: o.signal }), tarSide);
-    for await (const member of gzipMembers(tar, { ...o.gzip, recycle: recycle2 })) {
+    for await (const member of gzipMembers(tar, { ...o.gzip, recycle })) {
       o.signal?.throwIfAborted();
       for (const piece of member) {
         blobSide.hash.update(piece);
@@ -33447,7 +33666,7 @@ async function writeLayerBlob(entries, o) {
   };
 }
 
-// src/builders/layers/manifest.ts
+// src/builders/layers/platform-manifest.ts
 var BASE_NAME_ANNOTATION = "org.opencontainers.image.base.name";
 var BASE_DIGEST_ANNOTATION = "org.opencontainers.image.base.digest";
 function descriptor(d) {
@@ -33511,12 +33730,7 @@ var TEMPORARY_CODES = /* @__PURE__ */ new Set([
   "EPIPE",
   "ETIMEDOUT",
   "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  // registry/http1.ts
+  // registry/http-errors.ts
   "CONNECT_TIMEOUT",
   "HEADERS_TIMEOUT",
   "BODY_TIMEOUT"
@@ -33555,7 +33769,7 @@ async function ensureBlob(target, desc, o) {
 
 // src/builders/layers/walk.ts
 import { lstatSync } from "node:fs";
-import { readdir as readdir2, readlink as readlink2, realpath, stat as stat3 } from "node:fs/promises";
+import { readdir as readdir2, readlink as readlink3, realpath, stat as stat2 } from "node:fs/promises";
 import { basename as basename3, posix, relative as relative2, resolve as resolve4, sep as sep3 } from "node:path";
 
 // src/builders/layers/glob.ts
@@ -33636,7 +33850,7 @@ function fingerprint(st, extra = "") {
 }
 async function statSource(index, rule, contextDir, src) {
   try {
-    return await stat3(src);
+    return await stat2(src);
   } catch (cause) {
     const code = cause.code;
     if (code === "ENOENT" || code === "ENOTDIR") {
@@ -33653,9 +33867,13 @@ async function assertInsideContext(index, rule, contextDir, src) {
   const [root, real] = await Promise.all([realpath(contextDir), realpath(src)]);
   const rel = relative2(root, real);
   if (rel === ".." || rel.startsWith(`..${sep3}`) || resolve4(root, rel) !== real) {
-    throw new BuildError("BUILD_INPUT_INVALID", `${ruleLabel(index, rule)}: ${rule.from} resolves to ${real}, outside the build context ${root}`, {
-      userError: true
-    });
+    throw new BuildError(
+      "BUILD_INPUT_INVALID",
+      `${ruleLabel(index, rule)}: ${rule.from} resolves to ${real}, outside the build context ${root}`,
+      {
+        userError: true
+      }
+    );
   }
 }
 async function walkCopyRule(index, rule, contextDir, earlier = /* @__PURE__ */ new Map()) {
@@ -33674,15 +33892,27 @@ async function walkCopyRule(index, rule, contextDir, earlier = /* @__PURE__ */ n
   if (top.isFile()) {
     const dest = rule.to.endsWith("/") ? `${rule.to}${basename3(src)}` : rule.to;
     const name = directoryChain(dest).at(-1)?.slice(0, -1);
-    if (name === void 0) throw new BuildError("BUILD_INPUT_INVALID", `${ruleLabel(index, rule)}: a file cannot be copied to "/"`, { userError: true });
+    if (name === void 0)
+      throw new BuildError("BUILD_INPUT_INVALID", `${ruleLabel(index, rule)}: a file cannot be copied to "/"`, { userError: true });
     entries.push(...parentsOf(name));
-    entries.push({ name, type: "file", mode: normalizedMode(rule, top), uid, gid, size: top.size, source: src, fingerprint: fingerprint(top, src) });
+    entries.push({
+      name,
+      type: "file",
+      mode: normalizedMode(rule, top),
+      uid,
+      gid,
+      size: top.size,
+      source: src,
+      fingerprint: fingerprint(top, src)
+    });
     totals.files = 1;
     totals.bytes = top.size;
     return { entries, ...totals };
   }
   if (!top.isDirectory()) {
-    throw new BuildError("BUILD_INPUT_INVALID", `${ruleLabel(index, rule)}: ${rule.from} is neither a file nor a directory`, { userError: true });
+    throw new BuildError("BUILD_INPUT_INVALID", `${ruleLabel(index, rule)}: ${rule.from} is neither a file nor a directory`, {
+      userError: true
+    });
   }
   const chain = directoryChain(rule.to);
   const destDir = chain.at(-1) ?? "";
@@ -33708,15 +33938,41 @@ async function walkDirectory(s, dir, relDir, destDir) {
     const st = lstatSync(path6);
     const name = `${destDir}${child2.name}`;
     if (st.isDirectory()) {
-      s.entries.push({ name: `${name}/`, type: "directory", mode: DIR_MODE, uid: s.uid, gid: s.gid, size: 0, fingerprint: fingerprint(st, path6) });
+      s.entries.push({
+        name: `${name}/`,
+        type: "directory",
+        mode: DIR_MODE,
+        uid: s.uid,
+        gid: s.gid,
+        size: 0,
+        fingerprint: fingerprint(st, path6)
+      });
       await walkDirectory(s, path6, rel, `${name}/`);
     } else if (st.isFile()) {
-      s.entries.push({ name, type: "file", mode: normalizedMode(s.rule, st), uid: s.uid, gid: s.gid, size: st.size, source: path6, fingerprint: fingerprint(st, path6) });
+      s.entries.push({
+        name,
+        type: "file",
+        mode: normalizedMode(s.rule, st),
+        uid: s.uid,
+        gid: s.gid,
+        size: st.size,
+        source: path6,
+        fingerprint: fingerprint(st, path6)
+      });
       s.totals.files++;
       s.totals.bytes += st.size;
     } else if (st.isSymbolicLink()) {
-      const linkname = await readlink2(path6);
-      s.entries.push({ name, type: "symlink", mode: SYMLINK_MODE, uid: s.uid, gid: s.gid, size: 0, linkname, fingerprint: fingerprint(st, `${path6}>${linkname}`) });
+      const linkname = await readlink3(path6);
+      s.entries.push({
+        name,
+        type: "symlink",
+        mode: SYMLINK_MODE,
+        uid: s.uid,
+        gid: s.gid,
+        size: 0,
+        linkname,
+        fingerprint: fingerprint(st, `${path6}>${linkname}`)
+      });
     } else {
       throw new BuildError(
         "BUILD_INPUT_INVALID",
@@ -33768,7 +34024,10 @@ function createLayersBuilder(o) {
       const blob = await writeLayerBlob(entries, { mtime, gzip, tmpDir: dir, signal: req.signal });
       stats.layersBuilt++;
       stats.bytesCompressed += blob.tarSize;
-      await ensureBlob(req.staging.store, blob.descriptor, { open: () => createReadStream2(blob.path, { highWaterMark: PUSH_READ_BYTES }), signal: req.signal });
+      await ensureBlob(req.staging.store, blob.descriptor, {
+        open: () => createReadStream(blob.path, { highWaterMark: PUSH_READ_BYTES }),
+        signal: req.signal
+      });
       return { descriptor: blob.descriptor, diffId: blob.diffId, tarSize: blob.tarSize, holder: req.staging.store };
     } finally {
       await rm6(dir, { recursive: true, force: true });
@@ -33796,9 +34055,18 @@ function createLayersBuilder(o) {
         layer = await got.layer;
       }
       if (got.reused) stats.layersReused++;
-      await step(name, () => ensureBlob(req.staging.store, layer.descriptor, { from: layer.holder, open: () => layer.holder.fetchBlob(layer.descriptor), signal: req.signal }));
+      await step(
+        name,
+        () => ensureBlob(req.staging.store, layer.descriptor, {
+          from: layer.holder,
+          open: () => layer.holder.fetchBlob(layer.descriptor),
+          signal: req.signal
+        })
+      );
       const ms = Math.round(performance.now() - started);
-      req.log(`layers: ${name}: ${walked.files} file${walked.files === 1 ? "" : "s"}, ${walked.bytes} bytes → ${layer.descriptor.digest} (${layer.descriptor.size} bytes, ${got.reused ? "reused" : "built"}, ${ms} ms)`);
+      req.log(
+        `layers: ${name}: ${walked.files} file${walked.files === 1 ? "" : "s"}, ${walked.bytes} bytes → ${layer.descriptor.digest} (${layer.descriptor.size} bytes, ${got.reused ? "reused" : "built"}, ${ms} ms)`
+      );
       out.push({ layer, createdBy: `gantry layers: COPY ${rule.from} ${rule.to}` });
     }
     return out;
@@ -33872,7 +34140,13 @@ function createLayersBuilder(o) {
     await step("push manifest", () => req.staging.store.pushManifest(manifest, void 0, { signal: req.signal }));
     const compressedSize2 = manifest.bytes.byteLength + configDesc.size + manifest.manifest.layers.reduce((n, l) => n + l.size, 0);
     req.log(`layers: ${req.image.name} ${req.platform}: ${manifest.descriptor.digest} pushed to ${req.staging.store.name}`);
-    return { platform: req.platform, descriptor: manifest.descriptor, compressedSize: compressedSize2, backend: "layers", seconds: (performance.now() - started) / 1e3 };
+    return {
+      platform: req.platform,
+      descriptor: manifest.descriptor,
+      compressedSize: compressedSize2,
+      backend: "layers",
+      seconds: (performance.now() - started) / 1e3
+    };
   }
   return { build, stats };
 }
@@ -33974,7 +34248,12 @@ async function copyImage(src, reference, targets, o = {}) {
   });
   const blobs = [...graph.blobs.values()].sort((a, b) => b.size - a.size);
   await mapLimit(blobs, o.concurrency ?? 6, async (blob) => {
-    const how = await copyBlob(src, blob, targets.filter((_, i) => !present[i].has(blob.digest)).map((t) => t.store), o);
+    const how = await copyBlob(
+      src,
+      blob,
+      targets.filter((_, i) => !present[i].has(blob.digest)).map((t) => t.store),
+      o
+    );
     if (how === "skipped") {
       stats.skipped += blob.size;
       stats.skippedBlobs++;
@@ -34061,7 +34340,8 @@ async function platformOfConfig(src, cfg) {
 }
 async function fetchChild(src, desc) {
   const m = await src.fetchManifest(desc);
-  if (m.descriptor.digest !== desc.digest) throw new OciError("DIGEST_MISMATCH", `${src.name}: manifest ${desc.digest} came back as ${m.descriptor.digest}`);
+  if (m.descriptor.digest !== desc.digest)
+    throw new OciError("DIGEST_MISMATCH", `${src.name}: manifest ${desc.digest} came back as ${m.descriptor.digest}`);
   return m;
 }
 async function collectManifest(src, desc, graph, depth, prefetched) {
@@ -34076,8 +34356,8 @@ async function collectManifest(src, desc, graph, depth, prefetched) {
 }
 async function addManifest(m, graph, parsed = parseManifest(m.bytes, m.descriptor.mediaType)) {
   const own2 = [];
-  for (const c of manifestChildren(parsed.manifest)) {
-    if (isManifestMediaType(c.mediaType)) continue;
+  const blobs = isIndexMediaType(parsed.mediaType) ? [] : manifestChildren(parsed.manifest);
+  for (const c of blobs) {
     graph.blobs.set(c.digest, c);
     own2.push(c.digest);
   }
@@ -34137,7 +34417,12 @@ async function copyReferrers(src, graph, targets, o) {
     for (const r of await src.referrers(m.descriptor.digest, void 0, { signal: o.signal })) {
       if (seen.has(r.digest)) continue;
       seen.add(r.digest);
-      await copyImage(src, r.digest, targets.map((t) => ({ store: t.store })), { ...o, platforms: [], referrers: true });
+      await copyImage(
+        src,
+        r.digest,
+        targets.map((t) => ({ store: t.store })),
+        { ...o, platforms: [], referrers: true }
+      );
     }
   }
 }
@@ -34147,7 +34432,7 @@ import { tmpdir as tmpdir2 } from "node:os";
 import { resolve as resolve6 } from "node:path";
 
 // src/registry/credentials.ts
-import { readFile as readFile7 } from "node:fs/promises";
+import { readFile as readFile5 } from "node:fs/promises";
 import { join as join12 } from "node:path";
 import { inspect } from "node:util";
 
@@ -34372,7 +34657,10 @@ async function fromHelper(name, host, cfg, o) {
     r = o.runHelper ? await o.runHelper(name, serverUrl) : await runCredentialHelper(name, serverUrl, { env: o.env, context: { host, configPath: cfg.origin } });
   } catch (e) {
     if (e instanceof CredentialError) throw e;
-    throw new CredentialError("CREDENTIAL_HELPER_FAILED", `docker-credential-${name} get for ${host} failed`, { cause: e, userError: true });
+    throw new CredentialError("CREDENTIAL_HELPER_FAILED", `docker-credential-${name} get for ${host} failed`, {
+      cause: e,
+      userError: true
+    });
   }
   if (!r || !r.Secret) return void 0;
   if (r.Username === "<token>") return protectCredential({ kind: "identityToken", token: r.Secret });
@@ -34423,7 +34711,7 @@ async function loadConfigs(env) {
     const file2 = join12(dir, "config.json");
     let text3;
     try {
-      text3 = await readFile7(file2, "utf8");
+      text3 = await readFile5(file2, "utf8");
     } catch (e) {
       const code = e.code;
       if (code !== "ENOENT" && code !== "ENOTDIR") throw invalid4(`cannot read the docker config ${file2}: ${code ?? String(e)}`, e);
@@ -34669,7 +34957,9 @@ var HostAuth = class {
     try {
       body = JSON.parse(res.text);
     } catch (e) {
-      throw new TransportError("REGISTRY_PROTOCOL", `the token service of ${this.#host} answered with something that is not JSON`, { cause: e });
+      throw new TransportError("REGISTRY_PROTOCOL", `the token service of ${this.#host} answered with something that is not JSON`, {
+        cause: e
+      });
     }
     const token = typeof body.token === "string" && body.token ? body.token : body.access_token;
     if (typeof token !== "string" || !token) {
@@ -34680,133 +34970,155 @@ var HostAuth = class {
   }
 };
 
-// src/registry/http1-connection.ts
-import net from "node:net";
-import tls from "node:tls";
-
-// src/registry/slabs.ts
-var SLAB_BYTES = 1024 * 1024;
-var MAX_FREE = 48;
-var slabOf = /* @__PURE__ */ new WeakMap();
-var freeList = [];
-var allocated = 0;
-function takeSlab() {
-  const s = freeList.pop();
-  if (s) {
-    s.retired = false;
-    s.free = false;
-    return s;
+// src/registry/http-errors.ts
+var HttpError = class extends GantryError {
+};
+var RequestBodyError = class extends HttpError {
+  constructor(source) {
+    super("REQUEST_BODY_FAILED", `the request body failed: ${source instanceof Error ? source.message : String(source)}`, {
+      cause: source
+    });
+    this.source = source;
   }
-  const buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  allocated++;
-  const slab = { buf, lent: /* @__PURE__ */ new Set(), retired: false, free: false };
-  slabOf.set(buf.buffer, slab);
-  return slab;
-}
-function retireSlab(s) {
-  s.retired = true;
-  recycle(s);
-}
-function lendChunk(view, replaces) {
-  const s = slabOf.get(view.buffer);
-  if (!s) return;
-  if (replaces) s.lent.delete(replaces);
-  s.lent.add(view);
-}
-function releaseChunk(chunk) {
-  const s = slabOf.get(chunk.buffer);
-  if (s?.lent.delete(chunk)) recycle(s);
-}
-function recycle(s) {
-  if (!s.retired || s.free || s.lent.size > 0 || freeList.length >= MAX_FREE) return;
-  s.free = true;
-  freeList.push(s);
-}
+  source;
+};
 
-// src/registry/http1-body.ts
-var HIGH_WATER = 2 * SLAB_BYTES;
-var LOW_WATER = SLAB_BYTES;
+// src/registry/node-agents.ts
+import http2 from "node:http";
+import https2 from "node:https";
+function createAgents(o) {
+  const onread = new SharedReads();
+  return { http: new HttpAgent(o, onread), https: new HttpsAgent(o, onread) };
+}
+var READ_BYTES2 = 64 * 1024;
+var SharedReads = class {
+  #buffer = Buffer.allocUnsafeSlow(READ_BYTES2);
+  buffer = () => this.#buffer;
+  callback = function(bytes, buffer) {
+    const handedOn = this.readableFlowing === true && this.readableLength === 0 && this.listenerCount("data") > 0;
+    const more = this.push(handedOn ? buffer.subarray(0, bytes) : Buffer.copyBytesFrom(buffer, 0, bytes));
+    if (handedOn && this.readableLength > 0) this.destroy(new Error("internal error: a socket queued the shared read buffer"));
+    return more;
+  };
+};
+var HttpAgent = class extends http2.Agent {
+  #onread;
+  constructor(o, onread) {
+    super(o);
+    this.#onread = onread;
+  }
+  createConnection(options, callback) {
+    return super.createConnection({ ...options, onread: this.#onread }, callback);
+  }
+};
+var HttpsAgent = class extends https2.Agent {
+  #onread;
+  constructor(o, onread) {
+    super(o);
+    this.#onread = onread;
+  }
+  // tls.connect takes `onread` as net.connect does (Node's tls docs); https.Agent keeps its TLS session cache.
+  createConnection(options, callback) {
+    return super.createConnection({ ...options, onread: this.#onread }, callback);
+  }
+};
+
+// src/registry/node-exchange.ts
+import http3 from "node:http";
+import https3 from "node:https";
+
+// src/registry/node-body.ts
+var HIGH_WATER = 1024 * 1024;
+var LOW_WATER = 256 * 1024;
 var DUMP_LIMIT = 256 * 1024;
-var Body = class {
-  #source;
+var NodeResponseBody = class {
+  #res;
+  #hooks;
   #chunks = [];
   #bytes = 0;
-  #ended = false;
-  #error;
   #paused = false;
-  #waiters = [];
+  #ended = false;
   #dropped = false;
-  constructor(source) {
-    this.#source = source;
+  #error;
+  #over = false;
+  #waiters = [];
+  constructor(res, hooks) {
+    this.#res = res;
+    this.#hooks = hooks;
+    res.on("data", (c) => this.#push(c));
+    res.on("end", () => {
+      this.#ended = true;
+      this.#finish();
+    });
+    res.on("error", (e) => this.fail(e));
+    res.on("close", () => {
+      if (!this.#ended)
+        this.fail(Object.assign(new Error("the connection closed before the response was complete"), { code: "ECONNRESET" }));
+    });
   }
-  /** Whether the connection should stop reading now; if so, BodySource.resume is called once the queue drains. */
-  pauseIfFull() {
-    if (this.#bytes >= HIGH_WATER) this.#paused = true;
-    return this.#paused;
-  }
-  get ended() {
-    return this.#ended;
-  }
-  push(c) {
-    if (this.#dropped) return;
-    const last = this.#chunks[this.#chunks.length - 1];
-    if (last && last.buffer === c.buffer && last.byteOffset + last.byteLength === c.byteOffset) {
-      const merged = new Uint8Array(c.buffer, last.byteOffset, last.byteLength + c.byteLength);
-      lendChunk(merged, last);
-      this.#chunks[this.#chunks.length - 1] = merged;
-    } else {
-      lendChunk(c);
-      this.#chunks.push(c);
-    }
-    this.#bytes += c.byteLength;
-    this.#wake();
-  }
-  end(e) {
-    if (this.#ended) return;
-    this.#ended = true;
+  /** Ends the body with an error (the exchange's: a timeout, an abort, a protocol error). The first error wins. */
+  fail(e) {
+    if (this.#ended || this.#dropped || this.#error) return;
     this.#error = e;
+    this.#finish();
+  }
+  #push(c) {
+    if (this.#dropped || this.#error) return;
+    this.#chunks.push(c);
+    this.#bytes += c.byteLength;
+    if (!this.#paused && this.#bytes >= HIGH_WATER) {
+      this.#paused = true;
+      this.#res.pause();
+      this.#hooks.readerBehind(true);
+    }
     this.#wake();
+  }
+  #finish() {
+    this.#wake();
+    if (this.#over) return;
+    this.#over = true;
+    this.#hooks.over();
   }
   #wake() {
-    for (const w of this.#waiters.splice(0)) w();
+    if (this.#waiters.length > 0) for (const w of this.#waiters.splice(0)) w();
   }
   async #next() {
-    while (this.#chunks.length === 0) {
+    for (; ; ) {
+      const c = this.#chunks.shift();
+      if (c) {
+        this.#bytes -= c.byteLength;
+        if (this.#paused && this.#bytes <= LOW_WATER) {
+          this.#paused = false;
+          this.#hooks.readerBehind(false);
+          this.#res.resume();
+        }
+        return { done: false, value: c };
+      }
       if (this.#error) throw this.#error;
       if (this.#ended || this.#dropped) return { done: true, value: void 0 };
       await new Promise((r) => this.#waiters.push(r));
     }
-    const c = this.#chunks.shift();
-    this.#bytes -= c.byteLength;
-    if (this.#paused && this.#bytes < LOW_WATER) {
-      this.#paused = false;
-      this.#source.resume();
-    }
-    return { done: false, value: c };
   }
   [Symbol.asyncIterator]() {
     return {
       next: () => this.#next(),
-      return: async () => {
+      return: () => {
         this.destroy();
-        return { done: true, value: void 0 };
+        return Promise.resolve({ done: true, value: void 0 });
       }
     };
   }
-  /** Drops what is left; before the end this also drops the connection. */
   destroy() {
-    this.#chunks.forEach(releaseChunk);
     this.#chunks = [];
     this.#bytes = 0;
-    if (!this.#ended) {
-      this.#dropped = true;
-      this.#source.abandon();
-      this.end();
+    if (this.#ended || this.#dropped || this.#error) return;
+    this.#dropped = true;
+    if (this.#res.complete) {
+      this.#res.resume();
+    } else {
+      this.#res.destroy();
     }
-    return this;
-  }
-  on() {
-    return this;
+    this.#finish();
   }
   async dump() {
     let n = 0;
@@ -34815,8 +35127,7 @@ var Body = class {
         const r = await this.#next();
         if (r.done) return;
         n += r.value.byteLength;
-        releaseChunk(r.value);
-        if (n > DUMP_LIMIT) return void this.destroy();
+        if (n > DUMP_LIMIT) return this.destroy();
       }
     } catch {
     }
@@ -34828,571 +35139,311 @@ var Body = class {
       if (r.done) break;
       parts.push(r.value);
     }
-    const text3 = Buffer.concat(parts).toString("utf8");
-    parts.forEach(releaseChunk);
-    return text3;
+    return Buffer.concat(parts).toString("utf8");
   }
   async json() {
     return JSON.parse(await this.text());
   }
 };
 
-// src/registry/http1-parser.ts
-var HttpProtocolError = class extends Error {
-  code = "HTTP_PROTOCOL";
-  constructor(message) {
-    super(message);
-    this.name = "HttpProtocolError";
-  }
-};
-var MAX_HEAD = 64 * 1024;
-var MAX_LINE = 4 * 1024;
-var CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
-var ResponseParser = class {
-  #method;
-  #ev;
-  #state = "head";
-  #head = Buffer.alloc(0);
-  #line = "";
-  #remaining = 0;
-  #keepAlive = true;
-  #extra = false;
-  constructor(method, ev) {
-    this.#method = method;
-    this.#ev = ev;
-  }
-  /** The response is complete. */
-  get done() {
-    return this.#state === "done";
-  }
-  /** The connection may carry another request: the response said so and nothing followed it. */
-  get reusable() {
-    return this.#state === "done" && this.#keepAlive && !this.#extra;
-  }
-  feed(input2) {
-    let buf = input2;
-    while (buf.byteLength > 0) {
-      switch (this.#state) {
-        case "head":
-          buf = this.#feedHead(buf);
-          break;
-        case "length":
-        case "chunk-data": {
-          const n = Math.min(this.#remaining, buf.byteLength);
-          this.#remaining -= n;
-          this.#ev.body(buf.subarray(0, n));
-          buf = buf.subarray(n);
-          if (this.#remaining > 0) break;
-          if (this.#state === "length") this.#finish();
-          else this.#state = "chunk-end";
-          break;
-        }
-        case "chunk-size":
-        case "chunk-end":
-        case "trailers":
-          buf = this.#feedLine(buf);
-          break;
-        case "close":
-          this.#ev.body(buf);
-          buf = buf.subarray(buf.byteLength);
-          break;
-        case "done":
-          this.#extra = true;
-          return;
-      }
-    }
-  }
-  /** The peer closed the connection: completes a close-delimited body, else the response is cut short. */
-  end() {
-    if (this.#state === "close") return this.#finish();
-    if (this.#state !== "done") {
-      throw Object.assign(new Error(`the connection closed before the response was complete (${this.#state === "head" ? "no response" : "body cut short"})`), {
-        code: "ECONNRESET"
-      });
-    }
-  }
-  #finish() {
-    this.#state = "done";
-    this.#ev.complete();
-  }
-  #feedHead(buf) {
-    const from = Math.max(0, this.#head.byteLength - 3);
-    this.#head = this.#head.byteLength === 0 ? Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength) : Buffer.concat([this.#head, buf]);
-    const at = this.#head.indexOf(CRLFCRLF, from);
-    if (at < 0) {
-      if (this.#head.byteLength > MAX_HEAD) throw new HttpProtocolError(`response head larger than ${MAX_HEAD} bytes`);
-      this.#head = Buffer.from(this.#head);
-      return buf.subarray(buf.byteLength);
-    }
-    const text3 = this.#head.subarray(0, at).toString("latin1");
-    const rest = this.#head.subarray(at + 4);
-    this.#head = Buffer.alloc(0);
-    this.#onHead(text3);
-    return rest;
-  }
-  #onHead(text3) {
-    const lines = text3.split("\r\n");
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? "");
-    if (!m) throw new HttpProtocolError(`not an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`);
-    const status = Number(m[2]);
-    const headers = {};
-    for (const line of lines.slice(1)) {
-      const i = line.indexOf(":");
-      if (i <= 0) throw new HttpProtocolError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
-      const name = line.slice(0, i).trim().toLowerCase();
-      const value = line.slice(i + 1).trim();
-      const have = headers[name];
-      headers[name] = have === void 0 ? value : Array.isArray(have) ? [...have, value] : [have, value];
-    }
-    if (status >= 100 && status < 200) return;
-    const connection = String(headers.connection ?? "").toLowerCase();
-    this.#keepAlive = m[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
-    const te = String(headers["transfer-encoding"] ?? "").toLowerCase();
-    const cl = headers["content-length"];
-    let length;
-    const noBody = this.#method === "HEAD" || status === 204 || status === 304;
-    if (noBody) {
-    } else if (te !== "") {
-      if (!/(?:^|,)\s*chunked\s*$/.test(te)) throw new HttpProtocolError(`unsupported transfer-encoding: ${te}`);
-      if (cl !== void 0) this.#keepAlive = false;
-    } else if (cl !== void 0) {
-      const values = new Set((Array.isArray(cl) ? cl : [cl]).flatMap((v) => v.split(",")).map((v) => v.trim()));
-      const [only] = values;
-      if (values.size !== 1 || only === void 0 || !/^\d{1,15}$/.test(only)) throw new HttpProtocolError(`invalid content-length: ${String(cl)}`);
-      length = Number(only);
-    }
-    this.#ev.head(status, headers);
-    if (noBody) return this.#finish();
-    if (te !== "") {
-      this.#state = "chunk-size";
-      return;
-    }
-    if (length !== void 0) {
-      this.#remaining = length;
-      if (length === 0) return this.#finish();
-      this.#state = "length";
-      return;
-    }
-    this.#keepAlive = false;
-    this.#state = "close";
-  }
-  /** Chunk-size lines, the CRLF after chunk data, and trailer lines. */
-  #feedLine(buf) {
-    const nl = buf.indexOf(10);
-    const take = nl < 0 ? buf.byteLength : nl + 1;
-    this.#line += Buffer.from(buf.buffer, buf.byteOffset, take).toString("latin1");
-    if (this.#line.length > MAX_LINE) throw new HttpProtocolError("chunk line too long");
-    if (nl < 0) return buf.subarray(take);
-    const line = this.#line.replace(/\r?\n$/, "");
-    this.#line = "";
-    if (this.#state === "chunk-end") {
-      if (line !== "") throw new HttpProtocolError("chunk data not followed by CRLF");
-      this.#state = "chunk-size";
-    } else if (this.#state === "chunk-size") {
-      const size = /^([0-9a-fA-F]{1,12})\s*(?:;.*)?$/.exec(line);
-      if (!size) throw new HttpProtocolError(`invalid chunk size line: ${JSON.stringify(line.slice(0, 40))}`);
-      this.#remaining = parseInt(size[1], 16);
-      this.#state = this.#remaining === 0 ? "trailers" : "chunk-data";
-    } else if (line === "") {
-      this.#finish();
-    }
-    return buf.subarray(take);
-  }
-};
-
-// src/registry/http1-connection.ts
-var SLAB = SLAB_BYTES;
-var MIN_READ = 64 * 1024;
-var DISCARD = Buffer.allocUnsafeSlow(MIN_READ);
-var WRITE_HIGH_WATER = SLAB;
+// src/registry/node-exchange.ts
 var STALE = /* @__PURE__ */ new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
-var timeoutError = (code, what) => Object.assign(new Error(`${what} timed out`), { code });
-var RequestBodyError = class extends Error {
-  constructor(source) {
-    super(`the request body failed: ${source instanceof Error ? source.message : String(source)}`, { cause: source });
-    this.source = source;
-    this.name = "RequestBodyError";
-  }
-  source;
-};
-var Connection = class {
-  origin;
-  #o;
-  #hooks;
-  #socket;
-  #slab;
-  #used = 0;
-  #dead = false;
-  #connected = false;
-  /** Reading stopped because the response body's consumer is behind. */
-  #readPaused = false;
-  /** The request body's source is being waited for (the peer is not the slow one). */
-  #awaitingSource = false;
-  #idleTimer;
-  #onIdleGone;
-  /** The current exchange. */
-  #x;
-  /** The last exchange failed before any response, on a connection error that says the request was never read. */
-  failedUnsent = false;
-  constructor(origin, o, hooks) {
-    this.origin = origin;
-    this.#o = o;
-    this.#hooks = hooks;
-    const u = new URL(origin);
-    const https2 = u.protocol === "https:";
-    const port = Number(u.port || (https2 ? 443 : 80));
-    const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
-    const onread = { buffer: () => this.#nextBuffer(), callback: (n, buf) => this.#onRead(buf.subarray(0, n)) };
-    this.#socket = https2 ? (
-      // `onread` works for TLS sockets too (tls.connect docs); @types/node lacks it there.
-      tls.connect({ host, port, ALPNProtocols: ["http/1.1"], onread, ...net.isIP(host) ? {} : { servername: host } })
-    ) : net.connect({ host, port, onread });
-    this.#socket.setNoDelay(true);
-    this.#socket.once(https2 ? "secureConnect" : "connect", () => {
-      this.#connected = true;
-      this.#arm();
-    });
-    this.#socket.on("error", (e) => this.#fail(e));
-    this.#socket.on("end", () => this.#onEnd());
-    this.#socket.on("close", () => this.#onEnd());
-    this.#socket.on("timeout", () => {
-      const x = this.#x;
-      this.#fail(
-        !this.#connected ? timeoutError("CONNECT_TIMEOUT", `connecting to ${origin}`) : x && !x.gotHead ? timeoutError("HEADERS_TIMEOUT", "waiting for the response") : timeoutError("BODY_TIMEOUT", "the transfer")
-      );
-    });
-    this.#arm();
-    this.#socket.resume();
-  }
-  get usable() {
-    return !this.#dead && !this.#socket.destroyed;
-  }
+var MAX_HEADER_BYTES = 64 * 1024;
+var SENDS_BODY = /* @__PURE__ */ new Set(["POST", "PUT", "PATCH"]);
+var Exchange = class {
+  response;
   /**
-   * The inactivity timer for what the connection is waiting for: the connection, the response
-   * head, the next body bytes. Off while the wait is ours (a slow consumer, a slow request source)
-   * and while idle in the pool.
+   * The exchange failed before any byte of a response, on a pooled connection that the server had
+   * closed: the request may be sent again on a new one (`request.reusedSocket` in Node's docs).
    */
-  #arm() {
-    if (this.#dead) return;
-    const x = this.#x;
-    const ms = !this.#connected ? this.#o.connectTimeoutMs : !x || this.#readPaused || this.#awaitingSource ? 0 : x.gotHead ? this.#o.bodyTimeoutMs : this.#o.headersTimeoutMs;
-    this.#socket.setTimeout(ms);
-  }
-  #nextBuffer() {
-    if (this.#dead) return DISCARD;
-    if (!this.#slab || SLAB - this.#used < MIN_READ) {
-      if (this.#slab) retireSlab(this.#slab);
-      this.#slab = takeSlab();
-      this.#used = 0;
-    }
-    return this.#slab.buf.subarray(this.#used);
-  }
-  #retire() {
-    if (this.#slab) retireSlab(this.#slab);
-    this.#slab = void 0;
-  }
-  #onRead(view) {
-    this.#used += view.byteLength;
-    const x = this.#x;
-    if (!x) {
-      this.destroy();
-      return false;
-    }
-    x.gotBytes = true;
-    try {
-      x.parser.feed(view);
-    } catch (e) {
-      this.#fail(e);
-      return false;
-    }
-    if (x.parser.done) {
-      this.#finish(x);
-      return !this.#dead;
-    }
-    if (x.body?.pauseIfFull()) {
-      this.#readPaused = true;
-      this.#arm();
-      return false;
-    }
-    return true;
-  }
-  /** The response is complete: the connection goes back to the pool when the request went out whole. */
-  #finish(x) {
-    if (this.#x !== x) return;
-    this.#x = void 0;
-    if (x.sent && x.parser.reusable && this.usable) {
-      if (this.#readPaused) {
-        this.#readPaused = false;
-        this.#socket.resume();
-      }
-      this.#hooks.release(this);
-    } else this.destroy();
-  }
-  #onEnd() {
-    const x = this.#x;
-    this.#dead = true;
-    this.#retire();
-    this.#onIdleGone?.();
-    this.#hooks.gone(this);
-    if (!x) return;
-    try {
-      x.parser.end();
-      this.#finish(x);
-    } catch (e) {
-      this.#fail(e);
-    }
-  }
-  #fail(e) {
-    const x = this.#x;
-    this.destroy();
-    if (!x) return;
-    this.#x = void 0;
-    this.failedUnsent = !x.gotBytes && STALE.has(errnoCode(e) ?? "");
-    x.fail(e);
-  }
-  destroy() {
-    this.#dead = true;
-    clearTimeout(this.#idleTimer);
-    this.#socket.destroy();
-    this.#retire();
-    this.#hooks.gone(this);
-  }
-  enterIdle(gone) {
-    this.#onIdleGone = gone;
-    this.#arm();
-    this.#socket.unref();
-    this.#idleTimer = setTimeout(() => {
-      gone();
-      this.destroy();
-    }, this.#o.idleTimeoutMs);
-    this.#idleTimer.unref();
-  }
-  leaveIdle() {
-    clearTimeout(this.#idleTimer);
-    this.#onIdleGone = void 0;
-    this.#socket.ref();
-  }
-  /** Sends the request; resolves with the response head, its body streaming behind it. */
-  exchange(o) {
-    this.failedUnsent = false;
-    if (this.#readPaused) {
-      this.#readPaused = false;
-      this.#socket.resume();
-    }
-    return new Promise((resolve9, reject) => {
-      let settled = false;
-      const onAbort = () => {
-        if (this.#x === x) this.#fail(o.signal.reason);
-      };
-      const cleanup = () => o.signal?.removeEventListener("abort", onAbort);
-      const x = {
-        gotHead: false,
-        gotBytes: false,
-        sent: false,
-        body: void 0,
-        parser: new ResponseParser(o.method, {
-          head: (status, headers) => {
-            x.gotHead = true;
-            this.#arm();
-            x.body = new Body({
-              // Only while this exchange owns the connection: a later one has its own backpressure.
-              resume: () => {
-                if (this.#x === x && this.#readPaused) {
-                  this.#readPaused = false;
-                  this.#arm();
-                  this.#socket.resume();
-                }
-              },
-              abandon: () => {
-                if (this.#x === x) {
-                  this.#x = void 0;
-                  this.destroy();
-                }
-              }
-            });
-            settled = true;
-            resolve9({ statusCode: status, headers, body: x.body });
-          },
-          body: (chunk) => x.body.push(chunk),
-          complete: () => {
-            cleanup();
-            x.body?.end();
-          }
-        }),
-        fail: (e) => {
-          cleanup();
-          if (!settled) {
-            settled = true;
-            reject(e);
-          }
-          x.body?.end(e);
-        }
-      };
-      this.#x = x;
-      o.signal?.addEventListener("abort", onAbort, { once: true });
-      this.#arm();
-      this.#send(o, x).then(
-        () => {
-          x.sent = true;
-        },
-        (e) => {
-          if (this.#x === x) this.#fail(e);
-          else if (!settled) {
-            settled = true;
-            reject(e);
-          }
-          this.destroy();
-        }
-      );
+  failedOnStaleSocket = false;
+  #o;
+  #limits;
+  #req;
+  #socket;
+  #bytesReadBefore = 0;
+  #connected = false;
+  #gotHead = false;
+  #awaitingSource = false;
+  #readerBehind = false;
+  /** The whole request was handed to Node (end() called). */
+  #sent = false;
+  #over = false;
+  /** The socket's writes are held until the event loop is idle (#corkUntilIdle). */
+  #corked = false;
+  #body;
+  #res;
+  #resolve;
+  #reject;
+  constructor(agent, o, limits) {
+    this.#o = o;
+    this.#limits = limits;
+    this.response = new Promise((resolve9, reject) => {
+      this.#resolve = resolve9;
+      this.#reject = reject;
     });
+    try {
+      this.#req = this.#start(agent);
+    } catch (e) {
+      this.#fail(errorOf(e, o.origin));
+      return;
+    }
+    void this.#send(this.#req);
   }
-  async #send(o, x) {
+  #start(agent) {
+    const o = this.#o;
     const u = new URL(o.origin);
-    const lines = [`${o.method} ${o.path} HTTP/1.1`, `host: ${u.host}`];
+    const headers = {};
     let length;
     for (const [k, v] of Object.entries(o.headers)) {
-      if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new HttpProtocolError(`header ${k} contains a line break`);
       const name = k.toLowerCase();
       if (name === "host" || name === "transfer-encoding") continue;
       if (name === "content-length") {
-        if (!/^\d{1,15}$/.test(v)) throw new HttpProtocolError(`invalid content-length: ${v}`);
+        if (!/^\d{1,15}$/.test(v)) throw new HttpError("HTTP_PROTOCOL", `invalid content-length: ${v}`);
         length = Number(v);
       }
-      lines.push(`${k}: ${v}`);
+      headers[k] = v;
     }
-    const body = o.body;
-    const chunked = body !== null && !(body instanceof Uint8Array) && length === void 0;
-    if (body instanceof Uint8Array && length === void 0) lines.push(`content-length: ${body.byteLength}`);
-    else if (body === null && length === void 0 && ["POST", "PUT", "PATCH"].includes(o.method)) lines.push("content-length: 0");
-    if (chunked) lines.push("transfer-encoding: chunked");
-    const head = `${lines.join("\r\n")}\r
-\r
-`;
-    const s = this.#socket;
-    if (body === null) {
-      s.write(head, "latin1");
-      return;
+    if (o.body instanceof Uint8Array) {
+      if (length === void 0) headers["content-length"] = String(o.body.byteLength);
+      else if (length !== o.body.byteLength)
+        throw new HttpError("HTTP_PROTOCOL", `content-length ${length} for a body of ${o.body.byteLength} bytes`);
+    } else if (o.body === null && length === void 0 && SENDS_BODY.has(o.method)) {
+      headers["content-length"] = "0";
     }
-    if (body instanceof Uint8Array) {
-      if (length !== void 0 && length !== body.byteLength) throw new HttpProtocolError(`content-length ${length} for a body of ${body.byteLength} bytes`);
-      s.cork();
-      s.write(head, "latin1");
-      s.write(body);
-      s.uncork();
-      return;
+    const options = {
+      agent,
+      protocol: u.protocol,
+      hostname: u.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: u.port === "" ? void 0 : Number(u.port),
+      method: o.method,
+      path: o.path,
+      headers,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      highWaterMark: this.#limits.highWaterMark
+    };
+    const req = (u.protocol === "https:" ? https3 : http3).request(options);
+    req.on("socket", (s) => this.#onSocket(s));
+    req.on("response", (res) => this.#onResponse(res));
+    req.on("error", (e) => this.#fail(errorOf(e, o.origin)));
+    if (o.signal) {
+      if (o.signal.aborted) queueMicrotask(this.#onAbort);
+      else o.signal.addEventListener("abort", this.#onAbort, { once: true });
     }
-    s.write(head, "latin1");
-    const it = body[Symbol.asyncIterator]();
-    let n = 0;
-    for (; ; ) {
-      let r;
-      this.#awaitingSource = true;
-      this.#arm();
-      try {
-        r = await it.next();
-      } catch (e) {
-        throw new RequestBodyError(e);
-      } finally {
-        this.#awaitingSource = false;
-        this.#arm();
-      }
-      if (this.#x !== x) {
-        await it.return?.();
-        return;
-      }
-      if (r.done) break;
-      const c = r.value;
-      n += c.byteLength;
-      if (length !== void 0 && n > length) {
-        await it.return?.();
-        throw new RequestBodyError(new HttpProtocolError(`the request body is longer than its content-length ${length}`));
-      }
-      if (c.byteLength === 0) continue;
-      if (chunked) s.write(`${c.byteLength.toString(16)}\r
-`, "latin1");
-      s.write(c, (err) => {
-        if (!err) releaseChunk(c);
-      });
-      if (chunked) s.write("\r\n", "latin1");
-      if (s.writableLength > WRITE_HIGH_WATER) await this.#drained();
-    }
-    if (length !== void 0 && n !== length) {
-      throw new RequestBodyError(new HttpProtocolError(`the request body ended at ${n} of its content-length ${length} bytes`));
-    }
-    if (chunked) s.write("0\r\n\r\n", "latin1");
+    return req;
   }
-  #drained() {
-    return new Promise((resolve9) => {
-      const done = () => {
-        this.#socket.off("drain", done);
-        this.#socket.off("close", done);
-        resolve9();
-      };
-      this.#socket.on("drain", done);
-      this.#socket.on("close", done);
+  #onAbort = () => this.#fail(
+    this.#o.signal?.reason instanceof Error ? this.#o.signal.reason : new DOMException("This operation was aborted", "AbortError")
+  );
+  #onSocket(s) {
+    if (this.#over) return;
+    this.#socket = s;
+    this.#bytesReadBefore = s.bytesRead;
+    if (this.#req?.reusedSocket) this.#connected = true;
+    else {
+      s.once("encrypted" in s ? "secureConnect" : "connect", () => {
+        this.#connected = true;
+        this.#arm();
+      });
+    }
+    s.on("timeout", this.#onTimeout);
+    this.#arm();
+  }
+  /** Arms the socket's inactivity timer for the phase the exchange is in. */
+  #arm() {
+    if (this.#over || !this.#socket) return;
+    const l = this.#limits;
+    this.#socket.setTimeout(!this.#connected ? l.connectTimeoutMs : this.#gotHead ? l.bodyTimeoutMs : l.headersTimeoutMs);
+  }
+  /**
+   * The socket saw no traffic for the phase's time. When the wait was ours (our reader is behind,
+   * or our body's source is slow) it starts over; checking here, not on every chunk, keeps the
+   * timers off the data path.
+   */
+  #onTimeout = () => {
+    if (this.#over) return;
+    if (this.#connected && (this.#gotHead ? this.#readerBehind : this.#awaitingSource)) return this.#arm();
+    this.#fail(
+      !this.#connected ? new HttpError("CONNECT_TIMEOUT", `connecting to ${this.#o.origin} timed out`) : this.#gotHead ? new HttpError("BODY_TIMEOUT", `the response from ${this.#o.origin} stalled (no data for ${this.#limits.bodyTimeoutMs} ms)`) : new HttpError("HEADERS_TIMEOUT", `waiting for the response from ${this.#o.origin} timed out`)
+    );
+  };
+  #onResponse(res) {
+    if (this.#over) return void res.destroy();
+    this.#gotHead = true;
+    this.#res = res;
+    this.#arm();
+    this.#body = new NodeResponseBody(res, {
+      readerBehind: (behind) => {
+        this.#readerBehind = behind;
+        if (!behind) this.#arm();
+      },
+      over: () => this.#finish()
+    });
+    const headers = Object.assign(/* @__PURE__ */ Object.create(null), res.headers);
+    this.#resolve({ statusCode: res.statusCode ?? 0, headers, body: this.#body });
+  }
+  /** The response body ended, failed or was dropped. */
+  #finish() {
+    if (this.#over) return;
+    this.#over = true;
+    this.#detach();
+    if (!this.#sent) this.#req?.destroy();
+  }
+  #fail(e) {
+    if (this.#over) return;
+    if (this.#body) {
+      if (this.#res?.complete) return;
+      this.#body.fail(e);
+      this.#req?.destroy();
+      return;
+    }
+    this.#over = true;
+    const s = this.#socket;
+    this.failedOnStaleSocket = this.#req?.reusedSocket === true && s !== void 0 && s.bytesRead === this.#bytesReadBefore && STALE.has(errnoCode(e) ?? "");
+    this.#detach();
+    this.#req?.destroy();
+    this.#reject(e);
+  }
+  #detach() {
+    this.#socket?.off("timeout", this.#onTimeout);
+    this.#o.signal?.removeEventListener("abort", this.#onAbort);
+  }
+  /**
+   * Holds the socket's writes until the event loop has handled the I/O that is ready: a download
+   * forwarded as this upload arrives in 64 KiB reads, several per turn of the loop, and they go
+   * out in one writev instead of one write each (Node's own cork lasts one callback). The socket's
+   * cork, not the request's: Node's request-level cork regroups a chunked body and, flushed by
+   * end(), would put the last chunk after the terminating one.
+   */
+  #corkUntilIdle(req) {
+    const s = req.socket;
+    if (this.#corked || !s) return;
+    this.#corked = true;
+    s.cork();
+    setImmediate(() => {
+      this.#corked = false;
+      if (s.writableCorked > 0) s.uncork();
     });
   }
+  /** Writes the request's body: whole, or streamed from its source as fast as the socket takes it. */
+  async #send(req) {
+    const body = this.#o.body;
+    if (body === null || body instanceof Uint8Array) {
+      this.#sent = true;
+      req.end(body ?? void 0);
+      return;
+    }
+    const declared = Object.entries(this.#o.headers).find(([k]) => k.toLowerCase() === "content-length")?.[1];
+    const length = declared === void 0 ? void 0 : Number(declared);
+    const it = body[Symbol.asyncIterator]();
+    let n = 0;
+    try {
+      for (; ; ) {
+        let r;
+        this.#awaitingSource = true;
+        try {
+          r = await it.next();
+        } catch (e) {
+          throw new RequestBodyError(e);
+        } finally {
+          this.#awaitingSource = false;
+        }
+        if (this.#over) {
+          await it.return?.();
+          return;
+        }
+        if (r.done) break;
+        const c = r.value;
+        n += c.byteLength;
+        if (length !== void 0 && n > length) {
+          await it.return?.();
+          throw new RequestBodyError(new HttpError("HTTP_PROTOCOL", `the request body is longer than its content-length ${length}`));
+        }
+        if (c.byteLength === 0) continue;
+        this.#corkUntilIdle(req);
+        if (!req.write(c)) await drained(req);
+        if (this.#over) return void await it.return?.();
+      }
+      if (length !== void 0 && n !== length) {
+        throw new RequestBodyError(new HttpError("HTTP_PROTOCOL", `the request body ended at ${n} of its content-length ${length} bytes`));
+      }
+      this.#sent = true;
+      req.end();
+    } catch (e) {
+      this.#fail(e instanceof HttpError ? e : new RequestBodyError(e));
+    }
+  }
 };
+function drained(req) {
+  return new Promise((resolve9) => {
+    const done = () => {
+      req.off("drain", done);
+      req.off("close", done);
+      resolve9();
+    };
+    req.on("drain", done);
+    req.on("close", done);
+  });
+}
+function errorOf(e, origin) {
+  const code = errnoCode(e) ?? "";
+  if (code.startsWith("HPE_")) {
+    const raw = e.rawPacket;
+    if (raw instanceof Uint8Array) e.rawPacket = Buffer.from(raw);
+    const reason = e.reason;
+    return new HttpError("HTTP_PROTOCOL", `${origin} sent a malformed HTTP response (${typeof reason === "string" ? reason : code})`, {
+      cause: e
+    });
+  }
+  if (code === "ERR_INVALID_CHAR" || code === "ERR_INVALID_HTTP_TOKEN" || code === "ERR_HTTP_INVALID_HEADER_VALUE" || code === "ERR_UNESCAPED_CHARACTERS") {
+    return new HttpError("HTTP_PROTOCOL", `invalid request: ${e.message}`, { cause: e });
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
 
-// src/registry/http1.ts
+// src/registry/node-http.ts
 var IDEMPOTENT = /* @__PURE__ */ new Set(["GET", "HEAD", "PUT", "DELETE"]);
-var Http1Agent = class {
-  #o;
-  #idle = /* @__PURE__ */ new Map();
-  #all = /* @__PURE__ */ new Set();
+var HIGH_WATER_MARK = 1024 * 1024;
+var NodeHttpClient = class {
+  #limits;
+  #http;
+  #https;
   #closed = false;
   constructor(o = {}) {
-    this.#o = { connectTimeoutMs: 1e4, headersTimeoutMs: 6e4, bodyTimeoutMs: 6e4, idleTimeoutMs: 4e3, maxIdlePerOrigin: 16, ...o };
+    this.#limits = {
+      connectTimeoutMs: o.connectTimeoutMs ?? 1e4,
+      headersTimeoutMs: o.headersTimeoutMs ?? 6e4,
+      bodyTimeoutMs: o.bodyTimeoutMs ?? 6e4,
+      highWaterMark: HIGH_WATER_MARK
+    };
+    const agent = {
+      keepAlive: true,
+      maxFreeSockets: o.maxIdlePerOrigin ?? 16,
+      timeout: o.idleTimeoutMs ?? 4e3,
+      scheduling: "lifo"
+    };
+    ({ http: this.#http, https: this.#https } = createAgents(agent));
   }
   async request(o) {
-    if (this.#closed) throw Object.assign(new Error("the HTTP client is closed"), { code: "ERR_CLIENT_CLOSED" });
+    if (this.#closed) throw new HttpError("ERR_CLIENT_CLOSED", "the HTTP client is closed");
     o.signal?.throwIfAborted();
+    const agent = o.origin.startsWith("https:") ? this.#https : this.#http;
     const resendable = IDEMPOTENT.has(o.method) && (o.body === null || o.body instanceof Uint8Array);
     for (; ; ) {
-      const reused = this.#takeIdle(o.origin);
-      const conn = reused ?? this.#open(o.origin);
+      const x = new Exchange(agent, o, this.#limits);
       try {
-        return await conn.exchange(o);
+        return await x.response;
       } catch (e) {
-        if (reused && resendable && conn.failedUnsent && !o.signal?.aborted) continue;
+        if (resendable && x.failedOnStaleSocket && !o.signal?.aborted && !this.#closed) continue;
         throw e;
       }
     }
   }
-  #open(origin) {
-    const c = new Connection(origin, this.#o, {
-      release: (conn) => this.#release(conn),
-      gone: (conn) => this.#all.delete(conn)
-    });
-    this.#all.add(c);
-    return c;
-  }
-  #takeIdle(origin) {
-    const list3 = this.#idle.get(origin);
-    while (list3?.length) {
-      const c = list3.pop();
-      if (c.usable) {
-        c.leaveIdle();
-        return c;
-      }
-    }
-    return void 0;
-  }
-  #release(c) {
-    let list3 = this.#idle.get(c.origin);
-    if (!list3) this.#idle.set(c.origin, list3 = []);
-    if (this.#closed || list3.length >= this.#o.maxIdlePerOrigin) return c.destroy();
-    list3.push(c);
-    c.enterIdle(() => {
-      const i = list3.indexOf(c);
-      if (i >= 0) list3.splice(i, 1);
-    });
-  }
   /** Closes every connection, busy ones too: nothing the client started keeps the process alive. */
   async close() {
     this.#closed = true;
-    this.#idle.clear();
-    for (const c of [...this.#all]) c.destroy();
+    this.#http.destroy();
+    this.#https.destroy();
   }
 };
 
@@ -35555,7 +35606,9 @@ var Transport = class {
         });
         const text3 = (await res.body.text()).slice(0, 1024 * 1024);
         if ((res.statusCode === 429 || res.statusCode >= 500) && attempt + 1 < this.#o.retry.attempts) {
-          await sleep(backoffDelay(this.#o.retry, attempt, parseRetryAfter(header(res.headers, "retry-after"), Date.now()), this.#o.random));
+          await sleep(
+            backoffDelay(this.#o.retry, attempt, parseRetryAfter(header(res.headers, "retry-after"), Date.now()), this.#o.random)
+          );
           continue;
         }
         return { status: res.statusCode, text: text3 };
@@ -35564,22 +35617,31 @@ var Transport = class {
           await sleep(backoffDelay(this.#o.retry, attempt, void 0, this.#o.random));
           continue;
         }
-        throw new TransportError("REGISTRY_UNREACHABLE", `cannot reach the token service of ${this.host} at ${u.origin}: ${e.message}`, {
-          cause: e,
-          temporary: isTemporaryNetworkError(e)
-        });
+        throw new TransportError(
+          "REGISTRY_UNREACHABLE",
+          `cannot reach the token service of ${this.host} at ${u.origin}: ${e.message}`,
+          {
+            cause: e,
+            temporary: isTemporaryNetworkError(e)
+          }
+        );
       }
     }
   }
 };
 function discard(res) {
-  res.body.on("error", () => void 0);
   res.body.destroy();
 }
 
 // src/registry/blob.ts
 async function blobExists(ctx, desc, o) {
-  const req = { method: "HEAD", url: `${ctx.base}/blobs/${desc.digest}`, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+  const req = {
+    method: "HEAD",
+    url: `${ctx.base}/blobs/${desc.digest}`,
+    scopes: ctx.pullScopes,
+    idempotent: true,
+    signal: o?.signal
+  };
   const res = await ctx.transport.send(req);
   await res.body.dump().catch(() => void 0);
   if (res.status === 200) return true;
@@ -35587,7 +35649,13 @@ async function blobExists(ctx, desc, o) {
   throw await ctx.transport.error(req, res);
 }
 async function fetchBlob(ctx, desc, o) {
-  const req = { method: "GET", url: `${ctx.base}/blobs/${desc.digest}`, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+  const req = {
+    method: "GET",
+    url: `${ctx.base}/blobs/${desc.digest}`,
+    scopes: ctx.pullScopes,
+    idempotent: true,
+    signal: o?.signal
+  };
   const res = await ctx.transport.send(req);
   if (res.status === 404) {
     discard(res);
@@ -35597,7 +35665,10 @@ async function fetchBlob(ctx, desc, o) {
   const len = header(res.headers, "content-length");
   if (len !== void 0 && Number(len) !== desc.size) {
     discard(res);
-    throw new OciError("SIZE_MISMATCH", `${ctx.host}/${ctx.repository}: blob ${desc.digest} is ${len} bytes, the descriptor says ${desc.size}`);
+    throw new OciError(
+      "SIZE_MISMATCH",
+      `${ctx.host}/${ctx.repository}: blob ${desc.digest} is ${len} bytes, the descriptor says ${desc.size}`
+    );
   }
   return downloadOf(res, verified(res.body, desc, `${ctx.host}/${ctx.repository}: `), `${ctx.host}/${ctx.repository}`, desc);
 }
@@ -35610,10 +35681,14 @@ function downloadOf(res, body, where, desc) {
           return await body.next();
         } catch (e) {
           if (e instanceof GantryError || e?.name === "AbortError") throw e;
-          throw new TransportError("REGISTRY_UNREACHABLE", `${where}: the download of ${desc.digest} broke off (${errnoCode(e) ?? e.message})`, {
-            cause: e,
-            temporary: isTemporaryError(e)
-          });
+          throw new TransportError(
+            "REGISTRY_UNREACHABLE",
+            `${where}: the download of ${desc.digest} broke off (${errnoCode(e) ?? e.message})`,
+            {
+              cause: e,
+              temporary: isTemporaryError(e)
+            }
+          );
         }
       },
       return: async () => {
@@ -35835,7 +35910,10 @@ async function resumeChunk(ctx, location, start, end, bytes, o) {
     const range = /^(?:bytes=)?0-(\d+)$/.exec(header(res.headers, "range") ?? "");
     const have = range ? range[1] === "0" && start === 0 ? 0 : Number(range[1]) + 1 : 0;
     if (have < start || have > end) {
-      throw new TransportError("REGISTRY_PROTOCOL", `${ctx.host}: the upload is at byte ${have}, outside the chunk ${start}-${end - 1} being resent`);
+      throw new TransportError(
+        "REGISTRY_PROTOCOL",
+        `${ctx.host}: the upload is at byte ${have}, outside the chunk ${start}-${end - 1} being resent`
+      );
     }
     if (have === end) return location;
     try {
@@ -35847,7 +35925,7 @@ async function resumeChunk(ctx, location, start, end, bytes, o) {
   throw new TransportError("REGISTRY_PROTOCOL", `${ctx.host}: could not resume the upload of bytes ${start}-${end - 1} after 5 attempts`);
 }
 
-// src/registry/manifest.ts
+// src/registry/manifests.ts
 var MAX_MANIFEST_BYTES2 = 4 * 1024 * 1024;
 var ACCEPT = MANIFEST_MEDIA_TYPES.join(", ");
 function manifestRequest(ctx, method, reference, o) {
@@ -35890,7 +35968,10 @@ async function fetchManifest(ctx, reference, o) {
   const declared = Number(header(res.headers, "content-length") ?? "0");
   if (declared > MAX_MANIFEST_BYTES2) {
     discard(res);
-    throw new OciError("MANIFEST_TOO_LARGE", `${ctx.host}/${ctx.repository}: manifest ${reference} is ${declared} bytes, more than the ${MAX_MANIFEST_BYTES2} gantry accepts`);
+    throw new OciError(
+      "MANIFEST_TOO_LARGE",
+      `${ctx.host}/${ctx.repository}: manifest ${reference} is ${declared} bytes, more than the ${MAX_MANIFEST_BYTES2} gantry accepts`
+    );
   }
   const parts = [];
   let n = 0;
@@ -35898,7 +35979,10 @@ async function fetchManifest(ctx, reference, o) {
     n += c.length;
     if (n > MAX_MANIFEST_BYTES2) {
       discard(res);
-      throw new OciError("MANIFEST_TOO_LARGE", `${ctx.host}/${ctx.repository}: manifest ${reference} is larger than the ${MAX_MANIFEST_BYTES2} bytes gantry accepts`);
+      throw new OciError(
+        "MANIFEST_TOO_LARGE",
+        `${ctx.host}/${ctx.repository}: manifest ${reference} is larger than the ${MAX_MANIFEST_BYTES2} bytes gantry accepts`
+      );
     }
     parts.push(c);
   }
@@ -35933,7 +36017,10 @@ function manifestMediaType(bytes, declared, where) {
   }
   if (declared && declared !== "application/json" && declared !== "application/octet-stream") return declared;
   if (shape) return shape;
-  throw new OciError("MANIFEST_INVALID", `${where}: cannot tell the manifest's media type (no mediaType field, Content-Type ${declared ?? "missing"})`);
+  throw new OciError(
+    "MANIFEST_INVALID",
+    `${where}: cannot tell the manifest's media type (no mediaType field, Content-Type ${declared ?? "missing"})`
+  );
 }
 function manifestSubject(bytes) {
   try {
@@ -35959,12 +36046,21 @@ async function putManifest(ctx, m, reference, o) {
   await res.body.dump().catch(() => void 0);
   const stored = header(res.headers, "docker-content-digest");
   if (stored && isDigest(stored) && stored !== m.descriptor.digest) {
-    throw new OciError("DIGEST_MISMATCH", `${ctx.host}/${ctx.repository}: the registry stored the manifest as ${stored}, expected ${m.descriptor.digest}`);
+    throw new OciError(
+      "DIGEST_MISMATCH",
+      `${ctx.host}/${ctx.repository}: the registry stored the manifest as ${stored}, expected ${m.descriptor.digest}`
+    );
   }
   return { ociSubject: header(res.headers, "oci-subject") !== void 0 };
 }
 async function deleteManifest(ctx, reference, o) {
-  const req = { method: "DELETE", url: `${ctx.base}/manifests/${reference}`, scopes: [`repository:${ctx.repository}:delete`, ...ctx.pushScopes], idempotent: true, signal: o?.signal };
+  const req = {
+    method: "DELETE",
+    url: `${ctx.base}/manifests/${reference}`,
+    scopes: [`repository:${ctx.repository}:delete`, ...ctx.pushScopes],
+    idempotent: true,
+    signal: o?.signal
+  };
   const res = await ctx.transport.send(req);
   if (res.status === 404) {
     discard(res);
@@ -35983,10 +36079,18 @@ function nextLink(link, base) {
   }
   return void 0;
 }
+var TAG_LIST_MAX_PAGES = 1e4;
 async function listTags(ctx, o) {
+  const maxPages = o?.maxPages ?? TAG_LIST_MAX_PAGES;
   const tags = [];
   let url2 = `${ctx.base}/tags/list?n=${o?.pageSize ?? 1e3}`;
-  for (let page = 0; url2 && page < 1e4; page++) {
+  for (let page = 0; url2; page++) {
+    if (page === maxPages) {
+      throw new TransportError(
+        "REGISTRY_PROTOCOL",
+        `${ctx.host}: the tag list of ${ctx.repository} did not end after ${maxPages} pages (${new Set(tags).size} tags so far): the registry keeps sending a Link to a next page. gantry does not use a list it could not read to the end; check the registry's tags/list pagination`
+      );
+    }
     const req = { method: "GET", url: url2, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
     const res = await ctx.transport.send(req);
     if (res.status === 404 && page === 0) {
@@ -36064,7 +36168,10 @@ async function addToFallback(ctx, subject, referrer, o) {
   try {
     const cur = await fetchManifest(ctx, tag, o);
     if (cur.descriptor.mediaType !== MediaType.OciIndex) {
-      throw new OciError("UNSUPPORTED", `${ctx.host}/${ctx.repository}: tag ${tag} holds ${cur.descriptor.mediaType}, not a referrers index; leaving it alone`);
+      throw new OciError(
+        "UNSUPPORTED",
+        `${ctx.host}/${ctx.repository}: tag ${tag} holds ${cur.descriptor.mediaType}, not a referrers index; leaving it alone`
+      );
     }
     manifests = descriptorsOf(JSON.parse(Buffer.from(cur.bytes).toString("utf8")));
   } catch (e) {
@@ -36122,7 +36229,7 @@ var RegistryRepository = class {
       await next;
     }
   }
-  /** Lists tags; `pageSize` sets `n` of each page (all pages are read). */
+  /** Lists tags; `pageSize` sets `n` of each page (all pages are read, or REGISTRY_PROTOCOL past `maxPages`). */
   listTags(o) {
     return listTags(this.#ctx, o);
   }
@@ -36146,7 +36253,7 @@ var RegistryClient = class {
   #transports = /* @__PURE__ */ new Map();
   constructor(o = {}) {
     this.#o = o;
-    this.#own = o.dispatcher ? void 0 : new Http1Agent({
+    this.#own = o.dispatcher ? void 0 : new NodeHttpClient({
       maxIdlePerOrigin: o.connectionsPerHost ?? 16,
       bodyTimeoutMs: o.bodyTimeoutMs ?? 6e4,
       headersTimeoutMs: o.headersTimeoutMs ?? 6e4
@@ -36190,7 +36297,7 @@ var RegistryClient = class {
 function hostsOf(locations) {
   return [...new Set(locations.flatMap((l) => l.kind === "registry" ? [l.ref.registry] : []))];
 }
-var Connection2 = class _Connection {
+var Connection = class _Connection {
   #client;
   #credentials;
   log;
@@ -36236,7 +36343,7 @@ var Connection2 = class _Connection {
   }
 };
 async function withConnection(o, hosts, f) {
-  const c = Connection2.open(o, hosts);
+  const c = Connection.open(o, hosts);
   try {
     return await f(c);
   } finally {
@@ -36248,7 +36355,10 @@ async function withConnection(o, hosts, f) {
 function parseLocation(text3) {
   if (text3.startsWith("oci:")) {
     const rest = text3.slice(4);
-    if (!rest) throw new ReleaseError("LOCATION_INVALID", `invalid location "${text3}": oci: needs a directory, e.g. oci:./image:v1`, { userError: true });
+    if (!rest)
+      throw new ReleaseError("LOCATION_INVALID", `invalid location "${text3}": oci: needs a directory, e.g. oci:./image:v1`, {
+        userError: true
+      });
     const at = rest.lastIndexOf("@");
     if (at > 0 && isDigest(rest.slice(at + 1))) return { kind: "layout", path: rest.slice(0, at), ref: rest.slice(at + 1), text: text3 };
     const colon = rest.indexOf(":");
@@ -36267,7 +36377,7 @@ function locationReference(l) {
 
 // src/release/record-files.ts
 import { randomBytes as randomBytes3 } from "node:crypto";
-import { mkdir as mkdir4, readdir as readdir3, readFile as readFile8, rename as rename3, rm as rm7, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir4, readdir as readdir3, readFile as readFile6, rename as rename3, rm as rm7, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join13 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
@@ -41486,7 +41596,7 @@ function bucketFor(state, inst) {
   return bucket;
 }
 var handoff;
-var open5 = [];
+var open6 = [];
 var memo = {
   alloc(_inst, payload, empty) {
     const bucket = handoff;
@@ -41495,7 +41605,7 @@ var memo = {
     handoff = void 0;
     const entry = { value: empty, issues: null };
     bucket.set(payload.value, entry);
-    open5.push(entry);
+    open6.push(entry);
     return empty;
   },
   guard(inst) {
@@ -41566,10 +41676,10 @@ var memo = {
           return payload;
         }
         handoff = bucket;
-        const depth = open5.length;
+        const depth = open6.length;
         const result = base(payload, ctx);
         handoff = void 0;
-        const entry = open5.length > depth ? open5.pop() : void 0;
+        const entry = open6.length > depth ? open6.pop() : void 0;
         if (result instanceof Promise) {
           return result.then((r) => {
             if (entry)
@@ -56019,7 +56129,8 @@ function parseDigestRecord(text3) {
   if (r.success) return { ok: true, record: r.data };
   const issue3 = r.error.issues[0];
   const at = issue3.path.join(".");
-  if (issue3.path[0] === "schema") return { ok: false, problem: `${issue3.message}, found ${JSON.stringify(json2?.schema)}` };
+  if (issue3.path[0] === "schema")
+    return { ok: false, problem: `${issue3.message}, found ${JSON.stringify(json2?.schema)}` };
   return { ok: false, problem: at === "" ? issue3.message : `field "${at}": ${issue3.message}` };
 }
 
@@ -56070,17 +56181,20 @@ async function recordFiles(dir) {
   return files.sort();
 }
 async function readRecord(file2) {
-  const parsed = parseDigestRecord(await readFile8(file2, "utf8"));
+  const parsed = parseDigestRecord(await readFile6(file2, "utf8"));
   if (!parsed.ok) throw new ReleaseError("RECORD_INVALID", `${file2}: ${parsed.problem}`, { userError: true });
   return parsed.record;
 }
 async function readRecords(dir) {
   const files = await recordFiles(dir);
   if (files === void 0) {
-    throw new ReleaseError("RECORDS_MISSING", `--records ${dir}: no such directory; download the build records (artifacts) there first`, { userError: true });
+    throw new ReleaseError("RECORDS_MISSING", `--records ${dir}: no such directory; download the build records (artifacts) there first`, {
+      userError: true
+    });
   }
   const records = await Promise.all(files.map(readRecord));
-  if (records.length === 0) throw new ReleaseError("RECORDS_MISSING", `--records ${dir}: no build records (*.json) found`, { userError: true });
+  if (records.length === 0)
+    throw new ReleaseError("RECORDS_MISSING", `--records ${dir}: no build records (*.json) found`, { userError: true });
   return records;
 }
 
@@ -56089,7 +56203,10 @@ async function runBuilds(o) {
   const selected = selectBuilds(o.plan, o.config, o.selection);
   for (const s of selected) {
     if (!o.builders[s.spec.build.backend]) {
-      throw new BuildError("BACKEND_UNAVAILABLE", `image "${s.spec.name}" uses backend ${s.spec.build.backend}, which this gantry cannot run`);
+      throw new BuildError(
+        "BACKEND_UNAVAILABLE",
+        `image "${s.spec.name}" uses backend ${s.spec.build.backend}, which this gantry cannot run`
+      );
     }
   }
   const records = [];
@@ -56132,7 +56249,12 @@ async function buildPlatforms(release, o) {
         return { kind: "layout", path: dir, store: await connection.store({ ...l, path: dir }, true) };
       }
       const host = l.ref.registry;
-      return { kind: "registry", repository: formatRepository(l.ref), store: await connection.store(l), insecure: isLoopbackHost(host) || insecure.includes(host) };
+      return {
+        kind: "registry",
+        repository: formatRepository(l.ref),
+        store: await connection.store(l),
+        insecure: isLoopbackHost(host) || insecure.includes(host)
+      };
     };
     const builders = createBuilders(new Set(config2.images.map((i) => i.build.backend)), {
       env: o.env,
@@ -56168,7 +56290,11 @@ function parseStagingLocation(text3) {
   const l = parseLocation(text3);
   const named = l.kind === "registry" ? l.explicitRef ? l.ref.digest ?? l.ref.tag : void 0 : l.ref;
   if (named !== void 0) {
-    throw new ReleaseError("USAGE", `--to ${text3}: name a repository or an OCI layout without a tag or digest; gantry build pushes each platform by digest and tags nothing`, { userError: true });
+    throw new ReleaseError(
+      "USAGE",
+      `--to ${text3}: name a repository or an OCI layout without a tag or digest; gantry build pushes each platform by digest and tags nothing`,
+      { userError: true }
+    );
   }
   return l;
 }
@@ -56181,14 +56307,24 @@ async function checkImage(store, reference, o = {}) {
   try {
     top = await store.fetchManifest(reference, co);
   } catch (e) {
-    return { reference, digest: "", passed: false, platforms: [], checks: [{ check: `${store.name}:${reference} pullable`, passed: false, detail: e.message }] };
+    return {
+      reference,
+      digest: "",
+      passed: false,
+      platforms: [],
+      checks: [{ check: `${store.name}:${reference} pullable`, passed: false, detail: e.message }]
+    };
   }
   const parsed = parseManifest(top.bytes, top.descriptor.mediaType);
   const children = isIndexMediaType(parsed.mediaType) ? parsed.manifest.manifests.filter((d) => d.platform && d.platform.os !== "unknown") : [top.descriptor];
   const found = children.flatMap((c) => c.platform ? [formatPlatform(c.platform)] : []);
   for (const want of o.platforms ?? []) {
     const has = children.some((c) => c.platform && platformMatches(want, c.platform));
-    checks.push({ check: `platform ${formatPlatform(want)}`, passed: has, detail: has ? "in the index" : `missing; the index has ${found.join(", ") || "no platforms"}` });
+    checks.push({
+      check: `platform ${formatPlatform(want)}`,
+      passed: has,
+      detail: has ? "in the index" : `missing; the index has ${found.join(", ") || "no platforms"}`
+    });
   }
   for (const c of children) {
     const name = c.platform ? formatPlatform(c.platform) : "image";
@@ -56207,7 +56343,11 @@ async function checkImage(store, reference, o = {}) {
       for (const [k, v] of Object.entries(o.labels ?? {})) {
         const got = labels[k];
         const ok2 = got !== void 0 && (v === void 0 || got === v);
-        checks.push({ check: `${name} label ${k}`, passed: ok2, detail: got === void 0 ? "missing" : ok2 ? got : `is "${got}", expected "${v}"` });
+        checks.push({
+          check: `${name} label ${k}`,
+          passed: ok2,
+          detail: got === void 0 ? "missing" : ok2 ? got : `is "${got}", expected "${v}"`
+        });
       }
     } catch (e) {
       checks.push({ check: `${name} pullable`, passed: false, detail: e.message });
@@ -56236,7 +56376,7 @@ function imageReference(l) {
   return reference;
 }
 
-// src/plan/config/backends.ts
+// src/plan/config/backend-traits.ts
 var BACKEND_TRAITS = {
   buildx: { summary: "BuildKit through docker buildx", runsImageCode: true, runnerSetup: "buildx" },
   buildah: { summary: "daemonless Dockerfile builds", runsImageCode: true },
@@ -56313,11 +56453,11 @@ var DATE_TOKENS = "YYYY, YY, MM, M, DD, D, HH, H, mm, m, ss, s, SSS, T and [lite
 function parseTemplate(text3, known, where, fail3) {
   const parts = [];
   let rest = text3;
-  for (let open6 = rest.indexOf("{{"); open6 >= 0; open6 = rest.indexOf("{{")) {
-    if (open6 > 0) parts.push(rest.slice(0, open6));
-    const close = rest.indexOf("}}", open6 + 2);
+  for (let open7 = rest.indexOf("{{"); open7 >= 0; open7 = rest.indexOf("{{")) {
+    if (open7 > 0) parts.push(rest.slice(0, open7));
+    const close = rest.indexOf("}}", open7 + 2);
     if (close < 0) fail3(`${where}: "{{" is not closed by "}}" in ${JSON.stringify(text3)}`);
-    const expr = rest.slice(open6 + 2, close).trim();
+    const expr = rest.slice(open7 + 2, close).trim();
     parts.push(parsePlaceholder(expr, known, where, fail3));
     rest = rest.slice(close + 2);
   }
@@ -56482,7 +56622,9 @@ function parseRule(l) {
     case "ref": {
       const event = attrs.get("event");
       if (event !== "branch" && event !== "tag" && event !== "pr") {
-        fail3(event === void 0 ? "type=ref needs event=branch, event=tag or event=pr" : `event must be branch, tag or pr (got "${event}")`);
+        fail3(
+          event === void 0 ? "type=ref needs event=branch, event=tag or event=pr" : `event must be branch, tag or pr (got "${event}")`
+        );
       }
       return { ...base, type: t, event, ...event === "pr" && base.prefix === void 0 ? { prefix: ["pr-"] } : {} };
     }
@@ -56543,7 +56685,7 @@ var SHORT_SHA = 7;
 function readFacts(c) {
   const tag = c.tag ?? strip(c.ref, "refs/tags/");
   const branch = c.branch ?? strip(c.ref, "refs/heads/");
-  const kind = kindOf(c.event, tag, branch);
+  const kind = kindOf2(c.event, tag, branch);
   const pr = c.prNumber ?? Number(/^refs\/pull\/(\d+)\//.exec(c.ref ?? "")?.[1] ?? Number.NaN);
   const onBranch = kind === "branch" ? branch : void 0;
   const onTag = kind === "tag" ? tag : void 0;
@@ -56562,7 +56704,7 @@ function readFacts(c) {
     commitTime: c.commitTime
   };
 }
-function kindOf(event, tag, branch) {
+function kindOf2(event, tag, branch) {
   switch (event) {
     case "release":
     case "tag":
@@ -56612,7 +56754,9 @@ var import_semver2 = __toESM(require_semver2(), 1);
 function readRegistryVersions(tags, affixes) {
   const out = [];
   for (const tag of tags) {
-    const inner = affixes.filter((a) => (a.prefix !== "" || a.suffix !== "") && tag.length > a.prefix.length + a.suffix.length && tag.startsWith(a.prefix) && tag.endsWith(a.suffix)).map((a) => tag.slice(a.prefix.length, tag.length - a.suffix.length));
+    const inner = affixes.filter(
+      (a) => (a.prefix !== "" || a.suffix !== "") && tag.length > a.prefix.length + a.suffix.length && tag.startsWith(a.prefix) && tag.endsWith(a.suffix)
+    ).map((a) => tag.slice(a.prefix.length, tag.length - a.suffix.length));
     for (const text3 of [tag, ...inner]) {
       const v = import_semver2.default.parse(text3);
       if (v !== null && v.prerelease.length === 0) out.push(v);
@@ -56670,7 +56814,9 @@ function parseFlavor(input2, options = {}) {
           flavor = { ...flavor, [`${onLatestFor}Latest`]: value === "true" };
           break;
         default:
-          fail3(`unknown flavor key "${key}"${key === "value" ? ' (a field without "=" is read as value=)' : ""} (known: latest, prefix, suffix, onlatest)`);
+          fail3(
+            `unknown flavor key "${key}"${key === "value" ? ' (a field without "=" is read as value=)' : ""} (known: latest, prefix, suffix, onlatest)`
+          );
       }
     }
   }
@@ -56827,7 +56973,10 @@ function planLatest(name, mode, first, registry2) {
       return { add: false, decisions: r === void 0 ? [] : [`${name}: not moved (latest=never)`] };
     case "always": {
       if (r?.kind === "prerelease") {
-        return { add: true, decisions: [`${name}: moves to pre-release ${r.version} because latest=always; users pulling latest get a pre-release`] };
+        return {
+          add: true,
+          decisions: [`${name}: moves to pre-release ${r.version} because latest=always; users pulling latest get a pre-release`]
+        };
       }
       if (r?.kind !== "stable") return { add: true, decisions: [`${name}: moves to this build (latest=always)`] };
       const judged = judgeFloating(name, "all", r.version, registry2);
@@ -56840,7 +56989,9 @@ function planLatest(name, mode, first, registry2) {
       if (r.kind === "not-semver") {
         return {
           add: false,
-          decisions: [`${name}: not moved, ${JSON.stringify(r.text)} is not a semver version so gantry cannot tell whether it is the newest (latest=always forces it)`]
+          decisions: [
+            `${name}: not moved, ${JSON.stringify(r.text)} is not a semver version so gantry cannot tell whether it is the newest (latest=always forces it)`
+          ]
         };
       }
       return ((j) => ({ add: j.moves, decisions: [j.decision] }))(judgeFloating(name, "all", r.version, registry2));
@@ -56885,7 +57036,11 @@ function planImage(image, ctx, o) {
   const decisions = [...t.decisions];
   if (!push) decisions.push("pull request: built, not pushed (set push.pullRequests: true to push pr-N tags)");
   if (t.tags.length === 0) {
-    throw new PlanError("PLAN_EMPTY", `image "${image.name}": no tag rule applies to this ${ctx.event} event, so there is nothing to publish; add a rule (e.g. type=sha) or run on a release`, { userError: true });
+    throw new PlanError(
+      "PLAN_EMPTY",
+      `image "${image.name}": no tag rule applies to this ${ctx.event} event, so there is nothing to publish; add a rule (e.g. type=sha) or run on a release`,
+      { userError: true }
+    );
   }
   return {
     ...t.version !== void 0 ? { version: t.version } : {},
@@ -56938,7 +57093,7 @@ var RECORDS_ARTIFACT_PREFIX = "gantry-records-";
 
 // src/release/inputs.ts
 var import_semver4 = __toESM(require_semver2(), 1);
-import { access as access2, readFile as readFile9 } from "node:fs/promises";
+import { access as access2, readFile as readFile7 } from "node:fs/promises";
 import { join as join14, resolve as resolve7 } from "node:path";
 
 // src/plan/config/load.ts
@@ -57060,7 +57215,9 @@ function parseRepositoryName(s) {
     const path6 = s.slice("oci:".length);
     if (path6 === "") return fail(`invalid repository ${quote2(s)}: oci: needs a directory, e.g. "oci:./out/app"`);
     if (path6.includes(":") || path6.includes("@")) {
-      return fail(`repository ${quote2(s)} must not have a tag: gantry computes the tags from the tag rules; write the directory only, e.g. "oci:./out/app"`);
+      return fail(
+        `repository ${quote2(s)} must not have a tag: gantry computes the tags from the tag rules; write the directory only, e.g. "oci:./out/app"`
+      );
     }
     return ok(s);
   }
@@ -57119,7 +57276,8 @@ function parseByteSize(v) {
     if (factor === void 0) return fail(`invalid size ${quote2(v)}: unknown unit ${quote2(unit)}${didYouMean(unit, units)}; ${form}`);
     bytes = Math.round(Number(amount) * factor);
   }
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) return fail(`invalid size ${quote2(String(v))}: must be a whole number of bytes above 0; ${form}`);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0)
+    return fail(`invalid size ${quote2(String(v))}: must be a whole number of bytes above 0; ${form}`);
   return ok(bytes);
 }
 function parseFileMode(s) {
@@ -57130,7 +57288,9 @@ function parseFileMode(s) {
 function parseOwner(v) {
   const m = /^(\d+)(?::(\d+))?$/.exec(String(v));
   if (m === null) {
-    return fail(`invalid owner ${quote2(String(v))}: expected a numeric uid or uid:gid such as "1000:1000" (the layers builder reads no /etc/passwd)`);
+    return fail(
+      `invalid owner ${quote2(String(v))}: expected a numeric uid or uid:gid such as "1000:1000" (the layers builder reads no /etc/passwd)`
+    );
   }
   const uid = Number(m[1]);
   const gid = m[2] === void 0 ? uid : Number(m[2]);
@@ -57141,7 +57301,9 @@ function parseExposedPort(v) {
   const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(String(v));
   const port = Number(m?.[1]);
   if (m === null || port < 1 || port > 65535) {
-    return fail(`invalid port ${quote2(String(v))}: expected a port from 1 to 65535, optionally with /tcp, /udp or /sctp, e.g. 8080 or "53/udp"`);
+    return fail(
+      `invalid port ${quote2(String(v))}: expected a port from 1 to 65535, optionally with /tcp, /udp or /sctp, e.g. 8080 or "53/udp"`
+    );
   }
   return ok(`${port}/${m[2] ?? "tcp"}`);
 }
@@ -57191,7 +57353,13 @@ function parseContextPath(s) {
   return ok(s);
 }
 function parseImagePath(s) {
-  return s.startsWith("/") ? ok(s) : fail(`invalid path ${quote2(s)}: expected an absolute path inside the image, e.g. "/app"`);
+  if (!s.startsWith("/")) return fail(`invalid path ${quote2(s)}: expected an absolute path inside the image, e.g. "/app"`);
+  if (s.split("/").includes("..")) {
+    return fail(
+      `invalid path ${quote2(s)}: ".." is not allowed in a path inside the image; write the path it should be, e.g. ${quote2(posix2.normalize(s))}`
+    );
+  }
+  return ok(s);
 }
 
 // src/plan/config/zod-parse.ts
@@ -57255,8 +57423,12 @@ var cacheSchema = external_exports.strictObject({
   return { type: "registry", ref: ref.value, ...mode };
 });
 var overrideSchema = external_exports.strictObject({
-  dockerfile: text("Dockerfile for this platform instead of build.dockerfile, e.g. Dockerfile.worker.arm64 (buildx, buildah).").optional(),
-  runner: text("CI runner label that builds this platform natively, e.g. ubuntu-24.04-arm. Default: ubuntu-latest for amd64, ubuntu-24.04-arm for arm64.").optional(),
+  dockerfile: text(
+    "Dockerfile for this platform instead of build.dockerfile, e.g. Dockerfile.worker.arm64 (buildx, buildah)."
+  ).optional(),
+  runner: text(
+    "CI runner label that builds this platform natively, e.g. ubuntu-24.04-arm. Default: ubuntu-latest for amd64, ubuntu-24.04-arm for arm64."
+  ).optional(),
   args: stringMap("Build arguments for this platform, added to build.args (same names win) (buildx, buildah).", NAME_RULE).optional()
 }).describe("Settings for one platform.");
 var platformOverrides = external_exports.record(external_exports.string(), overrideSchema).describe("Per-platform overrides, keyed by a platform listed in platforms (e.g. linux/arm64).").transform((m, ctx) => {
@@ -57270,7 +57442,12 @@ var platformOverrides = external_exports.record(external_exports.string(), overr
     }
     const first = seen.get(p.value);
     if (first !== void 0) {
-      report(ctx, `${JSON.stringify(key)} is the same platform as ${JSON.stringify(first)} (${p.value}); merge the two overrides`, [key], { at: "key" });
+      report(
+        ctx,
+        `${JSON.stringify(key)} is the same platform as ${JSON.stringify(first)} (${p.value}); merge the two overrides`,
+        [key],
+        { at: "key" }
+      );
       continue;
     }
     seen.set(p.value, key);
@@ -57279,7 +57456,9 @@ var platformOverrides = external_exports.record(external_exports.string(), overr
   return out;
 });
 var copySchema = external_exports.strictObject({
-  from: text("File or directory to copy, relative to build.context (a directory is copied with its contents), e.g. dist/.").transform(via(parseContextPath)),
+  from: text("File or directory to copy, relative to build.context (a directory is copied with its contents), e.g. dist/.").transform(
+    via(parseContextPath)
+  ),
   to: text("Absolute destination in the image, e.g. /app.").transform(via(parseImagePath)),
   mode: external_exports.union([external_exports.string(), external_exports.number()]).optional().describe(`File mode as a quoted octal string, e.g. "0755". Default: the source file's mode, normalized to 0644 or 0755.`),
   owner: external_exports.union([external_exports.string(), external_exports.number()]).optional().describe('Numeric owner: uid or uid:gid, e.g. "1000:1000". Default 0:0.'),
@@ -57299,14 +57478,18 @@ var copySchema = external_exports.strictObject({
   };
 });
 var buildInputSchema = external_exports.strictObject({
-  backend: external_exports.enum(BACKENDS).default("buildx").describe(`${Object.entries(BACKEND_TRAITS).map(([name, t]) => `${name}: ${t.summary}`).join("; ")}.`),
+  backend: external_exports.enum(BACKENDS).default("buildx").describe(
+    `${Object.entries(BACKEND_TRAITS).map(([name, t]) => `${name}: ${t.summary}`).join("; ")}.`
+  ),
   context: text("Build context directory, relative to gantry.yml.").default("."),
   dockerfile: text(`Dockerfile, relative to gantry.yml. Default ${DEFAULT_DOCKERFILE} (buildx, buildah).`).optional(),
   args: stringMap("Build arguments (buildx, buildah).", NAME_RULE).optional(),
   target: text("Stage of a multi-stage Dockerfile to build (buildx, buildah).").optional(),
   cache: cacheSchema.optional(),
   platform: platformOverrides.optional(),
-  base: text("Base image (layers): scratch, oci:PATH[:TAG] or a registry reference such as node:22-alpine; resolved to each platform.").optional(),
+  base: text(
+    "Base image (layers): scratch, oci:PATH[:TAG] or a registry reference such as node:22-alpine; resolved to each platform."
+  ).optional(),
   copy: external_exports.array(copySchema).optional().describe("Files to add, one layer per rule (layers)."),
   entrypoint: external_exports.array(external_exports.string()).optional().describe("Entrypoint in exec form, e.g. [node, /app/server.js] (layers). Default: the base image's."),
   cmd: external_exports.array(external_exports.string()).optional().describe("Default arguments in exec form (layers). Default: the base image's."),
@@ -57321,18 +57504,27 @@ var LAYERS_ONLY = ["base", "copy", "entrypoint", "cmd", "env", "workdir", "user"
 function toLayersBuild(b, ctx) {
   const before = ctx.issues.length;
   for (const k of DOCKERFILE_ONLY) {
-    if (b[k] !== void 0) report(ctx, `${k} is not used by the layers backend, which builds without a Dockerfile; remove it, or use backend: buildx or buildah`, [k]);
+    if (b[k] !== void 0)
+      report(
+        ctx,
+        `${k} is not used by the layers backend, which builds without a Dockerfile; remove it, or use backend: buildx or buildah`,
+        [k]
+      );
   }
   const platform2 = {};
   for (const [p, o] of Object.entries(b.platform ?? {})) {
     for (const k of ["dockerfile", "args"]) {
-      if (o[k] !== void 0) report(ctx, `${k} is not used by the layers backend; a platform override may only set runner`, ["platform", p, k]);
+      if (o[k] !== void 0)
+        report(ctx, `${k} is not used by the layers backend; a platform override may only set runner`, ["platform", p, k]);
     }
     platform2[p] = o.runner === void 0 ? {} : { runner: o.runner };
   }
   const base = b.base === void 0 ? void 0 : parseBaseImage(b.base);
   if (base === void 0) {
-    report(ctx, "the layers backend needs a base image: add base: scratch, base: oci:DIR[:TAG] or base: REGISTRY/REPO:TAG (e.g. node:22-alpine)");
+    report(
+      ctx,
+      "the layers backend needs a base image: add base: scratch, base: oci:DIR[:TAG] or base: REGISTRY/REPO:TAG (e.g. node:22-alpine)"
+    );
   } else if (!base.ok) {
     report(ctx, base.message, ["base"]);
   }
@@ -57355,7 +57547,12 @@ function toLayersBuild(b, ctx) {
 function toDockerfileBuild(b, backend, ctx) {
   const before = ctx.issues.length;
   for (const k of LAYERS_ONLY) {
-    if (b[k] !== void 0) report(ctx, `${k} is only used by backend: layers (this image builds a Dockerfile with ${backend}); remove it or set backend: layers`, [k]);
+    if (b[k] !== void 0)
+      report(
+        ctx,
+        `${k} is only used by backend: layers (this image builds a Dockerfile with ${backend}); remove it or set backend: layers`,
+        [k]
+      );
   }
   if (backend === "buildah" && b.cache?.type === "gha") {
     report(ctx, "a gha cache needs backend: buildx (buildah cannot use the GitHub Actions cache); use type: registry", ["cache", "type"]);
@@ -57422,19 +57619,19 @@ var flavorObject = external_exports.strictObject({
   suffix: external_exports.string().optional().describe('Suffix for every tag, e.g. "-alpine".'),
   prefixOnLatest: external_exports.boolean().optional().describe("Also put the prefix on latest. Default false."),
   suffixOnLatest: external_exports.boolean().optional().describe("Also put the suffix on latest. Default false.")
-}).transform(
-  (f) => ({
-    latest: f.latest === void 0 ? "auto" : String(f.latest),
-    prefix: f.prefix ?? "",
-    suffix: f.suffix ?? "",
-    prefixOnLatest: f.prefixOnLatest ?? false,
-    suffixOnLatest: f.suffixOnLatest ?? false
-  })
-);
+}).transform((f) => ({
+  latest: f.latest === void 0 ? "auto" : String(f.latest),
+  prefix: f.prefix ?? "",
+  suffix: f.suffix ?? "",
+  prefixOnLatest: f.prefixOnLatest ?? false,
+  suffixOnLatest: f.suffixOnLatest ?? false
+}));
 var flavorSchema = external_exports.union([external_exports.string().transform(parseFlavorText), flavorObject]).describe('Tag flavor, as docker/metadata-action: a mapping, or its text form ("latest=auto\\nprefix=app-").').prefault({});
 var SEVERITIES = ["critical", "high", "medium", "low", "none"];
 var gatesSchema = external_exports.strictObject({
-  maxSize: external_exports.union([external_exports.string(), external_exports.number()]).transform(via(parseByteSize)).optional().describe("Largest allowed compressed size of each platform's image (what a pull downloads): bytes, or a number with a unit B, kB, KB, MB, GB, KiB, MiB, GiB, e.g. 200MB."),
+  maxSize: external_exports.union([external_exports.string(), external_exports.number()]).transform(via(parseByteSize)).optional().describe(
+    "Largest allowed compressed size of each platform's image (what a pull downloads): bytes, or a number with a unit B, kB, KB, MB, GB, KiB, MiB, GiB, e.g. 200MB."
+  ),
   requiredLabels: external_exports.array(text("A label key.")).optional().describe("Labels every platform's image config must have, e.g. [org.opencontainers.image.source]."),
   vulnerabilities: external_exports.strictObject({
     failOn: external_exports.enum(SEVERITIES).default("critical").describe("Lowest severity that fails the release; none only reports. Default critical."),
@@ -57478,7 +57675,9 @@ var pushSchema = external_exports.strictObject({
 var IMAGE_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
 var DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"];
 var repositorySchema = external_exports.union([
-  text("A repository without tag or digest, e.g. ghcr.io/acme/api or docker.io/acme/api, or an OCI image layout directory, e.g. oci:./out/api."),
+  text(
+    "A repository without tag or digest, e.g. ghcr.io/acme/api or docker.io/acme/api, or an OCI image layout directory, e.g. oci:./out/api."
+  ),
   external_exports.strictObject({
     name: text("A repository without tag or digest, e.g. docker.io/acme/api."),
     optional: external_exports.boolean().default(false).describe("Publish here only when credentials for its registry are present (as projects do with Docker Hub). Default false.")
@@ -57490,7 +57689,9 @@ var repositorySchema = external_exports.union([
   report(ctx, name.message, typeof r === "string" ? [] : ["name"]);
   return external_exports.NEVER;
 });
-var repositoriesSchema = external_exports.array(repositorySchema).min(1, { error: "list at least one repository, e.g. [ghcr.io/acme/api]" }).describe("Repositories the image is published to, in every registry (GHCR, Docker Hub, any OCI registry). The first required one stages builds and is read for existing tags.").superRefine((repos, ctx) => {
+var repositoriesSchema = external_exports.array(repositorySchema).min(1, { error: "list at least one repository, e.g. [ghcr.io/acme/api]" }).describe(
+  "Repositories the image is published to, in every registry (GHCR, Docker Hub, any OCI registry). The first required one stages builds and is read for existing tags."
+).superRefine((repos, ctx) => {
   const names = repos.map((r) => r.name);
   names.forEach((n, i) => {
     const first = firstIndexOf(names, i);
@@ -57506,10 +57707,14 @@ var platformsSchema = external_exports.array(text("A platform os/arch[/variant],
     if (first !== i) report(ctx, `${p} is listed twice (also at platforms[${first}], after normalization)`, [i]);
   });
 }).prefault([...DEFAULT_PLATFORMS]).describe("Platforms to build and publish. Default [linux/amd64, linux/arm64].");
-var tagsSchema = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((t) => typeof t === "string" ? t : t.join("\n")).describe(`Tag rules in docker/metadata-action syntax, one a line, e.g. "type=semver,pattern={{version}}". Default: gantry's release strategy.`);
+var tagsSchema = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((t) => typeof t === "string" ? t : t.join("\n")).describe(
+  `Tag rules in docker/metadata-action syntax, one a line, e.g. "type=semver,pattern={{version}}". Default: gantry's release strategy.`
+);
 var urlField = (description) => external_exports.string().transform(via(parseHttpUrl)).describe(description).optional();
 var imageSchema = external_exports.strictObject({
-  name: external_exports.string().regex(IMAGE_NAME_RE, { error: 'invalid image name: expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, e.g. "api"' }).max(128, { error: "image name is longer than 128 characters" }).describe("Name of the image within this configuration, e.g. api. Unique."),
+  name: external_exports.string().regex(IMAGE_NAME_RE, {
+    error: 'invalid image name: expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, e.g. "api"'
+  }).max(128, { error: "image name is longer than 128 characters" }).describe("Name of the image within this configuration, e.g. api. Unique."),
   repositories: repositoriesSchema,
   platforms: platformsSchema,
   build: buildSchema.prefault({}),
@@ -57538,7 +57743,9 @@ var imageSchema = external_exports.strictObject({
 });
 var chartSchema = external_exports.strictObject({
   path: text("Chart directory, e.g. charts/acme."),
-  repository: external_exports.string().startsWith("oci://", { error: (i) => `invalid chart repository ${JSON.stringify(i.input)}: expected oci://REGISTRY/PATH, e.g. "oci://ghcr.io/acme/charts"` }).transform(via(parseChartRepository)).describe("OCI repository to push the chart to, e.g. oci://ghcr.io/acme/charts."),
+  repository: external_exports.string().startsWith("oci://", {
+    error: (i) => `invalid chart repository ${JSON.stringify(i.input)}: expected oci://REGISTRY/PATH, e.g. "oci://ghcr.io/acme/charts"`
+  }).transform(via(parseChartRepository)).describe("OCI repository to push the chart to, e.g. oci://ghcr.io/acme/charts."),
   image: text("Name of the image whose version and digest the chart follows. Required when there are several images.").optional()
 }).describe("Helm chart to bump and push after the image is published.");
 function uniqueNames(images, ctx) {
@@ -57546,12 +57753,15 @@ function uniqueNames(images, ctx) {
   names.forEach((n, i) => {
     if (typeof n !== "string") return;
     const first = firstIndexOf(names, i);
-    if (first !== i) report(ctx, `image name ${JSON.stringify(n)} is used twice (also by images[${first}]); names must be unique`, [i, "name"]);
+    if (first !== i)
+      report(ctx, `image name ${JSON.stringify(n)} is used twice (also by images[${first}]); names must be unique`, [i, "name"]);
   });
 }
 var configInputSchema = external_exports.strictObject({
   version: external_exports.literal(1).optional().describe("Version of this file's format. Default 1."),
-  images: external_exports.array(imageSchema).min(1, { error: "list at least one image, e.g. images: [{ name: app, repositories: [ghcr.io/OWNER/app] }]" }).superRefine(uniqueNames, { when: (payload) => Array.isArray(payload.value) }).optional().describe("Images to release. Default: one image built from ./Dockerfile, named after the repository, published to ghcr.io/OWNER/REPO."),
+  images: external_exports.array(imageSchema).min(1, { error: "list at least one image, e.g. images: [{ name: app, repositories: [ghcr.io/OWNER/app] }]" }).superRefine(uniqueNames, { when: (payload) => Array.isArray(payload.value) }).optional().describe(
+    "Images to release. Default: one image built from ./Dockerfile, named after the repository, published to ghcr.io/OWNER/REPO."
+  ),
   chart: chartSchema.optional()
 }).describe("gantry.yml: what gantry releases.");
 var configSchema = configInputSchema.transform((c, ctx) => {
@@ -57569,7 +57779,10 @@ var configSchema = configInputSchema.transform((c, ctx) => {
     }
     image = names[0];
   } else if (!names.includes(image)) {
-    report(ctx, `no image is named ${JSON.stringify(image)}${didYouMean(image, names)}; expected one of ${names.join(", ")}`, ["chart", "image"]);
+    report(ctx, `no image is named ${JSON.stringify(image)}${didYouMean(image, names)}; expected one of ${names.join(", ")}`, [
+      "chart",
+      "image"
+    ]);
     return external_exports.NEVER;
   }
   return { version: 1, images: c.images, chart: { path: c.chart.path, repository: c.chart.repository, image } };
@@ -57886,7 +58099,9 @@ function syntaxIssues(doc, locator) {
     return [{ path: "", ...locator.position(first.pos[0]), message }];
   }
   const warnings = doc.warnings.map((w) => ({ path: "", ...locator.position(w.pos[0]), message: `invalid YAML: ${w.message}` }));
-  return [...warnings, ...keyIssues(doc, locator), ...unresolvedAliases(doc, locator)].sort((a, b) => a.line - b.line || a.column - b.column);
+  return [...warnings, ...keyIssues(doc, locator), ...unresolvedAliases(doc, locator)].sort(
+    (a, b) => a.line - b.line || a.column - b.column
+  );
 }
 var isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function parseConfig2(text3, path6, options = {}) {
@@ -58061,9 +58276,13 @@ async function loadConfig(cwd, o, env) {
   if (!path6) return { config: defaultConfig(defaults) };
   let text3;
   try {
-    text3 = await readFile9(path6, "utf8");
+    text3 = await readFile7(path6, "utf8");
   } catch (e) {
-    throw new ReleaseError("CONFIG_MISSING", `cannot read ${o.config ?? path6}: ${e.code === "ENOENT" ? "no such file" : e.message}`, { userError: true });
+    throw new ReleaseError(
+      "CONFIG_MISSING",
+      `cannot read ${o.config ?? path6}: ${e.code === "ENOENT" ? "no such file" : e.message}`,
+      { userError: true }
+    );
   }
   const checkTags = (rules) => {
     try {
@@ -58087,9 +58306,13 @@ async function loadContext(cwd, o, env) {
     let payload = {};
     if (env.GITHUB_EVENT_PATH) {
       try {
-        payload = JSON.parse(await readFile9(env.GITHUB_EVENT_PATH, "utf8"));
+        payload = JSON.parse(await readFile7(env.GITHUB_EVENT_PATH, "utf8"));
       } catch (e) {
-        throw new ReleaseError("CONTEXT_INVALID", `cannot read the event payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${e.message}`, { userError: true });
+        throw new ReleaseError(
+          "CONTEXT_INVALID",
+          `cannot read the event payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${e.message}`,
+          { userError: true }
+        );
       }
     }
     const sha = o.sha ?? env.GITHUB_SHA ?? "";
@@ -58118,7 +58341,7 @@ function withRef(ctx, ref) {
 }
 
 // src/release/plan-release.ts
-import { stat as stat4 } from "node:fs/promises";
+import { stat as stat3 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 var LATEST_MODES = ["auto", "always", "never"];
 async function planRelease(o) {
@@ -58151,7 +58374,7 @@ async function readExistingTags(config2, o) {
   });
 }
 async function isDirectory2(path6) {
-  return stat4(path6).then(
+  return stat3(path6).then(
     (s) => s.isDirectory(),
     () => false
   );
@@ -58171,23 +58394,33 @@ function planPublish(plan, records) {
     for (const p of img.platforms) {
       const found = mine.filter((r2) => r2.platform === p);
       if (found.length === 0) {
-        problems2.push(`${img.name} ${p}: no build record (was \`gantry build --image ${img.name} --platform ${p}\` run, and its record downloaded?)`);
+        problems2.push(
+          `${img.name} ${p}: no build record (was \`gantry build --image ${img.name} --platform ${p}\` run, and its record downloaded?)`
+        );
         continue;
       }
       const here = found.filter((r2) => r2.revision === plan.revision);
       if (here.length === 0) {
-        problems2.push(`${img.name} ${p}: built from ${found[0].revision.slice(0, 12)}, not from this revision ${plan.revision.slice(0, 12)}`);
+        problems2.push(
+          `${img.name} ${p}: built from ${found[0].revision.slice(0, 12)}, not from this revision ${plan.revision.slice(0, 12)}`
+        );
         continue;
       }
       if (new Set(here.map((r2) => r2.digest)).size > 1) {
-        problems2.push(`${img.name} ${p}: ${here.length} different builds of this revision (${here.map((r2) => r2.digest.slice(7, 19)).join(", ")}); keep one record`);
+        problems2.push(
+          `${img.name} ${p}: ${here.length} different builds of this revision (${here.map((r2) => r2.digest.slice(7, 19)).join(", ")}); keep one record`
+        );
         continue;
       }
       const r = here[0];
-      platforms.push({ ...r, descriptor: { mediaType: r.mediaType, digest: parseDigest(r.digest), size: r.size, platform: parsePlatform(p) } });
+      platforms.push({
+        ...r,
+        descriptor: { mediaType: r.mediaType, digest: parseDigest(r.digest), size: r.size, platform: parsePlatform(p) }
+      });
     }
     for (const r of mine) {
-      if (!img.platforms.includes(r.platform)) problems2.push(`${img.name} ${r.platform}: built, but not one of the image's platforms (${img.platforms.join(", ")})`);
+      if (!img.platforms.includes(r.platform))
+        problems2.push(`${img.name} ${r.platform}: built, but not one of the image's platforms (${img.platforms.join(", ")})`);
     }
     platforms.sort((a, b) => comparePlatforms(a.descriptor.platform, b.descriptor.platform));
     return { img, platforms };
@@ -58196,8 +58429,12 @@ function planPublish(plan, records) {
     if (!plan.images.some((i) => i.name === r.image)) problems2.push(`a record for image "${r.image}", which gantry.yml does not define`);
   }
   if (problems2.length) {
-    throw new PlanError("PUBLISH_INCOMPLETE", `not publishing: the release is incomplete, so no tag moves anywhere:
-  - ${problems2.join("\n  - ")}`, { userError: true });
+    throw new PlanError(
+      "PUBLISH_INCOMPLETE",
+      `not publishing: the release is incomplete, so no tag moves anywhere:
+  - ${problems2.join("\n  - ")}`,
+      { userError: true }
+    );
   }
   return images.map(({ img, platforms }) => ({
     name: img.name,
@@ -58239,7 +58476,9 @@ async function pushImage(w, stores, o) {
   if (!live.length) return false;
   let changed = false;
   const copies = await Promise.all(
-    w.plan.platforms.map(async (pl) => copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent }))
+    w.plan.platforms.map(
+      async (pl) => copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent })
+    )
   );
   if (copies.some((r) => r.bytesTransferred > 0 || r.blobs.mounted > 0)) changed = true;
   await Promise.all(
@@ -58258,10 +58497,15 @@ async function confirm(store, p, signal) {
     p.platforms.map(async (pl) => {
       const m = await store.fetchManifest(pl.descriptor, { signal });
       const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest;
-      const present = await Promise.all([manifest.config, ...manifest.layers].map(async (b) => [b, await store.blobExists(b, { signal })]));
+      const present = await Promise.all(
+        [manifest.config, ...manifest.layers].map(async (b) => [b, await store.blobExists(b, { signal })])
+      );
       const missing = present.find(([, ok2]) => !ok2);
       if (missing) {
-        throw new OciError("NOT_FOUND", `${store.name}: blob ${missing[0].digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`);
+        throw new OciError(
+          "NOT_FOUND",
+          `${store.name}: blob ${missing[0].digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`
+        );
       }
     })
   );
@@ -58293,7 +58537,9 @@ function requiredLabelsGate(labels) {
       const details = [];
       for (const p of platforms) {
         const missing = labels.filter((l) => !(l in p.labels));
-        details.push(missing.length ? `${p.platform}: missing ${missing.join(", ")}` : `${p.platform}: all ${labels.length} required labels present`);
+        details.push(
+          missing.length ? `${p.platform}: missing ${missing.join(", ")}` : `${p.platform}: all ${labels.length} required labels present`
+        );
       }
       return { gate: "labels", passed: details.every((d) => !d.includes("missing")), details };
     }
@@ -58405,7 +58651,11 @@ async function publishImages(plans, stores, o = {}) {
   const work = [];
   for (const plan of plans) {
     const targets = await resolveTargets(plan, stores, log);
-    const platforms = plan.platforms.map((p) => ({ platform: p.platform, descriptor: p.descriptor, open: () => stores.open(p.repository) }));
+    const platforms = plan.platforms.map((p) => ({
+      platform: p.platform,
+      descriptor: p.descriptor,
+      open: () => stores.open(p.repository)
+    }));
     const { facts, results } = await runGates(plan.name, platforms, gatesFor(plan.name));
     work.push({ plan, targets, facts, gates: results });
   }
@@ -58483,14 +58733,19 @@ function formatBytes(n) {
   return `${text3} ${units[u]}`;
 }
 function formatPlan(plan) {
-  const out = [`version ${plan.version ?? "(none)"}${plan.prerelease ? " (pre-release)" : ""}, revision ${plan.revision.slice(0, 12)}, created ${plan.created}`];
+  const out = [
+    `version ${plan.version ?? "(none)"}${plan.prerelease ? " (pre-release)" : ""}, revision ${plan.revision.slice(0, 12)}, created ${plan.created}`
+  ];
   for (const i of plan.images) {
     out.push("", `${i.name}${i.push ? "" : "  (not pushed)"}`);
     out.push(
       table([
         ["  repositories", i.repositories.map((r) => i.optionalRepositories.includes(r) ? `${r} (optional)` : r).join(", ")],
         ["  tags", i.tagNames.join(", ")],
-        ["  platforms", i.builds.map((b) => `${b.platform} on ${b.runner}${b.dockerfile && b.dockerfile !== "Dockerfile" ? ` (${b.dockerfile})` : ""}`).join(", ")]
+        [
+          "  platforms",
+          i.builds.map((b) => `${b.platform} on ${b.runner}${b.dockerfile && b.dockerfile !== "Dockerfile" ? ` (${b.dockerfile})` : ""}`).join(", ")
+        ]
       ])
     );
     for (const d of i.decisions) out.push(`  - ${d}`);
@@ -58507,11 +58762,28 @@ function planOutputs(plan) {
   };
 }
 function planSummary(plan) {
-  const rows = plan.images.map((i) => `| ${cell(i.name)} | ${cell(i.tagNames.join(", "))} | ${cell(i.platforms.join(", "))} | ${cell(i.repositories.join(", "))} |`);
-  return [`### gantry plan: ${plan.version ?? plan.images[0]?.tagNames[0] ?? ""}`, "", "| image | tags | platforms | repositories |", "|---|---|---|---|", ...rows, ""].join("\n");
+  const rows = plan.images.map(
+    (i) => `| ${cell(i.name)} | ${cell(i.tagNames.join(", "))} | ${cell(i.platforms.join(", "))} | ${cell(i.repositories.join(", "))} |`
+  );
+  return [
+    `### gantry plan: ${plan.version ?? plan.images[0]?.tagNames[0] ?? ""}`,
+    "",
+    "| image | tags | platforms | repositories |",
+    "|---|---|---|---|",
+    ...rows,
+    ""
+  ].join("\n");
 }
 function formatRecords(records, recordDir2) {
-  const rows = records.map((r) => [r.image, r.platform, r.digest, formatBytes(r.compressedSize ?? 0), r.backend ?? "", `${(r.timings?.seconds ?? 0).toFixed(1)} s`, r.repository]);
+  const rows = records.map((r) => [
+    r.image,
+    r.platform,
+    r.digest,
+    formatBytes(r.compressedSize ?? 0),
+    r.backend ?? "",
+    `${(r.timings?.seconds ?? 0).toFixed(1)} s`,
+    r.repository
+  ]);
   const head = `built ${records.length} platform${records.length === 1 ? "" : "s"} at ${records[0]?.revision.slice(0, 12) ?? ""}${records[0]?.version ? ` (version ${records[0].version})` : ""}, pushed by digest; records in ${recordDir2}`;
   return [head, table([["IMAGE", "PLATFORM", "DIGEST", "SIZE", "BACKEND", "TIME", "PUSHED TO"], ...rows])].join("\n");
 }
@@ -58561,17 +58833,34 @@ function publishSummary(r) {
       (repo) => `| ${cell(i.name)} | ${cell(repo.repository)} | ${cell(repo.skipped ? `skipped: ${repo.skipped}` : repo.tags.map((t) => t.tag).join(", "))} | \`${i.digest}\` | ${cell(i.platforms.map((p) => `${p.platform} ${formatBytes(p.compressedSize)}`).join(", "))} |`
     )
   );
-  return [`### gantry publish${r.dryRun ? " (dry run)" : ""}`, "", "| image | repository | tags | digest | platforms |", "|---|---|---|---|---|", ...rows, ""].join("\n");
+  return [
+    `### gantry publish${r.dryRun ? " (dry run)" : ""}`,
+    "",
+    "| image | repository | tags | digest | platforms |",
+    "|---|---|---|---|---|",
+    ...rows,
+    ""
+  ].join("\n");
 }
 
 // action/annotations.ts
-var MEANING = { input: "usage or input error", refused: "refused by a gate or verification", failure: void 0, bug: void 0 };
+var MEANING = {
+  input: "usage or input error",
+  refused: "refused by a gate or verification",
+  failure: void 0,
+  bug: void 0
+};
 function failureOf(command, e) {
   if (!(e instanceof GantryError)) return void 0;
   const meaning = MEANING[errorKind(e)];
   const headline = `gantry ${command} failed${meaning ? ` (${meaning})` : ""}`;
   if (e instanceof ConfigError && e.issues.length > 0) {
-    const annotations = e.issues.map((i) => ({ message: i.path === "" ? i.message : `${i.path}: ${i.message}`, file: e.file, line: i.line, column: i.column }));
+    const annotations = e.issues.map((i) => ({
+      message: i.path === "" ? i.message : `${i.path}: ${i.message}`,
+      file: e.file,
+      line: i.line,
+      column: i.column
+    }));
     return { annotations, message: `${headline}: ${annotations.length} problem${annotations.length === 1 ? "" : "s"} in ${e.file}` };
   }
   return { annotations: [], message: `${headline}: ${e.message}` };
@@ -58608,7 +58897,7 @@ function formatArgv(argv) {
 }
 
 // action/docker-config.ts
-import { readdir as readdir4, readFile as readFile10, symlink as symlink2, writeFile as writeFile3 } from "node:fs/promises";
+import { readdir as readdir4, readFile as readFile8, symlink as symlink2, writeFile as writeFile3 } from "node:fs/promises";
 import { join as join16 } from "node:path";
 var DOCKER_HUB_KEY2 = "https://index.docker.io/v1/";
 function registryLogins(i, actor) {
@@ -58618,7 +58907,9 @@ function registryLogins(i, actor) {
   if (i.dockerhubUsername !== "" && i.dockerhubToken !== "") {
     logins.push({ key: DOCKER_HUB_KEY2, host: "docker.io", username: i.dockerhubUsername, password: i.dockerhubToken });
   } else if (i.dockerhubUsername !== "" || i.dockerhubToken !== "") {
-    warnings.push(`Docker Hub: ${i.dockerhubUsername === "" ? "dockerhub-token is set but dockerhub-username is empty" : "dockerhub-username is set but dockerhub-token is empty"}; no Docker Hub credentials (optional docker.io repositories are skipped)`);
+    warnings.push(
+      `Docker Hub: ${i.dockerhubUsername === "" ? "dockerhub-token is set but dockerhub-username is empty" : "dockerhub-username is set but dockerhub-token is empty"}; no Docker Hub credentials (optional docker.io repositories are skipped)`
+    );
   }
   return { logins, warnings };
 }
@@ -58644,13 +58935,14 @@ async function writeDockerConfig(source, target, logins) {
   let existing;
   const file2 = join16(source, "config.json");
   try {
-    existing = JSON.parse(await readFile10(file2, "utf8"));
+    existing = JSON.parse(await readFile8(file2, "utf8"));
   } catch (e) {
-    if (e.code !== "ENOENT") warnings.push(`cannot read ${file2} (${e.message}); starting from an empty docker config`);
+    if (e.code !== "ENOENT")
+      warnings.push(`cannot read ${file2} (${e.message}); starting from an empty docker config`);
   }
   await writeFile3(join16(target, "config.json"), `${JSON.stringify(mergeDockerConfig(existing, logins), null, 2)}
 `, { mode: 384 });
-  let entries = [];
+  let entries;
   try {
     entries = await readdir4(source);
   } catch {
@@ -58685,7 +58977,9 @@ function readInputs(get) {
   const value = (name) => get(name).trim();
   const command = value("command");
   if (!COMMANDS.includes(command)) {
-    throw new InputError(`input command must be one of ${COMMANDS.join(", ")}${command === "" ? " (it is required)" : `, not "${command}"`}`);
+    throw new InputError(
+      `input command must be one of ${COMMANDS.join(", ")}${command === "" ? " (it is required)" : `, not "${command}"`}`
+    );
   }
   const c = command;
   const warnings = [];
@@ -58696,7 +58990,8 @@ function readInputs(get) {
   }
   const dryRun = parseBoolean("dry-run", value("dry-run"));
   const ref = value("ref");
-  if (c === "verify" && ref === "") throw new InputError("the verify command needs input ref: the image to check, e.g. ghcr.io/acme/api:1.2.3");
+  if (c === "verify" && ref === "")
+    throw new InputError("the verify command needs input ref: the image to check, e.g. ghcr.io/acme/api:1.2.3");
   return {
     inputs: {
       command: c,
@@ -58799,7 +59094,9 @@ function parseStepArgv(argv) {
     return { command, flags: values, positionals };
   } catch (e) {
     const accepted = Object.keys(options).map((k) => `--${k}`).join(", ");
-    throw new InputError(`input args: ${e.message.replace(/\. To specify a positional argument.*$/s, "")}; the ${command} step accepts ${accepted}`);
+    throw new InputError(
+      `input args: ${e.message.replace(/\. To specify a positional argument.*$/s, "")}; the ${command} step accepts ${accepted}`
+    );
   }
 }
 function text2(flags, name) {
@@ -58836,7 +59133,12 @@ async function runStep(command, flags, positionals, ctx) {
     }
     case "publish": {
       const options = releaseOptions(flags, ctx);
-      const result = await publishRelease(await planRelease(options), { ...options, records: text2(flags, "records"), dryRun: flag(flags, "dry-run"), tmpDir: ctx.tmpDir });
+      const result = await publishRelease(await planRelease(options), {
+        ...options,
+        records: text2(flags, "records"),
+        dryRun: flag(flags, "dry-run"),
+        tmpDir: ctx.tmpDir
+      });
       return { outputs: publishOutputs(result), summary: publishSummary(result), log: formatPublishResult(result) };
     }
     case "verify": {
@@ -58847,7 +59149,9 @@ async function runStep(command, flags, positionals, ctx) {
         ...ctx.connection,
         env,
         platforms: (text2(flags, "platforms") ?? "").split(",").filter(Boolean).map((p) => parsePlatform(p.trim())),
-        labels: Object.fromEntries(list2(flags, "label").map((l) => l.includes("=") ? [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] : [l, void 0]))
+        labels: Object.fromEntries(
+          list2(flags, "label").map((l) => l.includes("=") ? [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] : [l, void 0])
+        )
       });
       const lines = [
         `${ref} → ${report2.digest}`,
@@ -58855,7 +59159,11 @@ async function runStep(command, flags, positionals, ctx) {
         report2.passed ? `verified${anonymous ? " (anonymously)" : ""}` : "refused"
       ];
       const failed = report2.checks.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
-      return { outputs: { digest: report2.digest }, log: lines.join("\n"), ...report2.passed ? {} : { refused: `${ref}: ${failed.join("; ")}` } };
+      return {
+        outputs: { digest: report2.digest },
+        log: lines.join("\n"),
+        ...report2.passed ? {} : { refused: `${ref}: ${failed.join("; ")}` }
+      };
     }
   }
 }
@@ -58897,7 +59205,9 @@ async function runAction(d) {
   try {
     const source = d.env["DOCKER_CONFIG"] || join17(d.env["HOME"] || homedir(), ".docker");
     for (const w of await writeDockerConfig(source, dockerConfig, logins)) core.warning(w);
-    core.info(logins.length > 0 ? `registry credentials: ${logins.map((l) => `${l.host} as ${l.username}`).join(", ")}` : "registry credentials: none from inputs (the runner's docker config only)");
+    core.info(
+      logins.length > 0 ? `registry credentials: ${logins.map((l) => `${l.host} as ${l.username}`).join(", ")}` : "registry credentials: none from inputs (the runner's docker config only)"
+    );
     const verbose = step2.flags["verbose"] === true;
     const connection = {
       env: { ...d.env, DOCKER_CONFIG: dockerConfig },
@@ -58916,14 +59226,18 @@ async function runAction(d) {
       if (failure2 === void 0) throw e;
       core.endGroup();
       for (const a of failure2.annotations) {
-        core.error(a.message, { title: `gantry ${inputs.command}`, ...a.file !== void 0 ? { file: a.file, startLine: a.line, startColumn: a.column } : {} });
+        core.error(a.message, {
+          title: `gantry ${inputs.command}`,
+          ...a.file !== void 0 ? { file: a.file, startLine: a.line, startColumn: a.column } : {}
+        });
       }
       return core.setFailed(failure2.message);
     }
     core.endGroup();
     for (const [k, v] of Object.entries(result.outputs)) core.setOutput(k, v);
     if (result.summary !== void 0) await writeStepSummary(d.env["GITHUB_STEP_SUMMARY"], result.summary);
-    if (result.refused !== void 0) core.setFailed(`gantry ${inputs.command} failed (refused by a gate or verification): ${result.refused}`);
+    if (result.refused !== void 0)
+      core.setFailed(`gantry ${inputs.command} failed (refused by a gate or verification): ${result.refused}`);
   } finally {
     await rm9(dockerConfig, { recursive: true, force: true });
   }
