@@ -2,9 +2,28 @@ import { execFile } from 'node:child_process';
 import { ReleaseError } from './errors.js';
 import { repositoryFromRemote, type GitFacts } from '../github/event-context.js';
 
+/** How long one git command may take; generous, for a loaded CI machine, but never a hang. */
+const GIT_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs git: its output, or undefined when git answers no (a non-zero exit: no tag here, no
+ * upstream). git that cannot start or does not answer in time is an error, never a silent "no":
+ * the plan would lose its version without a word.
+ */
 function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('git', args, { cwd, timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim()));
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, timeout: GIT_TIMEOUT_MS }, (err, stdout) => {
+      if (err === null) return resolve(stdout.trim());
+      if (err.killed || typeof err.code !== 'number') {
+        const why = err.killed ? `did not answer within ${GIT_TIMEOUT_MS / 1000} s` : `could not run (${err.message})`;
+        return reject(
+          new ReleaseError('CONTEXT_INVALID', `git ${args.join(' ')} in ${cwd} ${why}; gantry reads the version and revision from git`, {
+            cause: err,
+          }),
+        );
+      }
+      resolve(undefined);
+    });
   });
 }
 
