@@ -526,8 +526,11 @@ function summarizeProfile(p: CpuProfile): string[] {
           ? 'garbage collector'
           : f.functionName === '(program)'
             ? 'native/program'
-            : url.includes('node_modules/undici')
-              ? 'undici'
+            : url.startsWith('node:_http') ||
+                url.startsWith('node:internal/http') ||
+                url.startsWith('node:net') ||
+                url.startsWith('node:internal/net')
+              ? "node's HTTP client and sockets"
               : url.startsWith('dist/')
                 ? 'gantry (dist/)'
                 : url.startsWith('node:internal/crypto')
