@@ -58212,9 +58212,21 @@ function repositoryFromRemote(url2) {
 
 // src/release/git.ts
 import { execFile } from "node:child_process";
+var GIT_TIMEOUT_MS = 6e4;
 function git(cwd, args) {
-  return new Promise((resolve9) => {
-    execFile("git", args, { cwd, timeout: 1e4 }, (err, stdout) => resolve9(err ? void 0 : stdout.trim()));
+  return new Promise((resolve9, reject) => {
+    execFile("git", args, { cwd, timeout: GIT_TIMEOUT_MS }, (err, stdout) => {
+      if (err === null) return resolve9(stdout.trim());
+      if (err.killed || typeof err.code !== "number") {
+        const why = err.killed ? `did not answer within ${GIT_TIMEOUT_MS / 1e3} s` : `could not run (${err.message})`;
+        return reject(
+          new ReleaseError("CONTEXT_INVALID", `git ${args.join(" ")} in ${cwd} ${why}; gantry reads the version and revision from git`, {
+            cause: err
+          })
+        );
+      }
+      resolve9(void 0);
+    });
   });
 }
 function epochToRfc3339(epoch) {
