@@ -91,7 +91,7 @@ export function parseDiagnostics(body: string): Diagnostic[] {
   return text ? [{ code: 'UNKNOWN', message: text }] : [];
 }
 
-export type TransportErrorCode = 'REGISTRY_UNREACHABLE' | 'REGISTRY_TIMEOUT' | 'REGISTRY_AUTH' | 'REGISTRY_PROTOCOL';
+export type TransportErrorCode = 'REGISTRY_UNREACHABLE' | 'REGISTRY_TIMEOUT' | 'REGISTRY_AUTH' | 'REGISTRY_PROTOCOL' | 'REGISTRY_TLS';
 
 /** The registry could not be reached or spoke something that is not the distribution protocol. */
 export class TransportError extends GantryError<TransportErrorCode> {

@@ -176,6 +176,14 @@ export class Transport {
     if (inner instanceof GantryError) return inner;
     if ((e as { name?: string } | null)?.name === 'AbortError') return e as Error;
     const code = errnoCode(e) ?? errnoCode((e as { cause?: unknown } | null)?.cause);
+    const tls = tlsFailure(code, this.host);
+    if (tls !== undefined) {
+      // The registry answered, but not with a certificate gantry can trust: not a reachability problem.
+      return new TransportError('REGISTRY_TLS', `${tls} (${code}: ${(e as Error).message}) for ${req.method} ${redactUrl(req.url)}`, {
+        cause: e,
+        userError: true,
+      });
+    }
     const what =
       code === 'ECONNREFUSED'
         ? 'connection refused'
@@ -260,4 +268,21 @@ export class Transport {
 /** Drops a response body without reading it. */
 export function discard(res: RegistryResponse): void {
   res.body.destroy();
+}
+
+/** Node's TLS failure codes (OpenSSL's verify errors, its handshake errors, Node's host check), named for people. */
+export function tlsFailure(code: string | undefined, host: string): string | undefined {
+  if (code === undefined) return undefined;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `the certificate of ${host} is for another host name: use the name the certificate was made for`;
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `the certificate of ${host} is not valid now (check its dates and this machine's clock)`;
+  if (/^(ERR_SSL_|EPROTO$)/.test(code)) {
+    return `${host} did not speak TLS as expected (a plain-HTTP registry? name it with --insecure-registry ${host})`;
+  }
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|LEAF_SIGNATURE|ISSUER/.test(code)) {
+    return `the certificate of ${host} is not trusted: add the CA that issued it to this machine's trust (NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
+  }
+  return undefined;
 }

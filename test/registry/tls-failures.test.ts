@@ -1,0 +1,114 @@
+// TLS failures are named as what they are (issue 11, finding 9), not as "cannot reach registry …
+// check that it is running": a certificate nobody here trusts, a port that does not speak TLS.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RETRY } from '../../src/async/retry.js';
+import { staticCredentials } from '../../src/registry/credentials.js';
+import { NodeHttpClient } from '../../src/registry/node-http.js';
+import { tlsFailure, Transport } from '../../src/registry/transport.js';
+import { tempDir } from '../support/images.js';
+
+const servers: Server[] = [];
+const clients: NodeHttpClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+async function listen(s: Server): Promise<number> {
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as AddressInfo).port;
+}
+
+async function selfSigned(): Promise<{ key: Buffer; cert: Buffer }> {
+  const dir = await tempDir();
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+      '-days',
+      '1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(key), cert: readFileSync(cert) };
+}
+
+function transport(host: string): Transport {
+  const dispatcher = new NodeHttpClient({ connectTimeoutMs: 5_000 });
+  clients.push(dispatcher);
+  return new Transport({
+    host,
+    dispatcher,
+    credentials: staticCredentials({}),
+    userAgent: 'gantry-test',
+    retry: { ...DEFAULT_RETRY, attempts: 1 },
+  });
+}
+
+const get = (url: string) => ({ method: 'GET' as const, url, scopes: [], idempotent: true });
+
+describe('TLS failures, named', () => {
+  it('a certificate nobody here trusts: REGISTRY_TLS, saying to add its CA, not "check that it is running"', async () => {
+    const port = await listen(createHttpsServer(await selfSigned(), (_q, res) => res.end('{}')));
+    const err = await transport(`localhost:${port}`)
+      .send(get(`https://localhost:${port}/v2/`))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'REGISTRY_TLS',
+      userError: true,
+      message: expect.stringContaining(`the certificate of localhost:${port} is not trusted`),
+    });
+    expect((err as Error).message).toContain('NODE_EXTRA_CA_CERTS');
+    expect((err as Error).message).not.toContain('check the registry address');
+  });
+
+  it('a port that speaks plain HTTP: REGISTRY_TLS, pointing at --insecure-registry', async () => {
+    const port = await listen(createHttpServer((_q, res) => res.end('{}')));
+    const err = await transport(`localhost:${port}`)
+      .send(get(`https://localhost:${port}/v2/`))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'REGISTRY_TLS',
+      message: expect.stringContaining(
+        `did not speak TLS as expected (a plain-HTTP registry? name it with --insecure-registry localhost:${port})`,
+      ),
+    });
+  });
+
+  it.each([
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'is for another host name'],
+    ['CERT_HAS_EXPIRED', 'is not valid now'],
+    ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'is not trusted'],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'is not trusted'],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', 'did not speak TLS'],
+  ])('%s is named: %s', (code, says) => {
+    expect(tlsFailure(code, 'r.example:443')).toContain(says);
+  });
+
+  it('network errors are not TLS failures', () => {
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'HEADERS_TIMEOUT', undefined])
+      expect(tlsFailure(code, 'r')).toBeUndefined();
+  });
+});
