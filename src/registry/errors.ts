@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { GantryError } from '../oci/errors.js';
 
 /** Error codes of the distribution spec (§ error codes), plus what registries send in practice. */
@@ -71,6 +72,32 @@ export class RegistryError extends GantryError<'REGISTRY_HTTP'> {
   }
 }
 
+// Credentials a server may echo back: an Authorization value, a token or password field.
+const ECHOED_AUTHORIZATION = /\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
+const ECHOED_FIELD = /("?(?:token|access_token|refresh_token|password|secret)"?\s*[:=]\s*"?)[^\s",}]+/gi;
+
+/**
+ * Text a registry sent (an error message, a Warning header), made safe to print: credential-looking
+ * values redacted, control characters (escape sequences, line breaks that could forge a CI
+ * workflow command such as `::error::`) replaced by spaces, no leading `::`, and at most `max`
+ * characters. Issue 11, finding 6.
+ */
+export function remoteText(s: string, max = 300): string {
+  const redacted = s.replace(ECHOED_AUTHORIZATION, '$1 REDACTED').replace(ECHOED_FIELD, '$1REDACTED');
+  const flat = [...stripVTControlCharacters(redacted)]
+    .map((c) => (isControl(c.codePointAt(0)!) ? ' ' : c))
+    .join('')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  const safe = flat.replace(/^:+/, '');
+  return safe.slice(0, max);
+}
+
+/** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
+function isControl(n: number): boolean {
+  return n < 0x20 || (n >= 0x7f && n <= 0x9f) || n === 0x2028 || n === 0x2029;
+}
+
 /** Parses a registry error body (capped by the caller); tolerates bodies that are not JSON. */
 export function parseDiagnostics(body: string): Diagnostic[] {
   try {
@@ -79,15 +106,15 @@ export function parseDiagnostics(body: string): Diagnostic[] {
       return j.errors
         .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
         .map((e) => ({
-          code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
-          ...(typeof e.message === 'string' ? { message: e.message } : {}),
+          code: typeof e.code === 'string' ? remoteText(e.code, 64) : 'UNKNOWN',
+          ...(typeof e.message === 'string' ? { message: remoteText(e.message) } : {}),
           ...(e.detail !== undefined ? { detail: e.detail } : {}),
         }));
     }
   } catch {
     // not JSON: fall through
   }
-  const text = body.trim().slice(0, 200);
+  const text = remoteText(body, 200);
   return text ? [{ code: 'UNKNOWN', message: text }] : [];
 }
 

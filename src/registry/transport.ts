@@ -2,7 +2,7 @@ import { errnoCode, GantryError } from '../oci/errors.js';
 import { HostAuth } from './auth.js';
 import { parseChallenge } from './challenge.js';
 import type { CredentialSource } from './credentials.js';
-import { parseDiagnostics, RegistryError, redactUrl, TransportError } from './errors.js';
+import { parseDiagnostics, RegistryError, redactUrl, remoteText, TransportError } from './errors.js';
 import { RequestBodyError, type HttpDispatcher, type ResponseBody, type ResponseHeaders } from './node-http.js';
 import { backoffDelay, isTemporaryError, parseRetryAfter, sleep, type RetryPolicy } from '../async/retry.js';
 
@@ -164,7 +164,7 @@ export class Transport {
     const w = h.warning;
     for (const v of Array.isArray(w) ? w : w ? [w] : []) {
       const m = /^\s*299\s+\S+\s+"((?:[^"\\]|\\.)*)"/.exec(v);
-      if (m) this.#o.log?.(`warning from ${this.host}: ${m[1]}`);
+      if (m) this.#o.log?.(`warning from ${this.host}: ${remoteText(m[1]!)}`);
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GantryError } from '../../src/oci/errors.js';
-import { parseDiagnostics, redactUrl, RegistryError, TransportError } from '../../src/registry/errors.js';
+import { parseDiagnostics, redactUrl, RegistryError, remoteText, TransportError } from '../../src/registry/errors.js';
 
 describe('redactUrl', () => {
   it('removes a user name and password', () => {
@@ -168,5 +168,34 @@ describe('TransportError', () => {
     expect(d.temporary).toBe(false);
     expect(d.userError).toBe(true);
     expect(new TransportError('REGISTRY_PROTOCOL', 'x').temporary).toBe(false);
+  });
+});
+
+describe('remoteText: what a registry says, made safe to print (issue 11, finding 6)', () => {
+  it('a line break cannot forge a workflow command, escape sequences and control characters go', () => {
+    expect(remoteText('denied\n::error::forged\r\nmore')).toBe('denied ::error::forged more');
+    expect(remoteText('::warning::x')).toBe('warning::x');
+    expect(remoteText('\x1b[31mred\x1b[0m \x07bell\u2028sep\u0085')).toBe('red bell sep');
+  });
+
+  it('an echoed credential is redacted', () => {
+    expect(remoteText('bad request: Authorization: Basic YWxpY2U6c2VjcmV0 was refused')).toBe(
+      'bad request: Authorization: Basic REDACTED was refused',
+    );
+    expect(remoteText('got Bearer eyJhbGciOiJFUzI1NiJ9.e30.sig')).toBe('got Bearer REDACTED');
+    expect(remoteText('{"token":"abc123456","user":"x"}')).toBe('{"token":"REDACTED","user":"x"}');
+    expect(remoteText('password=hunter22 user=bob')).toBe('password=REDACTED user=bob');
+  });
+
+  it('long text is cut', () => {
+    expect(remoteText('x'.repeat(500))).toBe('x'.repeat(300));
+  });
+
+  it('error bodies and their codes pass through it', () => {
+    const [d] = parseDiagnostics(
+      JSON.stringify({ errors: [{ code: 'DENIED\n::error::x', message: 'no\nAuthorization: Bearer abcdefghij' }] }),
+    );
+    expect(d).toEqual({ code: 'DENIED ::error::x', message: 'no Authorization: Bearer REDACTED' });
+    expect(parseDiagnostics('<h1>\x1b[2Jgone</h1>\n::error::x')).toEqual([{ code: 'UNKNOWN', message: '<h1>gone</h1> ::error::x' }]);
   });
 });

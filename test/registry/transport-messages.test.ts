@@ -1,5 +1,6 @@
-// TLS failures are named as what they are (issue 11, finding 9), not as "cannot reach registry …
-// check that it is running": a certificate nobody here trusts, a port that does not speak TLS.
+// What the transport says: TLS failures named as what they are (issue 11, finding 9), not as
+// "cannot reach registry … check that it is running"; a registry's own words (Warning headers)
+// passed on without the credentials it echoes (finding 6).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -110,5 +111,30 @@ describe('TLS failures, named', () => {
   it('network errors are not TLS failures', () => {
     for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'HEADERS_TIMEOUT', undefined])
       expect(tlsFailure(code, 'r')).toBeUndefined();
+  });
+});
+
+describe('a registry Warning header reaches the log redacted (issue 11, finding 6)', () => {
+  // Node's parser refuses control characters in header values, so the credential is what is left to check here.
+  it('an echoed credential is redacted', async () => {
+    const port = await listen(
+      createHttpServer((_q, res) => {
+        res.setHeader('Warning', '299 - "deprecated; you sent Bearer abcdefghijkl"');
+        res.end('{}');
+      }),
+    );
+    const lines: string[] = [];
+    const dispatcher = new NodeHttpClient();
+    clients.push(dispatcher);
+    const t = new Transport({
+      host: `127.0.0.1:${port}`,
+      dispatcher,
+      credentials: staticCredentials({}),
+      userAgent: 'gantry-test',
+      retry: DEFAULT_RETRY,
+      log: (l) => lines.push(l),
+    });
+    await (await t.send(get(`http://127.0.0.1:${port}/v2/`))).body.dump();
+    expect(lines).toEqual([`warning from 127.0.0.1:${port}: deprecated; you sent Bearer REDACTED`]);
   });
 });
