@@ -34798,6 +34798,7 @@ function uploadUrl(base, location, params = {}) {
 }
 
 // src/registry/errors.ts
+import { stripVTControlCharacters } from "node:util";
 var TEMPORARY_STATUS = /* @__PURE__ */ new Set([408, 429, 500, 502, 503, 504]);
 function redactUrl(url2) {
   try {
@@ -34835,19 +34836,30 @@ var RegistryError = class extends GantryError {
     return TEMPORARY_STATUS.has(this.status) || this.has("TOOMANYREQUESTS");
   }
 };
+var ECHOED_AUTHORIZATION = /\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
+var ECHOED_FIELD = /("?(?:token|access_token|refresh_token|password|secret)"?\s*[:=]\s*"?)[^\s",}]+/gi;
+function remoteText(s, max = 300) {
+  const redacted = s.replace(ECHOED_AUTHORIZATION, "$1 REDACTED").replace(ECHOED_FIELD, "$1REDACTED");
+  const flat = [...stripVTControlCharacters(redacted)].map((c) => isControl(c.codePointAt(0)) ? " " : c).join("").replace(/ {2,}/g, " ").trim();
+  const safe = flat.replace(/^:+/, "");
+  return safe.slice(0, max);
+}
+function isControl(n) {
+  return n < 32 || n >= 127 && n <= 159 || n === 8232 || n === 8233;
+}
 function parseDiagnostics(body) {
   try {
     const j = JSON.parse(body);
     if (Array.isArray(j.errors)) {
       return j.errors.filter((e) => typeof e === "object" && e !== null).map((e) => ({
-        code: typeof e.code === "string" ? e.code : "UNKNOWN",
-        ...typeof e.message === "string" ? { message: e.message } : {},
+        code: typeof e.code === "string" ? remoteText(e.code, 64) : "UNKNOWN",
+        ...typeof e.message === "string" ? { message: remoteText(e.message) } : {},
         ...e.detail !== void 0 ? { detail: e.detail } : {}
       }));
     }
   } catch {
   }
-  const text3 = body.trim().slice(0, 200);
+  const text3 = remoteText(body, 200);
   return text3 ? [{ code: "UNKNOWN", message: text3 }] : [];
 }
 var TransportError = class extends GantryError {
@@ -35552,7 +35564,7 @@ var Transport = class {
     const w = h.warning;
     for (const v of Array.isArray(w) ? w : w ? [w] : []) {
       const m = /^\s*299\s+\S+\s+"((?:[^"\\]|\\.)*)"/.exec(v);
-      if (m) this.#o.log?.(`warning from ${this.host}: ${m[1]}`);
+      if (m) this.#o.log?.(`warning from ${this.host}: ${remoteText(m[1])}`);
     }
   }
   #networkError(req, e) {
@@ -35562,6 +35574,13 @@ var Transport = class {
     if (inner instanceof GantryError) return inner;
     if (e?.name === "AbortError") return e;
     const code = errnoCode(e) ?? errnoCode(e?.cause);
+    const tls = tlsFailure(code, this.host);
+    if (tls !== void 0) {
+      return new TransportError("REGISTRY_TLS", `${tls} (${code}: ${e.message}) for ${req.method} ${redactUrl(req.url)}`, {
+        cause: e,
+        userError: true
+      });
+    }
     const what = code === "ECONNREFUSED" ? "connection refused" : code === "ENOTFOUND" || code === "EAI_AGAIN" ? "host not found" : code?.endsWith("_TIMEOUT") ? "timed out" : code ?? e.message;
     return new TransportError(
       code?.includes("TIMEOUT") ? "REGISTRY_TIMEOUT" : "REGISTRY_UNREACHABLE",
@@ -35631,6 +35650,21 @@ var Transport = class {
 };
 function discard(res) {
   res.body.destroy();
+}
+function tlsFailure(code, host) {
+  if (code === void 0) return void 0;
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return `the certificate of ${host} is for another host name: use the name the certificate was made for`;
+  }
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID")
+    return `the certificate of ${host} is not valid now (check its dates and this machine's clock)`;
+  if (/^(ERR_SSL_|EPROTO$)/.test(code)) {
+    return `${host} did not speak TLS as expected (a plain-HTTP registry? name it with --insecure-registry ${host})`;
+  }
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|LEAF_SIGNATURE|ISSUER/.test(code)) {
+    return `the certificate of ${host} is not trusted: add the CA that issued it to this machine's trust (NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
+  }
+  return void 0;
 }
 
 // src/registry/blob.ts
