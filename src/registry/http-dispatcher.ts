@@ -27,6 +27,9 @@ export interface HttpResponse {
   readonly body: ResponseBody;
 }
 
+/** The most a body read whole may have by default: more than any tag-list page or referrers index a registry sends. */
+export const TEXT_LIMIT = 4 * 1024 * 1024;
+
 /**
  * A response body: async-iterable chunks, or read whole, or dropped. It must be read to its end
  * or dropped (dump, destroy): until then its connection is not free for another request.
@@ -34,8 +37,13 @@ export interface HttpResponse {
 export interface ResponseBody extends AsyncIterable<Uint8Array> {
   /** Reads and forgets a short body (the connection is kept), or drops a long one. Never fails. */
   dump(): Promise<void>;
-  text(): Promise<string>;
-  json(): Promise<unknown>;
+  /**
+   * Reads the whole body as text, at most `maxBytes` (default {@link TEXT_LIMIT}): a longer body is
+   * dropped and HttpError BODY_TOO_LARGE thrown, so a hostile server cannot fill memory.
+   */
+  text(maxBytes?: number): Promise<string>;
+  /** `text(maxBytes)` parsed as JSON. */
+  json(maxBytes?: number): Promise<unknown>;
   /** Drops what is left; before its end this also closes the connection. */
   destroy(): void;
 }

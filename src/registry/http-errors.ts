@@ -14,7 +14,9 @@ export type HttpErrorCode =
   /** A request on a client that was closed. */
   | 'ERR_CLIENT_CLOSED'
   /** The request's body failed (its source broke or did not verify): the fault is the source's. */
-  | 'REQUEST_BODY_FAILED';
+  | 'REQUEST_BODY_FAILED'
+  /** A body read whole was longer than its limit: it was dropped, not read (a hostile or broken server). */
+  | 'BODY_TOO_LARGE';
 
 /** Errors of gantry's HTTP client (registry/node-http.ts). */
 export class HttpError extends GantryError<HttpErrorCode> {}

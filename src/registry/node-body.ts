@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { ResponseBody } from './http-dispatcher.js';
+import { TEXT_LIMIT, type ResponseBody } from './http-dispatcher.js';
+import { HttpError } from './http-errors.js';
 
 /** What a response body tells the exchange it belongs to (node-exchange.ts). */
 export interface BodyHooks {
@@ -143,17 +144,30 @@ export class NodeResponseBody implements ResponseBody {
     }
   }
 
-  async text(): Promise<string> {
+  async text(maxBytes = TEXT_LIMIT): Promise<string> {
     const parts: Uint8Array[] = [];
+    let n = 0;
     for (;;) {
       const r = await this.#next();
       if (r.done) break;
+      n += r.value.byteLength;
+      if (n > maxBytes) {
+        this.destroy();
+        throw new HttpError(
+          'BODY_TOO_LARGE',
+          `the response body is larger than ${formatLimit(maxBytes)}, more than a registry sends for this request; it was not read`,
+        );
+      }
       parts.push(r.value);
     }
     return Buffer.concat(parts).toString('utf8');
   }
 
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text()) as unknown;
+  async json(maxBytes?: number): Promise<unknown> {
+    return JSON.parse(await this.text(maxBytes)) as unknown;
   }
+}
+
+function formatLimit(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }

@@ -1,6 +1,7 @@
 import type { CallOptions } from '../oci/store.js';
 import type { RepoContext } from './repo-context.js';
 import { TransportError } from './errors.js';
+import { HttpError } from './http-errors.js';
 import { header, type RegistryRequest } from './transport.js';
 
 /** Parses an RFC 8288 Link header and returns the `rel="next"` target, resolved against `base`. */
@@ -57,6 +58,11 @@ export async function listTags(ctx: RepoContext, o?: ListTagsOptions): Promise<s
     try {
       body = (await res.body.json()) as { tags?: unknown };
     } catch (e) {
+      if (e instanceof HttpError && e.code === 'BODY_TOO_LARGE') {
+        throw new TransportError('REGISTRY_PROTOCOL', `${ctx.host}: a page of the tag list of ${ctx.repository}: ${e.message}`, {
+          cause: e,
+        });
+      }
       throw new TransportError('REGISTRY_PROTOCOL', `${ctx.host}: the tag list of ${ctx.repository} is not JSON`, { cause: e });
     }
     if (Array.isArray(body.tags)) for (const t of body.tags) if (typeof t === 'string') tags.push(t);

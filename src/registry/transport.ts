@@ -3,6 +3,7 @@ import { HostAuth } from './auth.js';
 import { parseChallenge } from './challenge.js';
 import type { CredentialSource } from './credentials.js';
 import { parseDiagnostics, RegistryError, redactUrl, remoteText, TransportError } from './errors.js';
+import { HttpError } from './http-errors.js';
 import { RequestBodyError, type HttpDispatcher, type ResponseBody, type ResponseHeaders } from './node-http.js';
 import { backoffDelay, isTemporaryError, parseRetryAfter, sleep, type RetryPolicy } from '../async/retry.js';
 
@@ -43,6 +44,8 @@ export interface TransportOptions {
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
+/** A token response is a few KiB of JSON. */
+const TOKEN_RESPONSE_LIMIT = 1024 * 1024;
 const MAX_REDIRECTS = 5;
 export function header(h: ResponseHeaders, name: string): string | undefined {
   const v = h[name];
@@ -239,7 +242,12 @@ export class Transport {
           body: r.body === undefined ? null : Buffer.from(r.body, 'utf8'),
           signal: null,
         });
-        const text = (await res.body.text()).slice(0, 1024 * 1024);
+        const text = await res.body.text(TOKEN_RESPONSE_LIMIT).catch((e: unknown) => {
+          if (e instanceof HttpError && e.code === 'BODY_TOO_LARGE') {
+            throw new TransportError('REGISTRY_PROTOCOL', `the token service of ${this.host} at ${u.origin}: ${e.message}`, { cause: e });
+          }
+          throw e;
+        });
         if ((res.statusCode === 429 || res.statusCode >= 500) && attempt + 1 < this.#o.retry.attempts) {
           await sleep(
             backoffDelay(this.#o.retry, attempt, parseRetryAfter(header(res.headers, 'retry-after'), Date.now()), this.#o.random),
@@ -248,6 +256,7 @@ export class Transport {
         }
         return { status: res.statusCode, text };
       } catch (e) {
+        if (e instanceof TransportError) throw e;
         if (isTemporaryNetworkError(e) && attempt + 1 < this.#o.retry.attempts) {
           await sleep(backoffDelay(this.#o.retry, attempt, undefined, this.#o.random));
           continue;
