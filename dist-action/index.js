@@ -35039,6 +35039,9 @@ var HttpsAgent = class extends https2.Agent {
 import http3 from "node:http";
 import https3 from "node:https";
 
+// src/registry/http-dispatcher.ts
+var TEXT_LIMIT = 4 * 1024 * 1024;
+
 // src/registry/node-body.ts
 var HIGH_WATER = 1024 * 1024;
 var LOW_WATER = 256 * 1024;
@@ -35144,19 +35147,31 @@ var NodeResponseBody = class {
     } catch {
     }
   }
-  async text() {
+  async text(maxBytes = TEXT_LIMIT) {
     const parts = [];
+    let n = 0;
     for (; ; ) {
       const r = await this.#next();
       if (r.done) break;
+      n += r.value.byteLength;
+      if (n > maxBytes) {
+        this.destroy();
+        throw new HttpError(
+          "BODY_TOO_LARGE",
+          `the response body is larger than ${formatLimit(maxBytes)}, more than a registry sends for this request; it was not read`
+        );
+      }
       parts.push(r.value);
     }
     return Buffer.concat(parts).toString("utf8");
   }
-  async json() {
-    return JSON.parse(await this.text());
+  async json(maxBytes) {
+    return JSON.parse(await this.text(maxBytes));
   }
 };
+function formatLimit(bytes) {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
 
 // src/registry/node-exchange.ts
 var STALE = /* @__PURE__ */ new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
@@ -35461,6 +35476,7 @@ var NodeHttpClient = class {
 
 // src/registry/transport.ts
 var MAX_ERROR_BODY = 64 * 1024;
+var TOKEN_RESPONSE_LIMIT = 1024 * 1024;
 var MAX_REDIRECTS = 5;
 function header(h, name) {
   const v = h[name];
@@ -35623,7 +35639,12 @@ var Transport = class {
           body: r.body === void 0 ? null : Buffer.from(r.body, "utf8"),
           signal: null
         });
-        const text3 = (await res.body.text()).slice(0, 1024 * 1024);
+        const text3 = await res.body.text(TOKEN_RESPONSE_LIMIT).catch((e) => {
+          if (e instanceof HttpError && e.code === "BODY_TOO_LARGE") {
+            throw new TransportError("REGISTRY_PROTOCOL", `the token service of ${this.host} at ${u.origin}: ${e.message}`, { cause: e });
+          }
+          throw e;
+        });
         if ((res.statusCode === 429 || res.statusCode >= 500) && attempt + 1 < this.#o.retry.attempts) {
           await sleep(
             backoffDelay(this.#o.retry, attempt, parseRetryAfter(header(res.headers, "retry-after"), Date.now()), this.#o.random)
@@ -35632,6 +35653,7 @@ var Transport = class {
         }
         return { status: res.statusCode, text: text3 };
       } catch (e) {
+        if (e instanceof TransportError) throw e;
         if (isTemporaryNetworkError(e) && attempt + 1 < this.#o.retry.attempts) {
           await sleep(backoffDelay(this.#o.retry, attempt, void 0, this.#o.random));
           continue;
@@ -36136,6 +36158,11 @@ async function listTags(ctx, o) {
     try {
       body = await res.body.json();
     } catch (e) {
+      if (e instanceof HttpError && e.code === "BODY_TOO_LARGE") {
+        throw new TransportError("REGISTRY_PROTOCOL", `${ctx.host}: a page of the tag list of ${ctx.repository}: ${e.message}`, {
+          cause: e
+        });
+      }
       throw new TransportError("REGISTRY_PROTOCOL", `${ctx.host}: the tag list of ${ctx.repository} is not JSON`, { cause: e });
     }
     if (Array.isArray(body.tags)) {
