@@ -65,6 +65,7 @@ export class RegistryClient {
     if (!t) {
       t = new Transport({
         host: registry,
+        origin: `${this.schemeOf(registry)}://${apiHostOf(registry)}`,
         dispatcher: this.#dispatcher,
         credentials: this.#o.credentials ?? staticCredentials({}),
         userAgent: this.#o.userAgent ?? 'gantry',

@@ -34,6 +34,12 @@ export interface RegistryResponse {
 export interface TransportOptions {
   /** The registry host as the user names it (credentials are looked up under it). */
   readonly host: string;
+  /**
+   * The registry's own origin (`https://ghcr.io`, `http://localhost:5000`): the only one its
+   * credentials go to. A URL the server names (an upload Location, a tag list Link) elsewhere gets
+   * none, and never one on plain HTTP when the registry is HTTPS.
+   */
+  readonly origin: string;
   readonly dispatcher: HttpDispatcher;
   readonly credentials: CredentialSource;
   readonly userAgent: string;
@@ -80,8 +86,17 @@ export class Transport {
     const canRetry = req.idempotent && replayable;
     let scopes = req.scopes;
     let authRetries = 0;
+    const url = new URL(req.url);
+    const own = url.origin === this.#o.origin;
+    if (!own && this.#o.origin.startsWith('https:') && url.protocol !== 'https:') {
+      throw new TransportError(
+        'REGISTRY_PROTOCOL',
+        `${this.host} named ${redactUrl(req.url)} for ${req.method}, on plain HTTP: gantry does not leave HTTPS for a registry that speaks it`,
+      );
+    }
     for (let attempt = 0; ; attempt++) {
-      const auth = await this.#auth.header(scopes);
+      // Credentials are bound to the registry's own origin, whatever URL the server hands out.
+      const auth = own ? await this.#auth.header(scopes) : undefined;
       let res: RegistryResponse;
       try {
         res = await this.#dispatchFollowingRedirects(req, auth);
@@ -93,7 +108,7 @@ export class Transport {
         throw this.#networkError(req, e);
       }
       this.#warn(res.headers);
-      if (res.status === 401 && authRetries < 2 && replayable) {
+      if (res.status === 401 && own && authRetries < 2 && replayable) {
         await res.body.dump().catch(() => undefined);
         const retryScopes = await this.#auth.unauthorized(parseChallenge(header(res.headers, 'www-authenticate')), scopes);
         if (retryScopes) {
@@ -223,7 +238,14 @@ export class Transport {
         return { status: r.statusCode, headers: r.headers, body: r.body, url: url.toString() };
       }
       await r.body.dump().catch(() => undefined);
-      url = new URL(location, url);
+      const next = new URL(location, url);
+      if (url.protocol === 'https:' && next.protocol !== 'https:') {
+        throw new TransportError(
+          'REGISTRY_PROTOCOL',
+          `${this.host} redirected ${req.method} ${redactUrl(url.toString())} to plain HTTP; gantry does not leave HTTPS`,
+        );
+      }
+      url = next;
     }
   }
 

@@ -61,6 +61,7 @@ function transport(host: string): Transport {
   clients.push(dispatcher);
   return new Transport({
     host,
+    origin: `https://${host}`,
     dispatcher,
     credentials: staticCredentials({}),
     userAgent: 'gantry-test',
@@ -128,6 +129,7 @@ describe('a registry Warning header reaches the log redacted (issue 11, finding 
     clients.push(dispatcher);
     const t = new Transport({
       host: `127.0.0.1:${port}`,
+      origin: `http://127.0.0.1:${port}`,
       dispatcher,
       credentials: staticCredentials({}),
       userAgent: 'gantry-test',
