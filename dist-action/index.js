@@ -35501,8 +35501,16 @@ var Transport = class {
     const canRetry = req.idempotent && replayable;
     let scopes = req.scopes;
     let authRetries = 0;
+    const url2 = new URL(req.url);
+    const own2 = url2.origin === this.#o.origin;
+    if (!own2 && this.#o.origin.startsWith("https:") && url2.protocol !== "https:") {
+      throw new TransportError(
+        "REGISTRY_PROTOCOL",
+        `${this.host} named ${redactUrl(req.url)} for ${req.method}, on plain HTTP: gantry does not leave HTTPS for a registry that speaks it`
+      );
+    }
     for (let attempt = 0; ; attempt++) {
-      const auth = await this.#auth.header(scopes);
+      const auth = own2 ? await this.#auth.header(scopes) : void 0;
       let res;
       try {
         res = await this.#dispatchFollowingRedirects(req, auth);
@@ -35514,7 +35522,7 @@ var Transport = class {
         throw this.#networkError(req, e);
       }
       this.#warn(res.headers);
-      if (res.status === 401 && authRetries < 2 && replayable) {
+      if (res.status === 401 && own2 && authRetries < 2 && replayable) {
         await res.body.dump().catch(() => void 0);
         const retryScopes = await this.#auth.unauthorized(parseChallenge(header(res.headers, "www-authenticate")), scopes);
         if (retryScopes) {
@@ -35624,7 +35632,14 @@ var Transport = class {
         return { status: r.statusCode, headers: r.headers, body: r.body, url: url2.toString() };
       }
       await r.body.dump().catch(() => void 0);
-      url2 = new URL(location, url2);
+      const next = new URL(location, url2);
+      if (url2.protocol === "https:" && next.protocol !== "https:") {
+        throw new TransportError(
+          "REGISTRY_PROTOCOL",
+          `${this.host} redirected ${req.method} ${redactUrl(url2.toString())} to plain HTTP; gantry does not leave HTTPS`
+        );
+      }
+      url2 = next;
     }
   }
   async #tokenRequest(r) {
@@ -36330,6 +36345,7 @@ var RegistryClient = class {
     if (!t) {
       t = new Transport({
         host: registry2,
+        origin: `${this.schemeOf(registry2)}://${apiHostOf(registry2)}`,
         dispatcher: this.#dispatcher,
         credentials: this.#o.credentials ?? staticCredentials({}),
         userAgent: this.#o.userAgent ?? "gantry",
