@@ -2,7 +2,6 @@
 // gantry library called in this process (steps that need a registry: action-registry.itg.test.ts).
 import { mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { failureOf } from '../../action/annotations.js';
 import { formatArgv, gantryArgv } from '../../action/argv.js';
@@ -13,6 +12,7 @@ import { buildOutputs } from '../../action/steps.js';
 import { runAction, type ActionCore } from '../../action/run.js';
 import { ConfigError, GateRefused, OciError, ReleaseError } from '../../src/index.js';
 import { tempDir } from '../support/images.js';
+import { git as gitIn } from '../support/git.js';
 
 const inputsOf = (m: Record<string, string>) => readInputs((name) => m[name] ?? '');
 const argvOf = (m: Record<string, string>) => gantryArgv(inputsOf(m).inputs);
@@ -241,22 +241,10 @@ function recorder(inputs: Record<string, string>) {
   return { core, calls };
 }
 
-const GIT_ENV = {
-  GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
-  GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-};
-
 /** A git workspace with a gantry.yml, and GitHub's environment for a published release v1.2.3. */
 async function workspace(config: string): Promise<{ dir: string; env: Record<string, string> }> {
   const dir = await tempDir('gantry-ws-');
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } })
-      .toString()
-      .trim();
+  const git = (...args: string[]) => gitIn(dir, ...args);
   git('init', '-q', '-b', 'main');
   await writeFile(join(dir, 'gantry.yml'), config);
   git('add', '.');

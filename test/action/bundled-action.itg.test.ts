@@ -1,27 +1,16 @@
 // The bundled Action (dist-action/index.js), started the way GitHub's runner starts it: `node
 // index.js` in the workspace, inputs as INPUT_<NAME>, outputs through GITHUB_OUTPUT.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseOutputs } from '../github/simulate.js';
 import { tempDir } from '../support/images.js';
+import { git } from '../support/git.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist-action');
-const GIT_ENV = {
-  GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
-  GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })
-    .toString()
-    .trim();
 
 /** Runs dist-action/index.js as the runner does: `node index.js` in the workspace, inputs as INPUT_<NAME>. */
 function runBundled(

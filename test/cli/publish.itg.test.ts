@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,19 +10,7 @@ import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { gantry } from '../support/cli.js';
 import { expectExit } from '../support/exit.js';
 import { clientFor, tempDir } from '../support/images.js';
-
-const GIT_ENV = {
-  GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
-  GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })
-    .toString()
-    .trim();
+import { git } from '../support/git.js';
 
 // Separate processes as separate runners: two `gantry build`s, each in its own working copy, then
 // one `gantry publish --records` that publishes to two registries (one with token auth).

@@ -4,7 +4,6 @@
 // per-entry directories uploaded as artifacts → the artifacts merged as download-artifact's
 // merge-multiple does → publish → verify. Every gantry step goes through the Action's own code with
 // the `with:` arguments the workflow passes. The layers builder on a busybox base: no emulation, fast.
-import { execFileSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,19 +17,8 @@ import { gantry } from '../support/cli.js';
 import { expectExit } from '../support/exit.js';
 import { clientFor, tempDir } from '../support/images.js';
 import { simulateWorkflow, type SimulationResult } from './simulate.js';
+import { git } from '../support/git.js';
 
-const GIT_ENV = {
-  GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
-  GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })
-    .toString()
-    .trim();
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 
 describe('the generated workflow, simulated: plan → build per matrix entry → publish → verify', () => {

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NodeHttpClient, RequestBodyError, type HttpRequestOptions } from '../../src/registry/node-http.js';
 import { header } from '../../src/registry/transport.js';
 import { tempDir } from '../support/images.js';
+import { selfSignedCertificate } from '../support/tls.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const MiB = 1024 * 1024;
@@ -481,31 +482,7 @@ describe('NodeHttpClient against real HTTP servers', () => {
 
   it('speaks TLS, trusting a private CA through NODE_EXTRA_CA_CERTS, and reuses a connection whose reading had stopped', async () => {
     const dir = await tempDir();
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost',
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCertificate(dir);
     // Server and client in one child process: NODE_EXTRA_CA_CERTS is read at start-up.
     const script = join(dir, 'tls.mts');
     writeFileSync(

@@ -1,18 +1,17 @@
 // What the transport says: TLS failures named as what they are (issue 11, finding 9), not as
 // "cannot reach registry … check that it is running"; a registry's own words (Warning headers)
 // passed on without the credentials it echoes (finding 6).
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY } from '../../src/async/retry.js';
 import { staticCredentials } from '../../src/registry/credentials.js';
 import { NodeHttpClient } from '../../src/registry/node-http.js';
 import { tlsFailure, Transport } from '../../src/registry/transport.js';
 import { tempDir } from '../support/images.js';
+import { selfSignedCertificate } from '../support/tls.js';
 
 const servers: Server[] = [];
 const clients: NodeHttpClient[] = [];
@@ -28,31 +27,7 @@ async function listen(s: Server): Promise<number> {
 }
 
 async function selfSigned(): Promise<{ key: Buffer; cert: Buffer }> {
-  const dir = await tempDir();
-  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost',
-      '-days',
-      '1',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { key, cert } = selfSignedCertificate(await tempDir());
   return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 

@@ -1,28 +1,16 @@
 // git's answers as the release reads them: "no" (a non-zero exit) is a fact; git that cannot run
 // is an error that says so, never a silent "no version".
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readGitFacts } from '../../src/release/git.js';
 import { tempDir } from '../support/images.js';
-
-const GIT_ENV = {
-  GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z',
-  GIT_COMMITTER_DATE: '2024-05-01T10:00:00Z',
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-};
+import { git as gitIn } from '../support/git.js';
 
 describe('readGitFacts', () => {
   it('a checkout without tags or origin: the facts it has, the rest absent', async () => {
     const dir = await tempDir();
-    const git = (...args: string[]) =>
-      execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } })
-        .toString()
-        .trim();
+    const git = (...args: string[]) => gitIn(dir, ...args);
     git('init', '-q', '-b', 'main');
     await writeFile(join(dir, 'f'), 'x');
     git('add', '.');
