@@ -5,7 +5,10 @@ import {
   formatPlan,
   formatPublishResult,
   formatRecords,
-  parsePlatform,
+  anonymousEnv,
+  formatVerifyReport,
+  parseLabelRequirements,
+  parsePlatformList,
   planOutputs,
   planRelease,
   planSummary,
@@ -75,29 +78,16 @@ export async function runStep(
     case 'verify': {
       const ref = positionals[0]!;
       const anonymous = flag(flags, 'anonymous');
-      const env = anonymous
-        ? { PATH: ctx.connection.env['PATH'], HOME: '/nonexistent', DOCKER_CONFIG: '/nonexistent' }
-        : ctx.connection.env;
       const report = await verifyImage(ref, {
         ...ctx.connection,
-        env,
-        platforms: (text(flags, 'platforms') ?? '')
-          .split(',')
-          .filter(Boolean)
-          .map((p) => parsePlatform(p.trim())),
-        labels: Object.fromEntries(
-          list(flags, 'label').map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, undefined])),
-        ),
+        env: anonymous ? anonymousEnv(ctx.connection.env) : ctx.connection.env,
+        platforms: parsePlatformList(text(flags, 'platforms')),
+        labels: parseLabelRequirements(list(flags, 'label')),
       });
-      const lines = [
-        `${ref} → ${report.digest}`,
-        ...report.checks.map((c) => `  ${c.passed ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}`),
-        report.passed ? `verified${anonymous ? ' (anonymously)' : ''}` : 'refused',
-      ];
       const failed = report.checks.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
       return {
         outputs: { digest: report.digest },
-        log: lines.join('\n'),
+        log: formatVerifyReport(ref, report, anonymous),
         ...(report.passed ? {} : { refused: `${ref}: ${failed.join('; ')}` }),
       };
     }

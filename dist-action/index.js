@@ -56452,6 +56452,20 @@ function imageReference(l) {
   if (reference === void 0) throw new ReleaseError("USAGE", `${l.text}: name the image, e.g. ${l.text}:TAG`, { userError: true });
   return reference;
 }
+function anonymousEnv(env) {
+  return { PATH: env["PATH"], HOME: "/nonexistent", DOCKER_CONFIG: "/nonexistent" };
+}
+function parsePlatformList(text3) {
+  return (text3 ?? "").split(",").filter(Boolean).map((p) => parsePlatform(p.trim()));
+}
+function parseLabelRequirements(flags) {
+  return Object.fromEntries(
+    flags.map((l) => {
+      const i = l.indexOf("=");
+      return i < 0 ? [l, void 0] : [l.slice(0, i), l.slice(i + 1)];
+    })
+  );
+}
 
 // src/plan/config/backend-traits.ts
 var BACKEND_TRAITS = {
@@ -58931,6 +58945,13 @@ function publishSummary(r) {
     ""
   ].join("\n");
 }
+function formatVerifyReport(ref, report2, anonymous) {
+  return [
+    `${ref} → ${report2.digest}`,
+    ...report2.checks.map((c) => `  ${c.passed ? "ok  " : "FAIL"}  ${c.check}: ${c.detail}`),
+    report2.passed ? `verified${anonymous ? " (anonymously)" : ""}` : "refused"
+  ].join("\n");
+}
 
 // action/annotations.ts
 var MEANING = {
@@ -59233,24 +59254,16 @@ async function runStep(command, flags, positionals, ctx) {
     case "verify": {
       const ref = positionals[0];
       const anonymous = flag(flags, "anonymous");
-      const env = anonymous ? { PATH: ctx.connection.env["PATH"], HOME: "/nonexistent", DOCKER_CONFIG: "/nonexistent" } : ctx.connection.env;
       const report2 = await verifyImage(ref, {
         ...ctx.connection,
-        env,
-        platforms: (text2(flags, "platforms") ?? "").split(",").filter(Boolean).map((p) => parsePlatform(p.trim())),
-        labels: Object.fromEntries(
-          list2(flags, "label").map((l) => l.includes("=") ? [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] : [l, void 0])
-        )
+        env: anonymous ? anonymousEnv(ctx.connection.env) : ctx.connection.env,
+        platforms: parsePlatformList(text2(flags, "platforms")),
+        labels: parseLabelRequirements(list2(flags, "label"))
       });
-      const lines = [
-        `${ref} → ${report2.digest}`,
-        ...report2.checks.map((c) => `  ${c.passed ? "ok  " : "FAIL"}  ${c.check}: ${c.detail}`),
-        report2.passed ? `verified${anonymous ? " (anonymously)" : ""}` : "refused"
-      ];
       const failed = report2.checks.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
       return {
         outputs: { digest: report2.digest },
-        log: lines.join("\n"),
+        log: formatVerifyReport(ref, report2, anonymous),
         ...report2.passed ? {} : { refused: `${ref}: ${failed.join("; ")}` }
       };
     }

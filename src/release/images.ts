@@ -5,11 +5,12 @@ import { isDigest } from '../oci/digest.js';
 import { OciError } from '../oci/errors.js';
 import { isValidTag } from '../oci/reference.js';
 import type { Platform } from '../oci/descriptor.js';
+import { parsePlatform } from '../oci/platform.js';
 import { copyImage, type CopyResult } from '../publish/copy.js';
 import type { CopyEventListener } from '../publish/copy-events.js';
 import { checkImage, type VerifyReport } from '../publish/image-policy.js';
 import { inspectImage, type ImageSummary } from '../publish/inspect.js';
-import { hostsOf, withConnection, type ConnectionOptions } from './connection.js';
+import { hostsOf, withConnection, type ConnectionOptions, type Env } from './connection.js';
 import { ReleaseError } from './errors.js';
 import { locationReference, parseLocation, type Location } from './location.js';
 
@@ -124,4 +125,27 @@ function imageReference(l: Location): string {
   const reference = locationReference(l);
   if (reference === undefined) throw new ReleaseError('USAGE', `${l.text}: name the image, e.g. ${l.text}:TAG`, { userError: true });
   return reference;
+}
+
+/** The environment of a pull without credentials (`--anonymous`): as a public user or a Kubernetes node pulls. */
+export function anonymousEnv(env: Env): Env {
+  return { PATH: env['PATH'], HOME: '/nonexistent', DOCKER_CONFIG: '/nonexistent' };
+}
+
+/** Platforms named in a comma-separated list (`linux/amd64,linux/arm64`). */
+export function parsePlatformList(text: string | undefined): Platform[] {
+  return (text ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((p) => parsePlatform(p.trim()));
+}
+
+/** Labels a verification requires: `key` (present) or `key=value` (with that value). */
+export function parseLabelRequirements(flags: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(
+    flags.map((l) => {
+      const i = l.indexOf('=');
+      return i < 0 ? [l, undefined] : [l.slice(0, i), l.slice(i + 1)];
+    }),
+  );
 }

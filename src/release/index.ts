@@ -3,7 +3,18 @@ export { attachSubject, runAttachSteps, type Attachment, type AttachContext, typ
 export { buildPlatforms, runBuilds, type BuildPlatformsOptions, type BuildRun, type RunBuildsOptions } from './build-platforms.js';
 export { Connection, hostsOf, withConnection, type ConnectionOptions, type Env } from './connection.js';
 export { errorKind, ReleaseError, type ErrorKind, type ReleaseErrorCode } from './errors.js';
-export { copyImages, destinationTag, inspect, listTags, verifyImage, type CopyImagesOptions, type VerifyImageOptions } from './images.js';
+export {
+  anonymousEnv,
+  copyImages,
+  destinationTag,
+  inspect,
+  listTags,
+  parseLabelRequirements,
+  parsePlatformList,
+  verifyImage,
+  type CopyImagesOptions,
+  type VerifyImageOptions,
+} from './images.js';
 export { makeReleaseWorkflow, writeReleaseWorkflow, type ReleaseWorkflow, type WorkflowOptions } from './init-workflow.js';
 export { loadConfig, loadContext, pickReleaseTag } from './inputs.js';
 export { locationReference, parseLocation, type Location } from './location.js';
@@ -21,6 +32,7 @@ export {
   formatPlan,
   formatPublishResult,
   formatRecords,
+  formatVerifyReport,
   planOutputs,
   planSummary,
   publishOutputs,

@@ -3,6 +3,7 @@
 import { cell } from '../github/step-output.js';
 import type { DigestRecord } from '../plan/digest-record.js';
 import { planMatrix, type Plan } from '../plan/release.js';
+import type { VerifyReport } from '../publish/image-policy.js';
 import type { PublishResult } from './publish-release.js';
 
 /** Formats rows as a left-aligned text table. */
@@ -157,5 +158,14 @@ export function publishSummary(r: PublishResult): string {
     '|---|---|---|---|---|',
     ...rows,
     '',
+  ].join('\n');
+}
+
+/** A verification for people: the digest, each check, and the verdict. */
+export function formatVerifyReport(ref: string, report: VerifyReport, anonymous: boolean): string {
+  return [
+    `${ref} → ${report.digest}`,
+    ...report.checks.map((c) => `  ${c.passed ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}`),
+    report.passed ? `verified${anonymous ? ' (anonymously)' : ''}` : 'refused',
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { parsePlatform, verifyImage } from '../../release/index.js';
+import { anonymousEnv, formatVerifyReport, parseLabelRequirements, parsePlatformList, verifyImage } from '../../release/index.js';
 import { connectionOptions, type GlobalOptions } from '../connection-flags.js';
-import { printJson } from '../output.js';
+import { printJson, printText } from '../output.js';
 import { EXIT, run } from '../run.js';
 
 interface VerifyFlags extends GlobalOptions {
@@ -22,32 +22,14 @@ export function registerVerify(program: Command): void {
     .option('--anonymous', 'pull without credentials, as a public user or Kubernetes node would')
     .action((ref: string, _flags: unknown, cmd: Command) =>
       run(cmd, async (flags: VerifyFlags) => {
-        const env = flags.anonymous ? { PATH: process.env.PATH, HOME: '/nonexistent', DOCKER_CONFIG: '/nonexistent' } : process.env;
         const report = await verifyImage(ref, {
-          ...(await connectionOptions(flags, env)),
-          platforms: (flags.platforms ?? '')
-            .split(',')
-            .filter(Boolean)
-            .map((p) => parsePlatform(p.trim())),
-          labels: parseLabels(flags.label ?? []),
+          ...(await connectionOptions(flags, flags.anonymous ? anonymousEnv(process.env) : process.env)),
+          platforms: parsePlatformList(flags.platforms),
+          labels: parseLabelRequirements(flags.label ?? []),
         });
         if (flags.json) printJson(report);
-        else {
-          process.stdout.write(`${ref} → ${report.digest}\n`);
-          for (const c of report.checks) process.stdout.write(`  ${c.passed ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}\n`);
-          process.stdout.write(report.passed ? `verified${flags.anonymous ? ' (anonymously)' : ''}\n` : 'refused\n');
-        }
+        else printText(formatVerifyReport(ref, report, flags.anonymous ?? false));
         if (!report.passed) process.exitCode = EXIT.refused;
       }),
     );
-}
-
-/** `--label key` (present) or `--label key=value` (with that value). */
-function parseLabels(flags: readonly string[]): Record<string, string | undefined> {
-  return Object.fromEntries(
-    flags.map((l) => {
-      const i = l.indexOf('=');
-      return i < 0 ? [l, undefined] : [l.slice(0, i), l.slice(i + 1)];
-    }),
-  );
 }
