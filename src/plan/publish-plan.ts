@@ -21,6 +21,8 @@ export interface ImagePublishPlan {
   readonly repositories: readonly string[];
   readonly optionalRepositories: readonly string[];
   readonly tags: readonly string[];
+  /** The tags among `tags` that name the version whole: they never move to other content unless the release is overwritten. */
+  readonly versionTags: readonly string[];
   readonly push: boolean;
 }
 
@@ -88,6 +90,7 @@ export function planPublish(plan: Plan, records: readonly BuiltPlatform[]): Imag
     repositories: img.repositories,
     optionalRepositories: img.optionalRepositories,
     tags: img.tagNames,
+    versionTags: img.versionTags,
     push: img.push,
   }));
 }

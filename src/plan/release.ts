@@ -23,6 +23,12 @@ export interface ImagePlan {
   readonly tags: readonly string[];
   /** The tag names alone. */
   readonly tagNames: readonly string[];
+  /**
+   * The tag names that name this version whole (`1.2.3`, `v1.2.3`, `1.2.3-rc.1`), as opposed to
+   * floating ones (`1.2`, `latest`, `edge`): a published version is immutable, so publish refuses to
+   * move them to other content unless told to overwrite the release.
+   */
+  readonly versionTags: readonly string[];
   readonly platforms: readonly string[];
   /** Config labels (every platform's image config). */
   readonly labels: Readonly<Record<string, string>>;
@@ -111,6 +117,7 @@ function planImage(image: ImageSpec, ctx: ReleaseContext, o: PlanOptions): { pla
       optionalRepositories: optional,
       tags: repositories.flatMap((r) => t.tags.map((tag) => `${r}:${tag}`)),
       tagNames: t.tags,
+      versionTags: t.versionTags,
       platforms: image.platforms,
       labels,
       annotations: { ...annotations, ...image.annotations },

@@ -34,6 +34,8 @@ export interface PlanTagsInput {
 export interface TagPlan {
   /** Tag names, in priority order, without duplicates; `latest` last. */
   readonly tags: string[];
+  /** The tags among `tags` that name one version whole (`1.2.3`, `v1.2.3`, `1.2.3-rc.1`): a published version is immutable. */
+  readonly versionTags: string[];
   /** The release's version without `v`, or the explicit `--version`. */
   readonly version?: string;
   /** A semver pre-release, or a release GitHub marks as a pre-release. */
@@ -71,6 +73,7 @@ export function planTags(input: PlanTagsInput): TagPlan {
       : readRegistryVersions(input.existingTags, rules.filter((r) => r.type === 'semver').map(affixes));
 
   const tags: string[] = [];
+  const versionTags: string[] = [];
   let first: Made | undefined;
   for (const rule of [...rules].sort((a, b) => b.priority - a.priority)) {
     if (typeof rule.enable === 'string' && facts.branch !== undefined && facts.defaultBranch === undefined) {
@@ -93,6 +96,7 @@ export function planTags(input: PlanTagsInput): TagPlan {
       if (!judged.moves) continue;
     }
     add(tags, checkTag(tag, label(rule), defaults ? undefined : rule.line));
+    if (made.exact) add(versionTags, tag);
   }
 
   const onLatest = (on: boolean, t: Flavor['prefix']): string => (on ? renderGlobal(t, facts) : '');
@@ -103,6 +107,7 @@ export function planTags(input: PlanTagsInput): TagPlan {
   if (tags.length === 0) note(`no rule makes a tag for this ${input.context.event} event`);
   return {
     tags,
+    versionTags,
     ...(release.version === undefined ? {} : { version: release.version }),
     prerelease: release.prerelease,
     decisions: [...decisions],

@@ -18,6 +18,8 @@ export interface Made {
   readonly release?: ReleaseKind;
   /** Set when the output is a floating tag: it follows `range` and would now name `version`. */
   readonly float?: { readonly range: FloatRange; readonly version: SemVer };
+  /** Set when the output names one version, whole (`1.2.3`, `v1.2.3`, `1.2.3-rc.1`): a published version never moves. */
+  readonly exact?: true;
 }
 
 /** True when a rule's `enable` holds in this context. */
@@ -43,7 +45,13 @@ export function makeTag(rule: TagRule, f: RefFacts, release: ReleaseVersion, not
     case 'ref':
       if (rule.event === 'branch') return f.branch === undefined ? undefined : { value: f.branch };
       if (rule.event === 'pr') return f.pr === undefined ? undefined : { value: String(f.pr) };
-      return f.tag === undefined ? undefined : { value: f.tag, release: releaseKind(release, f.versionText!) };
+      if (f.tag === undefined) return undefined;
+      // The git tag names the release's version when that version is semver (v1.2.3).
+      return {
+        value: f.tag,
+        release: releaseKind(release, f.versionText!),
+        ...(release.parsed === undefined ? {} : { exact: true as const }),
+      };
     case 'sha':
       return { value: rule.format === 'long' ? f.sha : f.shortSha };
     case 'raw':
@@ -87,12 +95,12 @@ function makeSemver(rule: SemverRule, f: RefFacts, note: (decision: string) => v
     // gives `{{version}}` for the rest, so `{{major}}.{{minor}}.{{patch}}` never names 2.0.8 for 2.0.8-rc.1.
     const whole = placeholderNames(rule.pattern);
     const value = whole.has('version') || whole.has('raw') ? renderSemver(rule.pattern, v) : v.version;
-    return { value, release: { kind: 'prerelease', version: v.version } };
+    return { value, release: { kind: 'prerelease', version: v.version }, exact: true };
   }
   return {
     value: renderSemver(rule.pattern, v),
     release: { kind: 'stable', version: v },
-    ...(range === undefined ? {} : { float: { range, version: v } }),
+    ...(range === undefined ? { exact: true as const } : { float: { range, version: v } }),
   };
 }
 
