@@ -22,7 +22,14 @@ export function gantryArgv(i: ActionInputs): string[] {
         ...i.args,
       ];
     case 'publish':
-      return ['publish', ...config, ...(i.records !== '' ? ['--records', i.records] : []), ...(i.dryRun ? ['--dry-run'] : []), ...i.args];
+      return [
+        'publish',
+        ...config,
+        ...(i.records !== '' ? ['--records', i.records] : []),
+        ...(i.dryRun ? ['--dry-run'] : []),
+        ...(i.overwriteRelease ? ['--overwrite-release'] : []),
+        ...i.args,
+      ];
     case 'verify':
       return ['verify', i.ref, ...(i.platforms.length > 0 ? ['--platforms', i.platforms.join(',')] : []), ...i.args];
   }

@@ -14,6 +14,8 @@ export interface ActionInputs {
   /** build: where to write the digest records; publish: where the downloaded records are. */
   readonly records: string;
   readonly dryRun: boolean;
+  /** publish: move the version tags of a published release (--overwrite-release). */
+  readonly overwriteRelease: boolean;
   /** verify: the image to check. */
   readonly ref: string;
   readonly githubToken: string;
@@ -31,6 +33,7 @@ export const INPUTS: Readonly<Record<string, readonly GantryCommand[] | undefine
   platform: ['build', 'verify'],
   records: ['build', 'publish'],
   'dry-run': ['publish'],
+  'overwrite-release': ['publish'],
   ref: ['verify'],
   'github-token': undefined,
   'dockerhub-username': undefined,
@@ -57,9 +60,11 @@ export function readInputs(get: (name: string) => string): { inputs: ActionInput
   for (const [name, commands] of Object.entries(INPUTS)) {
     if (commands === undefined || commands.includes(c)) continue;
     const v = value(name);
-    if (v !== '' && !(name === 'dry-run' && v === 'false')) warnings.push(`input ${name} is not used by the ${c} command; ignored`);
+    if (v !== '' && !((name === 'dry-run' || name === 'overwrite-release') && v === 'false'))
+      warnings.push(`input ${name} is not used by the ${c} command; ignored`);
   }
   const dryRun = parseBoolean('dry-run', value('dry-run'));
+  const overwriteRelease = parseBoolean('overwrite-release', value('overwrite-release'));
   const ref = value('ref');
   if (c === 'verify' && ref === '')
     throw new InputError('the verify command needs input ref: the image to check, e.g. ghcr.io/acme/api:1.2.3');
@@ -71,6 +76,7 @@ export function readInputs(get: (name: string) => string): { inputs: ActionInput
       platforms: list(value('platform')),
       records: value('records'),
       dryRun,
+      overwriteRelease,
       ref,
       githubToken: value('github-token'),
       dockerhubUsername: value('dockerhub-username'),

@@ -31,7 +31,7 @@ const OPTIONS: Readonly<Record<GantryCommand, Options>> = {
     to: { type: 'string' },
     'record-dir': { type: 'string' },
   },
-  publish: { ...RELEASE, records: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  publish: { ...RELEASE, records: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'overwrite-release': { type: 'boolean' } },
   verify: { ...CONNECTION, platforms: { type: 'string' }, label: { type: 'string', multiple: true }, anonymous: { type: 'boolean' } },
 };
 

@@ -14,6 +14,7 @@ import {
   planSummary,
   publishOutputs,
   publishRelease,
+  PublishRefused,
   publishSummary,
   RECORDS_ARTIFACT_PREFIX,
   verifyImage,
@@ -30,7 +31,7 @@ export interface StepResult {
   readonly outputs: Readonly<Record<string, string>>;
   readonly summary?: string;
   readonly log: string;
-  /** A verification refused (the step fails, as `gantry verify` exits 3). */
+  /** A verification or a gate refused (the step fails, as `gantry verify` and `gantry publish` exit 3). */
   readonly refused?: string;
 }
 
@@ -67,13 +68,25 @@ export async function runStep(
     }
     case 'publish': {
       const options = releaseOptions(flags, ctx);
-      const result = await publishRelease(await planRelease(options), {
-        ...options,
-        records: text(flags, 'records'),
-        dryRun: flag(flags, 'dry-run'),
-        tmpDir: ctx.tmpDir,
-      });
-      return { outputs: publishOutputs(result), summary: publishSummary(result), log: formatPublishResult(result) };
+      try {
+        const result = await publishRelease(await planRelease(options), {
+          ...options,
+          records: text(flags, 'records'),
+          dryRun: flag(flags, 'dry-run'),
+          overwriteRelease: flag(flags, 'overwrite-release'),
+          tmpDir: ctx.tmpDir,
+        });
+        return { outputs: publishOutputs(result), summary: publishSummary(result), log: formatPublishResult(result) };
+      } catch (e) {
+        // A refused release still has outputs and a summary: the gates and what would have moved.
+        if (!(e instanceof PublishRefused)) throw e;
+        return {
+          outputs: publishOutputs(e.result),
+          summary: publishSummary(e.result),
+          log: formatPublishResult(e.result),
+          refused: e.message,
+        };
+      }
     }
     case 'verify': {
       const ref = positionals[0]!;

@@ -3,6 +3,9 @@ import type { Store } from '../oci/store.js';
 import type { ImagePublishPlan } from '../plan/publish-plan.js';
 import type { GateResult, PlatformFacts } from './gates.js';
 
+/** What publishing does to one tag of a repository: `was` is where a moved tag pointed before. */
+export type TagChange = { readonly tag: string; readonly how: 'created' | 'moved' | 'unchanged'; readonly was?: string };
+
 /** How publish reaches repositories; built by the release library (the only place that makes clients). */
 export interface PublishStores {
   /** The store of a repository (`ghcr.io/acme/api`) or layout (`oci:PATH`). */

@@ -22,9 +22,12 @@ export { planRelease, type Release, type ReleaseOptions } from './plan-release.j
 export {
   publishImages,
   publishRelease,
+  PublishRefused,
+  RELEASED_VERSION_GATE,
   type PublishImagesOptions,
   type PublishReleaseOptions,
   type PublishResult,
+  type RecordsSource,
 } from './publish-release.js';
 export { makeRecord, readRecord, readRecords, recordFiles, writeRecord } from './record-files.js';
 export {
@@ -48,7 +51,8 @@ export { DIGEST_RECORD_SCHEMA, digestRecordSchema, parseDigestRecord, recordFile
 export { planMatrix, type ImagePlan, type MatrixEntry, type Plan } from '../plan/release.js';
 export type { LatestMode } from '../plan/tags/index.js';
 export { GateRefused, type Gate, type GateResult, type PlatformFacts } from '../publish/gates.js';
-export type { ImageResult, RepositoryResult, TagChange } from '../publish/move-tags.js';
+export { TagsNotMoved, type ImageResult, type RepositoryResult, type TagChange, type VersionTagConflict } from '../publish/move-tags.js';
+export type { RepositoryState, TagState } from '../publish/rollback-tags.js';
 export type { CopyEvent, CopyEventListener } from '../publish/copy-events.js';
 export type { CopyResult } from '../publish/copy.js';
 export type { ImageSummary } from '../publish/inspect.js';

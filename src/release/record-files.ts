@@ -6,7 +6,11 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { BuildResult } from '../builders/backend.js';
 import { DIGEST_RECORD_SCHEMA, parseDigestRecord, recordFileName, type DigestRecord } from '../plan/digest-record.js';
+import type { Plan } from '../plan/release.js';
 import { ReleaseError } from './errors.js';
+
+/** Where `gantry build` writes its records by default, relative to the working directory. */
+export const DEFAULT_RECORD_DIR = '.gantry/records';
 
 /** The record of one built platform. */
 export function makeRecord(image: string, repository: string, revision: string, version: string | undefined, r: BuildResult): DigestRecord {
@@ -75,4 +79,52 @@ export async function readRecords(dir: string): Promise<DigestRecord[]> {
   if (records.length === 0)
     throw new ReleaseError('RECORDS_MISSING', `--records ${dir}: no build records (*.json) found`, { userError: true });
   return records;
+}
+
+/** What `gantry build` left in a working copy for a release: its records, whether they cover every platform, and what was ignored. */
+export interface WorkingCopyRecords {
+  /** The records of this revision and version, for the release's images and platforms. */
+  readonly records: DigestRecord[];
+  /** True when they cover every platform of every image, once each. */
+  readonly complete: boolean;
+  /** One line per record ignored, and why (another revision, another version, not a record). */
+  readonly notes: string[];
+}
+
+/**
+ * The records in `dir` (a working copy's .gantry/records) that belong to this release: built from
+ * its revision, for its version, one of its images' platforms. The others are ignored with a note,
+ * never an error: they are left over from builds of other commits.
+ */
+export async function workingCopyRecords(dir: string, plan: Plan): Promise<WorkingCopyRecords> {
+  const files = (await recordFiles(dir)) ?? [];
+  const records: DigestRecord[] = [];
+  const notes: string[] = [];
+  const ignored = { revisions: new Set<string>(), files: 0 };
+  for (const file of files) {
+    let r: DigestRecord;
+    try {
+      r = await readRecord(file);
+    } catch (e) {
+      notes.push(`ignoring ${file}: ${(e as Error).message.replace(`${file}: `, '')}`);
+      continue;
+    }
+    if (r.revision !== plan.revision) {
+      ignored.revisions.add(r.revision.slice(0, 12));
+      ignored.files++;
+    } else if ((r.version ?? undefined) !== plan.version) {
+      notes.push(`ignoring ${file}: built as version ${r.version ?? '(none)'}, this release is ${plan.version ?? 'not a version'}`);
+    } else if (!plan.images.some((i) => i.name === r.image && i.platforms.includes(r.platform))) {
+      notes.push(`ignoring ${file}: ${r.image} ${r.platform} is not one of the release's images and platforms`);
+    } else records.push(r);
+  }
+  if (ignored.files > 0) {
+    notes.push(
+      `ignoring ${ignored.files} build record(s) in ${dir} of other revisions (${[...ignored.revisions].join(', ')}), not this revision ${plan.revision.slice(0, 12)}`,
+    );
+  }
+  const wanted = plan.images.flatMap((i) => i.platforms.map((p) => `${i.name} ${p}`));
+  const have = records.map((r) => `${r.image} ${r.platform}`);
+  const complete = records.length > 0 && wanted.every((w) => have.filter((h) => h === w).length === 1);
+  return { records, complete, notes };
 }

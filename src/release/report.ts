@@ -4,7 +4,7 @@ import { cell } from '../github/step-output.js';
 import type { DigestRecord } from '../plan/digest-record.js';
 import { planMatrix, type Plan } from '../plan/release.js';
 import type { VerifyReport } from '../publish/image-policy.js';
-import type { PublishResult } from './publish-release.js';
+import { RELEASED_VERSION_GATE, type PublishResult } from './publish-release.js';
 
 /** Formats rows as a left-aligned text table. */
 export function table(rows: readonly (readonly string[])[]): string {
@@ -112,7 +112,11 @@ export function formatPublishResult(r: PublishResult): string {
         ]),
       ),
     );
-    for (const g of i.gates) out.push(`  gate ${g.gate}: ${g.passed ? 'passed' : 'REFUSED'}`);
+    for (const g of i.gates) {
+      out.push(`  gate ${g.gate}: ${g.passed ? 'passed' : 'REFUSED'}`);
+      // The released-version gate names what it is about only when it refused or was overridden.
+      if (g.gate === RELEASED_VERSION_GATE || !g.passed) for (const d of g.details) out.push(`    ${d}`);
+    }
     for (const a of r.attachments.filter((x) => x.subject.digest === i.digest || i.platforms.some((p) => p.digest === x.subject.digest))) {
       out.push(`  attached ${a.step}: ${a.descriptor.digest}${a.artifactType ? ` (${a.artifactType})` : ''}`);
     }
@@ -127,7 +131,16 @@ export function formatPublishResult(r: PublishResult): string {
       if (first && !repo.repository.startsWith('oci:')) out.push(`    pull: docker pull ${repo.repository}:${first.tag}`);
     }
   }
-  out.push(r.dryRun ? 'dry run: nothing was pushed or tagged' : r.changed ? 'published' : 'nothing to do: already published');
+  for (const c of r.overwritten) out.push(`OVERWRITTEN (--overwrite-release): ${c.repository}:${c.tag} was ${c.has}, now ${c.would}`);
+  out.push(
+    r.refused !== undefined
+      ? 'refused: nothing was pushed or tagged'
+      : r.dryRun
+        ? 'dry run: nothing was pushed or tagged'
+        : r.changed
+          ? 'published'
+          : 'nothing to do: already published',
+  );
   return out.join('\n');
 }
 
@@ -151,9 +164,22 @@ export function publishSummary(r: PublishResult): string {
         `| ${cell(i.name)} | ${cell(repo.repository)} | ${cell(repo.skipped ? `skipped: ${repo.skipped}` : repo.tags.map((t) => t.tag).join(', '))} | \`${i.digest}\` | ${cell(i.platforms.map((p) => `${p.platform} ${formatBytes(p.compressedSize)}`).join(', '))} |`,
     ),
   );
+  const overwritten = r.overwritten.length
+    ? [
+        '**Overwritten release** (`--overwrite-release`): these version tags now name other content than before.',
+        '',
+        '| tag | was | now |',
+        '|---|---|---|',
+        ...r.overwritten.map((c) => `| ${cell(`${c.repository}:${c.tag}`)} | \`${c.has}\` | \`${c.would}\` |`),
+        '',
+      ]
+    : [];
+  const refused = r.refused !== undefined ? ['**Refused**: nothing was pushed or tagged.', '', '```', r.refused, '```', ''] : [];
   return [
-    `### gantry publish${r.dryRun ? ' (dry run)' : ''}`,
+    `### gantry publish${r.dryRun ? ' (dry run)' : ''}${r.refused !== undefined ? ' (refused)' : ''}`,
     '',
+    ...refused,
+    ...overwritten,
     '| image | repository | tags | digest | platforms |',
     '|---|---|---|---|---|',
     ...rows,
