@@ -26,7 +26,7 @@ import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, getPriority, release, setPriority, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { forgetTempDir, removeOnExit } from '../test/harness/children.js';
 import { startFaultProxy, type FaultProxy } from '../test/harness/fault-proxy.js';
 import { blobPath, skopeoCopyToRegistry, writeTestImageLayout, type TestImageLayout } from '../test/harness/fixtures.js';
@@ -174,13 +174,13 @@ function parseArgs(argv: string[]): Options {
 
 // ---------------------------------------------------------------- running timed children
 
-interface Rusage {
+export interface Rusage {
   userS: number;
   sysS: number;
   maxRssKiB: number;
 }
 
-interface Timed {
+export interface Timed {
   label: string;
   seconds: number;
   stdout: string;
@@ -197,10 +197,22 @@ let seq = 0;
 const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
 
 /**
+ * For another bench that uses these helpers (bench/wan): where their files go, and whether
+ * /usr/bin/time is there; kills the children still running when the process exits.
+ */
+export function initBenchHelpers(dir: string): void {
+  workDir = dir;
+  haveTime = existsSync(TIME);
+  process.on('exit', () => {
+    for (const c of liveChildren) c.kill('SIGKILL');
+  });
+}
+
+/**
  * Runs `cmd args` to completion and measures its wall clock (spawn → exit), under /usr/bin/time
  * when available (CPU time, peak RSS). Throws, with the tail of stderr, unless it exits 0.
  */
-async function timed(
+export async function timed(
   label: string,
   cmd: string,
   args: readonly string[],
@@ -251,7 +263,7 @@ async function timed(
   return { label, seconds, stdout, stderr, rusage };
 }
 
-const sync = (): Promise<void> =>
+export const sync = (): Promise<void> =>
   new Promise<void>((res) => {
     spawn('sync', { stdio: 'ignore' })
       .once('exit', () => res())
@@ -296,7 +308,7 @@ function machineBusy(): number {
 }
 
 /** Starts a registry whose files live under `storage`. */
-async function registryIn(storage: string): Promise<TestRegistry> {
+export async function registryIn(storage: string): Promise<TestRegistry> {
   const saved = process.env.TMPDIR;
   process.env.TMPDIR = storage; // startRegistry puts its files in os.tmpdir()
   try {
@@ -347,7 +359,7 @@ interface Run {
 }
 
 /** skopeo's environment: an empty auth file and an empty blob-info cache of its own. */
-async function skopeoEnv(ctx: { authFile: string }, name: string): Promise<{ env: NodeJS.ProcessEnv; cacheFile: string }> {
+export async function skopeoEnv(ctx: { authFile: string }, name: string): Promise<{ env: NodeJS.ProcessEnv; cacheFile: string }> {
   const xdg = join(workDir, `skopeo-data-${name}`);
   await mkdir(xdg, { recursive: true });
   return {
@@ -363,7 +375,7 @@ async function skopeoEnv(ctx: { authFile: string }, name: string): Promise<{ env
   };
 }
 
-async function runSkopeoCopy(
+export async function runSkopeoCopy(
   ctx: { authFile: string },
   src: string,
   dst: string,
@@ -393,7 +405,7 @@ async function runSkopeoCopy(
   return { ...t, digest: (await readFile(digestFile, 'utf8')).trim() };
 }
 
-interface GantryJson {
+export interface GantryJson {
   digest: string;
   mediaType: string;
   platforms: string[];
@@ -402,7 +414,7 @@ interface GantryJson {
   seconds: number;
 }
 
-async function runGantryCopy(
+export async function runGantryCopy(
   cli: string,
   src: string,
   dsts: string[],
@@ -484,7 +496,7 @@ async function runTool(ctx: Ctx, tool: Tool, round: string): Promise<Run> {
 
 // ---------------------------------------------------------------- statistics and formatting
 
-const median = (xs: readonly number[]): number => {
+export const median = (xs: readonly number[]): number => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -1102,9 +1114,12 @@ async function main(): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main();
-} catch (err) {
-  process.stderr.write(`\nbench: FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+// Run only as the entry point: bench/wan imports the helpers above.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  try {
+    process.exitCode = await main();
+  } catch (err) {
+    process.stderr.write(`\nbench: FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -19,3 +19,53 @@ export async function mapLimit<T, R>(items: readonly T[], concurrency: number, f
   );
   return results;
 }
+
+/**
+ * Runs `fn` over `items` in order, each taking `weightOf(item)` units of `capacity` (a whole
+ * number from 1 to capacity) while it runs, and at most `maxRunning` at once: many light items
+ * in flight, few heavy ones. An item waits for its units, and the items after it wait behind it
+ * (no overtaking: a heavy item is not starved by light ones). Rejects on the first failure;
+ * nothing new starts after it.
+ */
+export function mapWeighted<T, R>(
+  items: readonly T[],
+  capacity: number,
+  maxRunning: number,
+  weightOf: (item: T) => number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  const cap = Math.max(1, Math.floor(capacity));
+  const most = Math.max(1, Math.floor(maxRunning));
+  let next = 0;
+  let used = 0;
+  let running = 0;
+  let failed = false;
+  return new Promise<R[]>((resolve, reject) => {
+    const launch = (): void => {
+      while (!failed && next < items.length && running < most) {
+        const i = next;
+        const w = Math.min(cap, Math.max(1, Math.ceil(weightOf(items[i]!))));
+        if (used + w > cap) break;
+        next++;
+        used += w;
+        running++;
+        fn(items[i]!, i).then(
+          (r) => {
+            results[i] = r;
+            used -= w;
+            running--;
+            if (next >= items.length && running === 0) resolve(results);
+            else launch();
+          },
+          (e: unknown) => {
+            failed = true;
+            reject(e);
+          },
+        );
+      }
+    };
+    if (items.length === 0) resolve(results);
+    else launch();
+  });
+}

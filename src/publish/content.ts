@@ -4,9 +4,14 @@ import { OciError } from '../oci/errors.js';
 import { parseManifest, type ImageManifest } from '../oci/manifest.js';
 import type { Store } from '../oci/store.js';
 import type { ImagePublishPlan } from '../plan/publish-plan.js';
+import { mapLimit } from '../async/limit.js';
 import { copyImage } from './copy.js';
 import type { CopyEventListener } from './copy-events.js';
 import { liveTargets, type ImageWork, type PublishStores } from './targets.js';
+
+/** Platforms copied or confirmed at once, and existence checks in flight per platform (issue 11, finding 5: bounded fan-out). */
+const PLATFORMS_AT_ONCE = 4;
+const CHECKS_AT_ONCE = 16;
 
 export interface PushContentOptions {
   readonly signal?: AbortSignal | undefined;
@@ -23,10 +28,9 @@ async function pushImage(w: ImageWork, stores: PublishStores, o: PushContentOpti
   const live = liveTargets(w).map((t) => ({ store: t.store }));
   if (!live.length) return false;
   let changed = false;
-  const copies = await Promise.all(
-    w.plan.platforms.map(async (pl) =>
-      copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent }),
-    ),
+  // A few platforms at once: each copy keeps many blobs in flight itself.
+  const copies = await mapLimit(w.plan.platforms, PLATFORMS_AT_ONCE, async (pl) =>
+    copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent }),
   );
   if (copies.some((r) => r.bytesTransferred > 0 || r.blobs.mounted > 0)) changed = true;
   await Promise.all(
@@ -43,20 +47,20 @@ async function pushImage(w: ImageWork, stores: PublishStores, o: PushContentOpti
 
 /** Every manifest and blob of the image is present in `store`. */
 async function confirm(store: Store, p: ImagePublishPlan, signal?: AbortSignal): Promise<void> {
-  await Promise.all(
-    p.platforms.map(async (pl) => {
-      const m = await store.fetchManifest(pl.descriptor, { signal });
-      const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest as ImageManifest;
-      const present = await Promise.all(
-        [manifest.config, ...manifest.layers].map(async (b) => [b, await store.blobExists(b, { signal })] as const),
+  await mapLimit(p.platforms, PLATFORMS_AT_ONCE, async (pl) => {
+    const m = await store.fetchManifest(pl.descriptor, { signal });
+    const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest as ImageManifest;
+    const present = await mapLimit(
+      [manifest.config, ...manifest.layers],
+      CHECKS_AT_ONCE,
+      async (b) => [b, await store.blobExists(b, { signal })] as const,
+    );
+    const missing = present.find(([, ok]) => !ok);
+    if (missing) {
+      throw new OciError(
+        'NOT_FOUND',
+        `${store.name}: blob ${missing[0].digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`,
       );
-      const missing = present.find(([, ok]) => !ok);
-      if (missing) {
-        throw new OciError(
-          'NOT_FOUND',
-          `${store.name}: blob ${missing[0].digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`,
-        );
-      }
-    }),
-  );
+    }
+  });
 }

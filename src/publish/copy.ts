@@ -2,7 +2,7 @@ import type { Descriptor, Platform } from '../oci/descriptor.js';
 import type { Digest } from '../oci/digest.js';
 import { OciError } from '../oci/errors.js';
 import { fanOut } from '../async/fan-out.js';
-import { mapLimit } from '../async/limit.js';
+import { mapLimit, mapWeighted } from '../async/limit.js';
 import { buildIndex, manifestChildren, parseManifest, type ImageIndex, type ParsedManifest } from '../oci/manifest.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import { formatPlatform, platformMatches } from '../oci/platform.js';
@@ -21,7 +21,11 @@ export interface CopyOptions {
   readonly platforms?: readonly Platform[];
   /** Also copy the referrers (signatures, SBOMs, attestations) of the image and its platforms. */
   readonly referrers?: boolean;
-  /** Blobs transferred at once. */
+  /**
+   * Large blobs (≥ 16 MiB) transferred at once (default 6). Smaller ones take less of it: up to
+   * 8 times as many blobs of 2 MiB or less are in flight (never more than MAX_BLOBS_IN_FLIGHT),
+   * since for them round trips, not bandwidth, are the cost.
+   */
   readonly concurrency?: number;
   /** Retries of one blob transfer after a temporary failure (the source is read again). */
   readonly retry?: RetryPolicy;
@@ -38,6 +42,18 @@ export interface CopyResult {
   readonly blobs: { readonly copied: number; readonly skipped: number; readonly mounted: number };
   readonly seconds: number;
 }
+
+/** Existence checks (HEAD) in flight at once, per copy. */
+const CHECKS_IN_FLIGHT = 32;
+/** Manifests fetched or pushed at once, per copy. */
+const MANIFESTS_IN_FLIGHT = 16;
+/** Blob transfers in flight at once, however small (each holds a connection to the source and to every target). */
+const MAX_BLOBS_IN_FLIGHT = 48;
+/** A blob's share of the concurrency: one eighth per 2 MiB, a whole slot from 14 MiB up. */
+const SLOT_PARTS = 8;
+const PART_BYTES = 2 * 1024 * 1024;
+/** Blobs up to this size are fetched while their upload is being opened (and are read whole before they are sent). */
+const SMALL_BLOB_BYTES = 1024 * 1024;
 
 interface Graph {
   /** Manifests in push order: children before the manifests that reference them. */
@@ -59,11 +75,13 @@ export async function copyImage(src: Store, reference: string, targets: readonly
   const { root, graph, platforms } = await collectGraph(src, top, o.platforms);
   const stats = { transferred: 0, skipped: 0, copied: 0, skippedBlobs: 0, mounted: 0 };
 
-  // Per target, the blobs it lacks: skip every blob of a manifest already there.
-  // (All targets and manifests asked at once: each answer is one round trip.)
-  const there = await Promise.all(
-    targets.map((t) => Promise.all(graph.manifests.map((m) => t.store.manifestExists(m.descriptor, { signal: o.signal })))),
-  );
+  // Per target, the blobs it lacks: skip every blob of a manifest already there, then ask about
+  // the rest, all at once (bounded): each answer is a round trip, so none waits for another.
+  const manifestPairs = targets.flatMap((t, ti) => graph.manifests.map((m, mi) => ({ t, ti, m, mi })));
+  const there = targets.map(() => new Array<boolean>(graph.manifests.length).fill(false));
+  await mapLimit(manifestPairs, CHECKS_IN_FLIGHT, async ({ t, ti, m, mi }) => {
+    there[ti]![mi] = await t.store.manifestExists(m.descriptor, { signal: o.signal });
+  });
   const present = there.map((answers) => {
     const have = new Set<Digest>();
     graph.manifests.forEach((m, i) => {
@@ -72,36 +90,49 @@ export async function copyImage(src: Store, reference: string, targets: readonly
     return have;
   });
   const blobs = [...graph.blobs.values()].sort((a, b) => b.size - a.size);
-  await mapLimit(blobs, o.concurrency ?? 6, async (blob) => {
-    const how = await copyBlob(
-      src,
-      blob,
-      targets.filter((_, i) => !present[i]!.has(blob.digest)).map((t) => t.store),
-      o,
-    );
-    if (how === 'skipped') {
-      stats.skipped += blob.size;
-      stats.skippedBlobs++;
-    } else if (how === 'mounted') {
-      stats.mounted++;
-      stats.skipped += blob.size;
-    } else {
-      stats.copied++;
-      stats.transferred += blob.size;
-    }
+  const blobPairs = targets.flatMap((_, ti) => blobs.filter((b) => !present[ti]!.has(b.digest)).map((b) => ({ ti, b })));
+  await mapLimit(blobPairs, CHECKS_IN_FLIGHT, async ({ ti, b }) => {
+    if (await targets[ti]!.store.blobExists(b, { signal: o.signal })) present[ti]!.add(b.digest);
   });
-
-  for (const [ti, t] of targets.entries()) {
-    for (const [mi, m] of graph.manifests.entries()) {
-      const isRoot = m.descriptor.digest === root.descriptor.digest;
-      if (isRoot && t.tag !== undefined) continue;
-      // Absent when the copy began: push it (a manifest PUT by digest is idempotent), no second question.
-      if (!there[ti]![mi]) {
-        await t.store.pushManifest(m, undefined, { signal: o.signal });
-        o.onEvent?.({ type: 'manifest-pushed', digest: m.descriptor.digest, target: t.store.name });
+  const concurrency = Math.max(1, Math.floor(o.concurrency ?? 6));
+  await mapWeighted(
+    blobs,
+    concurrency * SLOT_PARTS,
+    Math.max(concurrency, MAX_BLOBS_IN_FLIGHT),
+    (b) => Math.ceil(b.size / PART_BYTES),
+    async (blob) => {
+      const missing = targets.filter((_, i) => !present[i]!.has(blob.digest)).map((t) => t.store);
+      const how = await copyBlob(src, blob, missing, o);
+      if (how === 'skipped') {
+        stats.skipped += blob.size;
+        stats.skippedBlobs++;
+      } else if (how === 'mounted') {
+        stats.mounted++;
+        stats.skipped += blob.size;
+      } else {
+        stats.copied++;
+        stats.transferred += blob.size;
       }
-    }
-  }
+    },
+  );
+
+  // Manifests absent when the copy began are pushed (a PUT by digest is idempotent): image
+  // manifests all at once, then indexes and the top manifest in graph order (children first);
+  // the top one under a tag comes last of all.
+  const toPush = targets.flatMap((t, ti) =>
+    graph.manifests.flatMap((m, mi) => {
+      const isRoot = m.descriptor.digest === root.descriptor.digest;
+      return there[ti]![mi] || (isRoot && t.tag !== undefined) ? [] : [{ t, m }];
+    }),
+  );
+  const push = async ({ t, m }: { t: CopyTarget; m: ManifestBytes }): Promise<void> => {
+    await t.store.pushManifest(m, undefined, { signal: o.signal });
+    o.onEvent?.({ type: 'manifest-pushed', digest: m.descriptor.digest, target: t.store.name });
+  };
+  const atOnce = (p: { m: ManifestBytes }): boolean =>
+    p.m.descriptor.digest !== root.descriptor.digest && !isIndexMediaType(p.m.descriptor.mediaType);
+  await mapLimit(toPush.filter(atOnce), MANIFESTS_IN_FLIGHT, push);
+  for (const p of toPush) if (!atOnce(p)) await push(p);
   if (o.referrers) await copyReferrers(src, graph, targets, o);
   // Tags last: only when everything they point at is in place.
   for (const t of targets) {
@@ -150,8 +181,8 @@ async function collectGraph(
       root = built;
     }
     for (const c of children) if (c.platform) platforms.push(formatPlatform(c.platform));
-    // Fetched at once, added in the index's order.
-    const fetched = await Promise.all(children.map((c) => fetchChild(src, c)));
+    // Fetched at once (bounded), added in the index's order.
+    const fetched = await mapLimit(children, MANIFESTS_IN_FLIGHT, (c) => fetchChild(src, c));
     for (const [i, c] of children.entries()) await collectManifest(src, c, graph, 1, fetched[i]);
   } else {
     const cfg = (parsed.manifest as { config?: Descriptor }).config;
@@ -186,7 +217,7 @@ async function fetchChild(src: Store, desc: Descriptor): Promise<ManifestBytes> 
 
 async function collectManifest(src: Store, desc: Descriptor, graph: Graph, depth: number, prefetched?: ManifestBytes): Promise<void> {
   if (depth > 8) throw new OciError('MANIFEST_INVALID', `${src.name}: manifests nested more than 8 deep`);
-  if (graph.manifests.some((m) => m.descriptor.digest === desc.digest)) return;
+  if (graph.blobsOf.has(desc.digest)) return; // already collected (every manifest has an entry)
   const m = prefetched ?? (await fetchChild(src, desc));
   const parsed = parseManifest(m.bytes, desc.mediaType);
   if (isIndexMediaType(parsed.mediaType)) {
@@ -219,14 +250,17 @@ async function addManifest(
  * (reset, stall, 5xx) restarts the transfer for the targets that still lack the blob.
  */
 async function copyBlob(src: Store, blob: Descriptor, to: readonly Store[], o: CopyOptions): Promise<'copied' | 'skipped' | 'mounted'> {
+  // `to` was just asked: they lack the blob. After a failure they are asked again.
   const retry = o.retry ?? DEFAULT_RETRY;
   o.onEvent?.({ type: 'blob-start', digest: blob.digest, size: blob.size, mediaType: blob.mediaType });
   let missing = [...to];
   let mounted = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      const check = await Promise.all(missing.map((t) => t.blobExists(blob, { signal: o.signal })));
-      missing = missing.filter((_, i) => !check[i]);
+      if (attempt > 0) {
+        const check = await Promise.all(missing.map((t) => t.blobExists(blob, { signal: o.signal })));
+        missing = missing.filter((_, i) => !check[i]);
+      }
       if (isBlobMounter(src)) {
         const still: Store[] = [];
         for (const t of missing) {
@@ -242,7 +276,11 @@ async function copyBlob(src: Store, blob: Descriptor, to: readonly Store[], o: C
         missing = still;
       }
       if (missing.length === 0) break;
-      const body = await src.fetchBlob(blob, { signal: o.signal });
+      // A small blob's GET goes out with its upload's first request, not before it.
+      const body =
+        blob.size <= SMALL_BLOB_BYTES
+          ? fetchedAlongside(() => src.fetchBlob(blob, { signal: o.signal }))
+          : await src.fetchBlob(blob, { signal: o.signal });
       const streams = fanOut(body, missing.length);
       const results = await Promise.allSettled(
         missing.map((t, i) =>
@@ -274,11 +312,33 @@ async function copyBlob(src: Store, blob: Descriptor, to: readonly Store[], o: C
   return how;
 }
 
+/**
+ * A blob body whose fetch starts now and is read when the consumer first asks: the fetch's
+ * round trip overlaps the upload's first. A consumer that stops early drops the download.
+ */
+function fetchedAlongside(open: () => Promise<AsyncIterable<Uint8Array>>): AsyncIterable<Uint8Array> {
+  const it = open().then((s) => s[Symbol.asyncIterator]());
+  it.catch(() => undefined); // reported to whoever reads it; an upload that failed first never does
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => (await it).next(),
+      return: async () => {
+        const i = await it.catch(() => undefined);
+        await i?.return?.();
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+}
+
 /** Copies the referrers of every manifest of the graph (signatures, SBOMs), each by digest. */
 async function copyReferrers(src: Store, graph: Graph, targets: readonly CopyTarget[], o: CopyOptions): Promise<void> {
   const seen = new Set<Digest>();
-  for (const m of graph.manifests) {
-    for (const r of await src.referrers(m.descriptor.digest, undefined, { signal: o.signal })) {
+  const lists = await mapLimit(graph.manifests, MANIFESTS_IN_FLIGHT, (m) =>
+    src.referrers(m.descriptor.digest, undefined, { signal: o.signal }),
+  );
+  for (const list of lists) {
+    for (const r of list) {
       if (seen.has(r.digest)) continue;
       seen.add(r.digest);
       await copyImage(

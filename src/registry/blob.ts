@@ -6,7 +6,7 @@ import { VERIFIED_DIGEST, verified } from '../oci/verified-stream.js';
 import { repositoryScope } from './challenge.js';
 import { uploadUrl, type RepoContext } from './repo-context.js';
 import { RegistryError, TransportError } from './errors.js';
-import { discard, header, type RegistryRequest, type RegistryResponse } from './transport.js';
+import { discard, header, type RegistryRequest, type RegistryResponse, type Transport } from './transport.js';
 
 /** HEAD /v2/<name>/blobs/<digest>: 200 present, 404 absent. */
 export async function blobExists(ctx: RepoContext, desc: Descriptor, o?: CallOptions): Promise<boolean> {
@@ -140,9 +140,25 @@ async function* counted(src: AsyncIterable<Uint8Array>, onProgress?: (n: number)
 }
 
 /**
- * Uploads a blob, streaming: one PUT for blobs under the chunk threshold, PATCH chunks with
- * resume from the registry's `Range` above it. The body is verified as it streams, so a wrong
- * byte aborts the upload before the registry commits it.
+ * Blobs up to this size are read whole before they are uploaded: the request can then be sent
+ * again after a failure, and can be a single POST. (At most the copy's blobs in flight are held.)
+ */
+export const SMALL_BLOB_BYTES = 1024 * 1024;
+
+/**
+ * Per registry host (its Transport): whether it takes a whole blob in one POST
+ * (`…/uploads/?digest=`, answering 201), learnt from the first small upload; 'asking' while that
+ * one is out. Hosts that answer 202 (CNCF distribution, which ignores the body) get POST then
+ * PUT from then on: the fallback costs one extra round trip, once per host.
+ */
+const singlePost = new WeakMap<Transport, boolean | 'asking'>();
+
+/**
+ * Uploads a blob. A small one (≤ SMALL_BLOB_BYTES) is read whole and sent in one POST where the
+ * registry takes that, otherwise with POST then PUT (the POST sent while the bytes still arrive).
+ * A larger one streams: one PUT below the chunk threshold, PATCH chunks with resume from the
+ * registry's `Range` above it. The body is verified as it streams, so a wrong byte aborts the
+ * upload before the registry commits it.
  */
 export async function pushBlob(
   ctx: RepoContext,
@@ -152,18 +168,78 @@ export async function pushBlob(
 ): Promise<void> {
   const src = body instanceof Uint8Array ? single(body) : body;
   const checked = counted(verified(src, desc), o?.onProgress);
+  if (desc.size <= SMALL_BLOB_BYTES) return pushSmallBlob(ctx, desc, checked, o);
   const location = await startUpload(ctx, o);
   if (desc.size >= ctx.chunkThreshold && !(body instanceof Uint8Array)) {
     await uploadChunked(ctx, location, desc, checked, o);
     return;
   }
+  await putUpload(ctx, location, desc, checked, body instanceof Uint8Array, o);
+}
+
+async function pushSmallBlob(ctx: RepoContext, desc: Descriptor, checked: AsyncIterable<Uint8Array>, o?: CallOptions): Promise<void> {
+  const known = singlePost.get(ctx.transport);
+  if (known === false || known === 'asking') {
+    const [location, bytes] = await Promise.all([startUpload(ctx, o), collect(checked, desc.size)]);
+    return putUpload(ctx, location, desc, bytes, true, o);
+  }
+  const bytes = await collect(checked, desc.size);
+  if (known === undefined) singlePost.set(ctx.transport, 'asking');
+  const req: RegistryRequest = {
+    method: 'POST',
+    url: `${ctx.base}/blobs/uploads/?digest=${encodeURIComponent(desc.digest)}`,
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
+    body: bytes,
+    scopes: ctx.pushScopes,
+    idempotent: true,
+    signal: o?.signal,
+  };
+  let res: RegistryResponse;
+  try {
+    res = await ctx.transport.send(req);
+  } catch (e) {
+    if (known === undefined) singlePost.delete(ctx.transport);
+    throw e;
+  }
+  if (res.status === 201) {
+    singlePost.set(ctx.transport, true);
+    await res.body.dump().catch(() => undefined);
+    return;
+  }
+  if (res.status === 202) {
+    // The registry opened an ordinary upload (and ignored the body): PUT the bytes to it.
+    singlePost.set(ctx.transport, false);
+    await res.body.dump().catch(() => undefined);
+    const location = header(res.headers, 'location');
+    if (!location) throw new TransportError('REGISTRY_PROTOCOL', `${ctx.host} opened an upload without a Location header`);
+    return putUpload(ctx, uploadUrl(ctx.base, location), desc, bytes, true, o);
+  }
+  if (res.status === 401 || res.status === 403 || res.status === 429 || res.status >= 500) {
+    if (known === undefined) singlePost.delete(ctx.transport);
+    throw await ctx.transport.error(req, res);
+  }
+  // Some other refusal of the single POST (400, 404, 405…): upload the ordinary way from now on.
+  singlePost.set(ctx.transport, false);
+  discard(res);
+  return putUpload(ctx, await startUpload(ctx, o), desc, bytes, true, o);
+}
+
+/** PUT <location>?digest=: the whole blob, or the end of a session whose Location it is. */
+async function putUpload(
+  ctx: RepoContext,
+  location: string,
+  desc: Descriptor,
+  body: AsyncIterable<Uint8Array> | Uint8Array,
+  replayable: boolean,
+  o?: CallOptions,
+): Promise<void> {
   const req: RegistryRequest = {
     method: 'PUT',
     url: uploadUrl(ctx.base, location, { digest: desc.digest }),
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
-    body: body instanceof Uint8Array && desc.size < 1024 * 1024 ? await collect(checked, desc.size) : checked,
+    body,
     scopes: ctx.pushScopes,
-    idempotent: body instanceof Uint8Array,
+    idempotent: replayable,
     signal: o?.signal,
   };
   const res = await ctx.transport.send(req);

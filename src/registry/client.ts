@@ -48,7 +48,8 @@ export class RegistryClient {
     this.#own = o.dispatcher
       ? undefined
       : new NodeHttpClient({
-          maxIdlePerOrigin: o.connectionsPerHost ?? 16,
+          // As many as a copy keeps busy (48 small blobs in flight): fewer would close and reopen connections between blobs.
+          maxIdlePerOrigin: o.connectionsPerHost ?? 64,
           bodyTimeoutMs: o.bodyTimeoutMs ?? 60_000,
           headersTimeoutMs: o.headersTimeoutMs ?? 60_000,
         });

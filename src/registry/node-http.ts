@@ -53,6 +53,7 @@ export class NodeHttpClient implements HttpDispatcher {
     const agent = {
       keepAlive: true,
       maxFreeSockets: o.maxIdlePerOrigin ?? 16,
+      maxSockets: 64, // per origin; more requests wait for one (issue 11, finding 5: 20,000 at once ran out of file descriptors)
       timeout: o.idleTimeoutMs ?? 4_000,
       scheduling: 'lifo',
     } as const;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../src/async/limit.js';
+import { mapLimit, mapWeighted } from '../../src/async/limit.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -181,5 +181,77 @@ describe('mapLimit with a concurrency that is not a number', () => {
     });
     expect(out).toEqual([2, 4, 6]);
     expect(most).toBe(1);
+  });
+});
+
+describe('mapWeighted', () => {
+  it('keeps the weight in flight within capacity and the count within maxRunning, in order', async () => {
+    const weights = [8, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1];
+    let used = 0;
+    let running = 0;
+    let peakUsed = 0;
+    let peakRunning = 0;
+    const started: number[] = [];
+    const out = await mapWeighted(
+      weights,
+      16,
+      10,
+      (w) => w,
+      async (w, i) => {
+        started.push(i);
+        used += w;
+        running++;
+        peakUsed = Math.max(peakUsed, used);
+        peakRunning = Math.max(peakRunning, running);
+        for (let k = 0; k < (i % 3) + 1; k++) await tick();
+        used -= w;
+        running--;
+        return i;
+      },
+    );
+    expect(out).toEqual(weights.map((_, i) => i));
+    expect(started).toEqual(weights.map((_, i) => i));
+    expect(peakUsed).toBeLessThanOrEqual(16);
+    expect(peakRunning).toBe(10);
+  });
+
+  it('runs an item heavier than the capacity alone, and light ones many at once', async () => {
+    let running = 0;
+    const seen: number[] = [];
+    await mapWeighted(
+      [100, 1, 1, 1],
+      4,
+      8,
+      (w) => w,
+      async (w) => {
+        running++;
+        seen.push(running);
+        await tick();
+        running--;
+        return w;
+      },
+    );
+    expect(seen).toEqual([1, 1, 2, 3]);
+  });
+
+  it('rejects on the first failure and starts nothing after it', async () => {
+    const started: number[] = [];
+    const gate = deferred<void>();
+    const run = mapWeighted(
+      [1, 1, 1, 1, 1],
+      2,
+      2,
+      () => 1,
+      async (_, i) => {
+        started.push(i);
+        if (i === 0) throw new Error('boom');
+        await gate.promise;
+        return i;
+      },
+    );
+    await expect(run).rejects.toThrow('boom');
+    gate.resolve();
+    await tick();
+    expect(started).toEqual([0, 1]);
   });
 });
