@@ -11,6 +11,7 @@ import type { Argument, Command, Option } from 'commander';
 import { createProgram } from '../src/cli/program.js';
 import { EXIT } from '../src/cli/run.js';
 import { configJsonSchema } from '../src/plan/config/json-schema.js';
+import { UNAVAILABLE_KEYS } from '../src/plan/config/unavailable.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -151,19 +152,16 @@ type Schema = Record<string, unknown> & {
   default?: unknown;
 };
 
-/** Keys gantry.yml accepts and validates, but that no released code acts on yet. Remove an entry when its feature lands. */
-export const NOT_YET_ACTED_ON: Readonly<Record<string, string>> = {
-  'images[].gates.vulnerabilities': 'no scanner runs yet: the policy is validated, nothing is scanned',
-  'images[].sign':
-    'nothing is signed yet: the key is validated, and `gantry init github` passes its secret on, but `publish` attaches no signature',
-  'images[].attest': 'no SBOM or provenance is made yet',
-  chart: 'no chart is bumped or pushed yet: `gantry init github` writes a placeholder `chart` job',
-};
+/** Keys gantry.yml refuses in this version (src/plan/config/unavailable.ts), by documented path: `images[].sign`. */
+const REFUSED: ReadonlyMap<string, (typeof UNAVAILABLE_KEYS)[number]> = new Map(
+  UNAVAILABLE_KEYS.map((k) => [k.path.join('.').replace(/\.\*/g, '[]'), k]),
+);
 
 const isObject = (s: Schema): boolean => s.properties !== undefined;
 const isMap = (s: Schema): boolean => s.type === 'object' && s.properties === undefined && typeof s.additionalProperties === 'object';
 
 function typeOf(s: Schema, path: string, sections: Map<string, Schema>): string {
+  if (REFUSED.has(path)) return 'refused (exit 2)';
   if (s.const !== undefined) return code(JSON.stringify(s.const));
   if (s.enum !== undefined) return `one of ${s.enum.map((e) => code(String(e))).join(', ')}`;
   if (s.anyOf !== undefined) {
@@ -211,18 +209,13 @@ function objectSections(path: string, s: Schema, seen: Set<string>): string[] {
   const required = new Set(s.required ?? []);
   const out = path === '' ? ['## Top level', ''] : [`## ${code(mapKeyName(path))}`, ''];
   if (path !== '' && s.description) out.push(cell(s.description), '');
-  const note = NOT_YET_ACTED_ON[path];
-  if (note !== undefined) out.push(`**Not acted on yet:** ${note}.`, '');
   out.push('| key | type | required | default | description |', '|---|---|---|---|---|');
   const children = new Map<string, Schema>();
   for (const [key, value] of Object.entries(s.properties ?? {})) {
     const child = path === '' ? key : `${path}.${key}`;
     seen.add(child);
     const type = typeOf(value, child, children);
-    const flag = NOT_YET_ACTED_ON[child] !== undefined ? ' (not acted on yet)' : '';
-    out.push(
-      `| ${code(key)} | ${type} | ${required.has(key) ? 'yes' : ''} | ${defaultOf(value)} | ${cell((value.description ?? '') + flag)} |`,
-    );
+    out.push(`| ${code(key)} | ${type} | ${required.has(key) ? 'yes' : ''} | ${defaultOf(value)} | ${cell(value.description ?? '')} |`);
   }
   out.push('');
   for (const [p, c] of children) out.push(...objectSections(p, c, seen));
@@ -234,12 +227,11 @@ export async function renderConfigDoc(): Promise<string> {
   const schema = configJsonSchema() as Schema;
   const seen = new Set<string>();
   const body = objectSections('', schema, seen);
-  const unknown = Object.keys(NOT_YET_ACTED_ON).filter((k) => !seen.has(k));
-  if (unknown.length > 0)
-    throw new Error(`scripts/gen-docs.ts: NOT_YET_ACTED_ON names ${unknown.join(', ')}, which gantry.yml does not have; update it`);
+  const unknown = [...REFUSED.keys()].filter((k) => !seen.has(k));
+  if (unknown.length > 0) throw new Error(`scripts/gen-docs.ts: refused keys ${unknown.join(', ')} are not in the schema`);
   const extensions = Object.keys((schema.patternProperties as Record<string, Schema> | undefined) ?? {});
   const example = await readFile(join(ROOT, 'examples/hello/gantry.yml'), 'utf8');
-  const notYet = Object.entries(NOT_YET_ACTED_ON).map(([k, why]) => `- ${code(k)}: ${why}.`);
+  const refused = [...REFUSED].map(([k, u]) => `- ${code(k)}: issue ${u.issue}; meanwhile ${u.instead}.`);
   return [
     banner('src/plan/config (the JSON Schema `gantry schema` prints)'),
     '',
@@ -262,9 +254,10 @@ export async function renderConfigDoc(): Promise<string> {
     `Top-level keys matching ${extensions.map((p) => code(p)).join(', ')} are ignored: a place for YAML anchors to reuse with aliases.`,
     "Tag rules (`tags`, `flavor`) use docker/metadata-action's syntax: [tags.md](tags.md).",
     '',
-    'Accepted and validated, but not acted on by any command yet (a release with them publishes as without them):',
+    'Keys of features this version does not have are refused, exit 2, rather than accepted and ignored (a release',
+    'that you believe signed must not go out unsigned). Each comes with the issue that brings it:',
     '',
-    ...notYet,
+    ...refused,
     '',
     'The bundled example, `examples/hello/gantry.yml` (what `bash scripts/quickstart.sh` publishes):',
     '',

@@ -20,10 +20,16 @@ export interface WorkflowRequirements {
    * Keyless signing, or attestations (signed with the workflow's identity through Sigstore): the
    * publish job needs an OIDC token, `id-token: write`. Not `attestations: write`: that scope is for GitHub's
    * own attestation store, and gantry attaches SBOMs and provenance to the image as OCI referrers.
+   * Always false in this version: `sign` and `attest` are refused when gantry.yml is loaded (issues 14
+   * and 15), and a workflow asks for no permission that nothing uses.
    */
   readonly idToken: boolean;
-  /** Environment variables holding signing keys (`sign.key: env:NAME`), passed from secrets of the same name. */
+  /**
+   * Environment variables holding signing keys (`sign.key: env:NAME`), passed from secrets of the
+   * same name. Empty in this version (`sign` is refused, issue 15).
+   */
   readonly keyEnv: readonly string[];
+  /** The chart job. Absent in this version (`chart` is refused, issue 18). */
   readonly chart?: { readonly path: string; readonly repository: string; readonly image: string };
 }
 
@@ -44,17 +50,14 @@ export function workflowRequirements(config: GantryConfig): WorkflowRequirements
       if (!native && image.build.platform[platform]?.runner === undefined) emulated.add(platform);
     }
   }
-  const keyless = config.images.some((i) => i.sign?.mode === 'keyless');
-  const attest = config.images.some((i) => i.attest.sbom !== false || i.attest.provenance);
-  const keyEnv = new Set(config.images.flatMap((i) => (i.sign?.mode === 'key' && i.sign.key.source === 'env' ? [i.sign.key.name] : [])));
-  const chartRepository = config.chart?.repository.slice('oci://'.length);
+  // sign, attest and chart are refused at load (src/plan/config/unavailable.ts) until issues 14, 15
+  // and 18 land: nothing here asks for an OIDC token, signing keys or a chart job before then.
   return {
-    ghcr: repositories.some(onGhcr) || (chartRepository !== undefined && onGhcr(chartRepository)),
+    ghcr: repositories.some(onGhcr),
     dockerHub: repositories.some(onDockerHub) || bases.some(onDockerHub),
     buildx: config.images.some((i) => backendTraits(i.build.backend).runnerSetup === 'buildx'),
     emulated: [...emulated].sort(),
-    idToken: keyless || attest,
-    keyEnv: [...keyEnv].sort(),
-    ...(config.chart ? { chart: config.chart } : {}),
+    idToken: false,
+    keyEnv: [],
   };
 }

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { ConfigIssue } from './errors.js';
 import { didYouMean } from './suggest.js';
+import { unavailableAt } from './unavailable.js';
 import type { YamlLocator } from './yaml-locate.js';
 import type { IssueParams } from './zod-parse.js';
 
@@ -108,8 +109,9 @@ function flatten(issue: Issue, prefix: Path): Flat[] {
 }
 
 function unknownKeyMessage(schema: Schema, path: Path, key: string): string {
-  // zod reports unrecognized keys only for objects, so there are allowed keys at this path.
-  const allowed = allowedKeys(schema, path) as string[];
+  // zod reports unrecognized keys only for objects, so there are allowed keys at this path. Keys this
+  // version refuses are not offered.
+  const allowed = (allowedKeys(schema, path) as string[]).filter((k) => unavailableAt([...path, k]) === undefined);
   let hint = didYouMean(key, allowed);
   if (hint === '') {
     // A key written one level too high, like `dockerfile` next to `build`.

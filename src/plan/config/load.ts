@@ -6,6 +6,7 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { formatPath, toConfigIssues } from './issues.js';
 import { configSchema } from './schema.js';
 import type { GantryConfig } from './types.js';
+import { occurrences, UNAVAILABLE_KEYS, unavailableMessage } from './unavailable.js';
 import { YamlLocator } from './yaml-locate.js';
 
 /** A problem a tag-rule parser found in an image's `tags`, at a 1-based line of the rules text. */
@@ -61,6 +62,27 @@ function keyIssues(doc: Document, locator: YamlLocator): ConfigIssue[] {
   return out;
 }
 
+/** A key this version refuses, set in gantry.yml: where, and its formatted path. */
+interface RefusedKey {
+  readonly issue: ConfigIssue;
+  readonly path: string;
+}
+
+/** Every key of unavailable.ts set in `data`, located at the key. */
+function refusedKeys(data: unknown, locator: YamlLocator): RefusedKey[] {
+  return UNAVAILABLE_KEYS.flatMap((key) =>
+    occurrences(data, key.path).map((at) => {
+      const path = formatPath(at);
+      return { path, issue: { path, ...locator.locate(at, { at: 'key' }), message: unavailableMessage(key) } };
+    }),
+  );
+}
+
+/** True when a problem at `path` is at or inside a refused key. */
+function isInside(path: string, refused: readonly RefusedKey[]): boolean {
+  return refused.some((r) => path === r.path || path.startsWith(`${r.path}.`) || path.startsWith(`${r.path}[`));
+}
+
 /** Aliases (`*name`) without an anchor (`&name`) before them. */
 function unresolvedAliases(doc: Document, locator: YamlLocator): ConfigIssue[] {
   const out: ConfigIssue[] = [];
@@ -106,7 +128,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /**
  * Parses and validates gantry.yml. `path` names the file in messages (`gantry.yml:12:7: …`).
  * Throws ConfigError('CONFIG_INVALID') with every problem found: YAML syntax, duplicate keys, then
- * (when the YAML is sound) every schema problem, each at the line and column of its node.
+ * (when the YAML is sound) every schema problem and every key this version refuses (unavailable.ts),
+ * each at the line and column of its node.
  */
 export function parseConfig(text: string, path: string, options: ParseConfigOptions = {}): GantryConfig {
   const lineCounter = new LineCounter();
@@ -135,10 +158,21 @@ export function parseConfig(text: string, path: string, options: ParseConfigOpti
     data = { ...data, images: [{ ...image.value, repositories: [...image.value.repositories] }] };
   }
 
+  // Keys whose feature this gantry does not have are refused, never accepted and ignored
+  // (unavailable.ts); what the schema would say about their contents does not matter.
+  const refused = refusedKeys(data, locator);
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError('CONFIG_INVALID', path, toConfigIssues(result.error.issues, configSchema, locator), { cause: result.error });
+    const schemaIssues = toConfigIssues(result.error.issues, configSchema, locator).filter((i) => !isInside(i.path, refused));
+    const issues = [...refused.map((r) => r.issue), ...schemaIssues].sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new ConfigError('CONFIG_INVALID', path, issues, { cause: result.error });
   }
+  if (refused.length > 0)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      path,
+      refused.map((r) => r.issue),
+    );
   const config = result.data;
   if (options.checkTags !== undefined) {
     const check = options.checkTags;

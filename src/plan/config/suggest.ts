@@ -1,13 +1,20 @@
-/** Levenshtein distance between two strings (insertions, deletions and substitutions cost 1). */
+/**
+ * Edit distance between two strings, where an insertion, a deletion, a substitution or a swap of two
+ * neighbouring characters costs 1 (optimal string alignment). Swaps are the commonest typo
+ * (`buildha` for `buildah`, `platfroms` for `platforms`); plain Levenshtein counts them as 2.
+ */
 export function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
+      let d = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] as number) + 1);
+      row.push(d);
     }
-    prev = row;
+    [before, prev] = [prev, row];
   }
   return prev[b.length] as number;
 }

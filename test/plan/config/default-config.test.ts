@@ -79,9 +79,8 @@ describe('parseConfig with defaults', () => {
   const defaults: DefaultConfigInput = { github: { repository: 'acme/api' }, hasDockerfile: true };
 
   it('uses the default image when gantry.yml has no images', () => {
-    const config = parseConfig('chart: { path: charts/api, repository: "oci://ghcr.io/acme/charts" }\n', 'gantry.yml', { defaults });
+    const config = parseConfig('version: 1\n', 'gantry.yml', { defaults });
     expect(config.images.map((i) => [i.name, i.repositories[0]?.name])).toEqual([['api', 'ghcr.io/acme/api']]);
-    expect(config.chart?.image).toBe('api');
   });
 
   it('uses the default image for an empty file', () => {

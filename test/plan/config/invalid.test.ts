@@ -48,7 +48,7 @@ describe('parseConfig: invalid configurations', () => {
       [
         'deploy/gantry.yml:4:30: images[0].platforms[1]: invalid platform "linux/arm65": unknown architecture "arm65" (did you mean "arm64"?); expected one of amd64, arm64, arm, 386, ppc64le, s390x, riscv64, loong64, mips64le, mips64, mipsle, mips, ppc64, sparc64, wasm',
         'deploy/gantry.yml:5:11: images[1].name: invalid image name: expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, e.g. "api"',
-        'deploy/gantry.yml:7:5: images[1].platfroms: unknown key "platfroms" (did you mean "platforms"?); allowed keys: name, repositories, platforms, build, tags, flavor, labels, annotations, title, description, vendor, licenses, url, documentation, gates, sign, attest, push',
+        'deploy/gantry.yml:7:5: images[1].platfroms: unknown key "platfroms" (did you mean "platforms"?); allowed keys: name, repositories, platforms, build, tags, flavor, labels, annotations, title, description, vendor, licenses, url, documentation, gates, push',
       ].join('\n'),
     );
     expect(e.issues).toEqual([

@@ -20,7 +20,7 @@ const img = (extra: string): string => `images:\n  - name: api\n    repositories
 describe('messages', () => {
   it('lists the allowed keys of an unknown key that matches nothing', () => {
     expect(problems(img('    colour: blue\n'))).toEqual([
-      '4:5 images[0].colour: unknown key "colour"; allowed keys: name, repositories, platforms, build, tags, flavor, labels, annotations, title, description, vendor, licenses, url, documentation, gates, sign, attest, push',
+      '4:5 images[0].colour: unknown key "colour"; allowed keys: name, repositories, platforms, build, tags, flavor, labels, annotations, title, description, vendor, licenses, url, documentation, gates, push',
     ]);
   });
 

@@ -27,10 +27,15 @@ describe('parseConfig: valid configurations', () => {
     expect(config).toEqual(expected);
   });
 
-  it('reads the DESIGN.md sketch', () => {
-    const config = parseConfig(fixture('design.gantry.yml'), 'gantry.yml');
+  it('reads the DESIGN.md sketch, once the keys this version refuses are taken out', () => {
+    // The sketch as written sets sign, gates.vulnerabilities and chart: refused (unavailable.test.ts).
+    const text = fixture('design.gantry.yml')
+      .replace(', vulnerabilities: { failOn: critical }', '')
+      .replace(/^ +sign: .*\n/m, '')
+      .replace(/^chart: .*\n/m, '');
+    const config = parseConfig(text, 'gantry.yml');
     expect(config.version).toBe(1);
-    expect(config.chart).toEqual({ path: 'charts/acme', repository: 'oci://ghcr.io/acme/charts', image: 'api' });
+    expect(config.chart).toBeUndefined();
     const [api, web] = config.images;
     expect(api).toEqual({
       ...IMAGE_DEFAULTS,
@@ -47,8 +52,7 @@ describe('parseConfig: valid configurations', () => {
         platform: { 'linux/arm64': { dockerfile: 'Dockerfile.arm64', runner: 'ubuntu-24.04-arm', args: {} } },
       },
       tags: 'type=semver,pattern={{version}}\n',
-      gates: { maxSize: 200_000_000, requiredLabels: [], vulnerabilities: { failOn: 'critical', ignore: [] } },
-      sign: { mode: 'key', key: { source: 'env', name: 'COSIGN_PRIVATE_KEY' } },
+      gates: { maxSize: 200_000_000, requiredLabels: [] },
     });
     expect(web).toEqual({
       ...IMAGE_DEFAULTS,
@@ -70,8 +74,11 @@ describe('parseConfig: valid configurations', () => {
   });
 
   it('reads two images, one with a per-platform Dockerfile and runner, Docker Hub optional', () => {
-    const config = parseConfig(fixture('api-worker.gantry.yml'), 'gantry.yml');
-    expect(config.chart).toEqual({ path: 'charts/acme', repository: 'oci://ghcr.io/acme/charts', image: 'worker' });
+    const text = fixture('api-worker.gantry.yml')
+      .replace(/^ +(vulnerabilities|attest|sign): .*\n/gm, '')
+      .replace(/^chart: .*\n/m, '');
+    const config = parseConfig(text, 'gantry.yml');
+    expect(config.chart).toBeUndefined();
     const [api, worker] = config.images;
     expect(api).toEqual({
       ...IMAGE_DEFAULTS,
@@ -87,10 +94,7 @@ describe('parseConfig: valid configurations', () => {
       gates: {
         maxSize: 1_610_612_736,
         requiredLabels: ['org.opencontainers.image.source'],
-        vulnerabilities: { failOn: 'high', ignore: ['CVE-2024-12345'] },
       },
-      attest: { sbom: 'spdx', provenance: true },
-      sign: { mode: 'keyless' },
     });
     expect(worker).toEqual({
       ...IMAGE_DEFAULTS,
@@ -225,7 +229,7 @@ describe('parseConfig: valid configurations', () => {
     });
   });
 
-  it('reads the remaining options: attest, sign with a key file, gate sizes in bytes, annotations', () => {
+  it('reads the remaining options: gate sizes in bytes, annotations, flavor as a mapping', () => {
     const config = parseConfig(
       `images:
   - name: a
@@ -235,8 +239,6 @@ describe('parseConfig: valid configurations', () => {
     vendor: Acme
     documentation: https://docs.acme.dev/a
     gates: { maxSize: 52428800 }
-    sign: { key: ./cosign.key, keyless: false }
-    attest: { sbom: cyclonedx }
     flavor: { latest: auto, prefix: a-, prefixOnLatest: true, suffixOnLatest: true }
 `,
       'gantry.yml',
@@ -248,18 +250,8 @@ describe('parseConfig: valid configurations', () => {
       vendor: 'Acme',
       documentation: 'https://docs.acme.dev/a',
       gates: { maxSize: 52_428_800, requiredLabels: [] },
-      sign: { mode: 'key', key: { source: 'file', path: './cosign.key' } },
-      attest: { sbom: 'cyclonedx', provenance: false },
       flavor: { latest: 'auto', prefix: 'a-', suffix: '', prefixOnLatest: true, suffixOnLatest: true },
     });
-  });
-
-  it('uses the only image for the chart when chart.image is not given', () => {
-    const config = parseConfig(
-      'images: [{name: app, repositories: [ghcr.io/acme/app]}]\nchart: {path: charts/app, repository: "oci://localhost:5000/charts"}\n',
-      'gantry.yml',
-    );
-    expect(config.chart).toEqual({ path: 'charts/app', repository: 'oci://localhost:5000/charts', image: 'app' });
   });
 
   it('ignores top-level x- keys and follows anchors, aliases and merge keys', () => {

@@ -192,8 +192,12 @@ describe('sign and URLs', () => {
 });
 
 describe('suggestions', () => {
-  it('measures edit distance', () => {
-    expect(editDistance('platfroms', 'platforms')).toBe(2);
+  it('measures edit distance, a swap of neighbours costing 1', () => {
+    expect(editDistance('platfroms', 'platforms')).toBe(1);
+    expect(editDistance('buildha', 'buildah')).toBe(1);
+    expect(editDistance('buildha', 'buildx')).toBe(2);
+    expect(editDistance('ab', 'ba')).toBe(1);
+    expect(editDistance('abc', 'ca')).toBe(3);
     expect(editDistance('', 'abc')).toBe(3);
     expect(editDistance('same', 'same')).toBe(0);
   });
@@ -202,5 +206,7 @@ describe('suggestions', () => {
     expect(closest('mb', ['B', 'kB', 'MB'])).toBe('MB');
     expect(closest('platfrms', ['name', 'platforms'])).toBe('platforms');
     expect(closest('xyz', ['name', 'platforms'])).toBeUndefined();
+    // issue 12: buildx came first in the list and was as near as buildah under plain Levenshtein.
+    expect(closest('buildha', ['buildx', 'buildah', 'layers'])).toBe('buildah');
   });
 });
