@@ -26,6 +26,7 @@ describe('inputs → gantry command line', () => {
     [{ command: 'build', image: 'api, worker', platform: 'linux/amd64\nlinux/arm64\n' }, ['build', '--image', 'api', '--image', 'worker', '--platform', 'linux/amd64', '--platform', 'linux/arm64', '--record-dir', '.gantry/records']],
     [{ command: 'publish', records: 'records', 'dry-run': 'true' }, ['publish', '--records', 'records', '--dry-run']],
     [{ command: 'publish', 'dry-run': 'false' }, ['publish']],
+    [{ command: 'publish', 'overwrite-release': 'true' }, ['publish', '--overwrite-release']],
     [{ command: 'verify', ref: 'ghcr.io/acme/api:1.2.3', platform: 'linux/amd64,linux/arm64', args: '--anonymous' }, ['verify', 'ghcr.io/acme/api:1.2.3', '--platforms', 'linux/amd64,linux/arm64', '--anonymous']],
     [{ command: ' publish ', args: "--version '1.2.3' --label \"a=b c\"" }, ['publish', '--version', '1.2.3', '--label', 'a=b c']],
   ];
