@@ -23,6 +23,9 @@ export interface ReleaseContext {
   readonly prerelease?: boolean;
   /** Source repository: `owner/name` and its web URL (`https://github.com/owner/name`). */
   readonly repository?: { readonly owner: string; readonly name: string; readonly url: string };
-  /** An explicit version (`--version`), which wins over the tag. */
+  /**
+   * An explicit version (`--version`), which wins over the tag. It makes the run a release: release
+   * tags only, never the branch's or the pull request's.
+   */
   readonly version?: string;
 }

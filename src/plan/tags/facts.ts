@@ -8,12 +8,12 @@ import { formatUtcDate, type Placeholder } from './template.js';
 /** The facts tag rules are evaluated against. */
 export interface RefFacts {
   /**
-   * `tag`: a release, a tag push, or a dispatch or local run with a tag (gantry treats those as
-   * releases of that tag); `branch`: a branch push, or a dispatch or local run on a branch;
+   * `tag`: a release, a tag push, a dispatch or local run with a tag (gantry treats those as
+   * releases of that tag), or any run with an explicit version; `branch`: a branch push, or a dispatch or local run on a branch;
    * `pr`: a pull request; `none`: a local run on a detached HEAD without a tag.
    */
   readonly kind: 'tag' | 'branch' | 'pr' | 'none';
-  /** The git tag (`v1.2.3`), when `kind` is `tag`. */
+  /** The git tag (`v1.2.3`), when `kind` is `tag` (absent for an explicit version on a commit without one). */
   readonly tag?: string;
   /** The branch, unsanitized (`feature/x`), when `kind` is `branch`. */
   readonly branch?: string;
@@ -37,7 +37,9 @@ const SHORT_SHA = 7;
 export function readFacts(c: ReleaseContext): RefFacts {
   const tag = c.tag ?? strip(c.ref, 'refs/tags/');
   const branch = c.branch ?? strip(c.ref, 'refs/heads/');
-  const kind = kindOf(c.event, tag, branch);
+  // An explicit version is a release, whatever the event: it gets release tags only, never the
+  // branch's (`edge`, `main`) beside `latest` (issue 12).
+  const kind = c.version !== undefined ? 'tag' : kindOf(c.event, tag, branch);
   const pr = c.prNumber ?? Number(/^refs\/pull\/(\d+)\//.exec(c.ref ?? '')?.[1] ?? Number.NaN);
   const onBranch = kind === 'branch' ? branch : undefined;
   const onTag = kind === 'tag' ? tag : undefined;

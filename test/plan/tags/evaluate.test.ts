@@ -131,6 +131,7 @@ describe('notes and skipped rules', () => {
   it('says when no rule makes a tag', () => {
     expect(plan('type=semver,pattern={{version}}', pullRequest(7))).toEqual({
       tags: [],
+      versionTags: [],
       prerelease: false,
       decisions: ['no rule makes a tag for this pull_request event'],
     });

@@ -186,20 +186,32 @@ const SCENARIOS: readonly Scenario[] = [
     want: { tags: [SHORT], prerelease: false, decisions: [] },
   },
   {
+    // Issue 12: an explicit version is a release and gets release tags only, no `edge` beside `latest`.
     name: 'explicit --version on a default-branch push',
     context: branchPush('master', { version: 'v3.1.0' }),
     want: {
-      tags: ['3.1.0', 'v3.1.0', '3.1', '3', 'edge', SHORT, 'latest'],
+      tags: ['3.1.0', 'v3.1.0', '3.1', '3', SHORT, 'latest'],
       version: '3.1.0',
       prerelease: false,
       decisions: offline('3.1.0', '3.1', '3', 'latest'),
+    },
+  },
+  {
+    name: 'explicit --version on another branch: no branch tag either',
+    context: branchPush('feature/x', { version: '1.0.0' }),
+    want: {
+      tags: ['1.0.0', '1.0', '1', SHORT, 'latest'],
+      version: '1.0.0',
+      prerelease: false,
+      decisions: offline('1.0.0', '1.0', '1', 'latest'),
     },
   },
 ];
 
 describe('planTags with gantry defaults (seed scenarios)', () => {
   it.each(SCENARIOS)('$name', ({ context, existingTags, want }) => {
-    const got = planTags({ rules: undefined, context, ...(existingTags ? { existingTags } : {}) });
+    // versionTags (which tags name the version whole) has its own tests: version-tags.test.ts.
+    const { versionTags: _, ...got } = planTags({ rules: undefined, context, ...(existingTags ? { existingTags } : {}) });
     expect(got).toEqual(want);
   });
 
