@@ -27,7 +27,7 @@ export function registerPublish(program: Command): void {
     )
     .option(
       '--records <dir>',
-      'digest records written by `gantry build` on other machines (without it, every platform is built here first)',
+      'digest records written by `gantry build` on other machines (without it: the records `gantry build` left in .gantry/records for this revision, else every platform is built here first)',
     )
     .option('--dry-run', 'print exactly what would be pushed and tagged; touch nothing')
     .option(
