@@ -12,6 +12,44 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 10_000, maxElapsedMs: 120_000 };
 
+/**
+ * The retries of one operation (a blob copied to its targets, a manifest fetched), shared by
+ * every request it makes: the transport's retries of a request and the operation's retries of
+ * the whole take from one budget, so N attempts mean N requests in all, not N × N (issue 11,
+ * finding 3: the transport's 5 times copy's 5 made 25). Bounded in attempts and in time.
+ */
+export class RetryBudget {
+  readonly policy: RetryPolicy;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #started: number;
+  #retries = 0;
+
+  constructor(policy: RetryPolicy, o: { now?: () => number; random?: () => number } = {}) {
+    this.policy = policy;
+    this.#now = o.now ?? Date.now;
+    this.#random = o.random ?? Math.random;
+    this.#started = this.#now();
+  }
+
+  /** Retries taken so far. */
+  get retries(): number {
+    return this.#retries;
+  }
+
+  /** Takes one retry: false when the attempts or the time of the operation are used up. */
+  take(): boolean {
+    if (this.#retries + 1 >= this.policy.attempts || this.#now() - this.#started >= this.policy.maxElapsedMs) return false;
+    this.#retries++;
+    return true;
+  }
+
+  /** The wait before the retry just taken (backoff, or the server's Retry-After, capped). */
+  delayMs(retryAfterMs?: number): number {
+    return backoffDelay(this.policy, Math.max(0, this.#retries - 1), retryAfterMs, this.#random);
+  }
+}
+
 /** Exponential backoff with full jitter (AWS architecture blog), or the server's Retry-After when given. */
 export function backoffDelay(p: RetryPolicy, attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, p.maxDelayMs);
@@ -55,6 +93,8 @@ const TEMPORARY_CODES = new Set([
   'CONNECT_TIMEOUT',
   'HEADERS_TIMEOUT',
   'BODY_TIMEOUT',
+  'DEADLINE_EXCEEDED',
+  'TRANSFER_TOO_SLOW',
 ]);
 
 /**

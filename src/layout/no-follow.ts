@@ -5,6 +5,7 @@
 // refused with an error naming it, and nothing behind it is opened.
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readlink, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { errnoCode, OciError } from '../oci/errors.js';
 
 // O_NOFOLLOW: open fails (ELOOP) when the last component is a symlink, so a symlink swapped in
@@ -83,12 +84,38 @@ export async function openRegularFile(path: string, where = ''): Promise<{ fh: F
   }
 }
 
-/** Reads a small regular file of the layout (index.json, oci-layout) as UTF-8; undefined when it is missing. */
-export async function readRegularFile(path: string, where = ''): Promise<string | undefined> {
+/**
+ * The most gantry reads of index.json (or oci-layout): a layout may come from anywhere, and an
+ * index.json of a few GB would be read whole. 64 MiB is some 200,000 entries.
+ */
+export const MAX_LAYOUT_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a small regular file of the layout (index.json, oci-layout) as UTF-8, at most `maxBytes`
+ * (LAYOUT_INVALID beyond); undefined when it is missing.
+ */
+export async function readRegularFile(path: string, where = '', maxBytes = MAX_LAYOUT_FILE_BYTES): Promise<string | undefined> {
   const opened = await openRegularFile(path, where);
   if (opened === undefined) return undefined;
   try {
-    return await opened.fh.readFile('utf8');
+    const tooLarge = (): OciError =>
+      new OciError(
+        'LAYOUT_INVALID',
+        `${where}${path} is larger than ${maxBytes / (1024 * 1024)} MiB, more than gantry reads of a layout's ${basename(path)}; check that the layout is what you meant to use`,
+        { userError: true },
+      );
+    if (opened.st.size > maxBytes) throw tooLarge();
+    // Read at most one byte past the limit: the file may have grown since its stat.
+    const buf = Buffer.alloc(Math.min(maxBytes + 1, Math.max(opened.st.size, 0) + 64 * 1024));
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) break;
+      const { bytesRead } = await opened.fh.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    if (n > maxBytes) throw tooLarge();
+    return buf.subarray(0, n).toString('utf8');
   } finally {
     await opened.fh.close();
   }

@@ -6,6 +6,21 @@ export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called with the number of new bytes moved, for progress displays. */
   readonly onProgress?: ((bytes: number) => void) | undefined;
+  /**
+   * The retries of the operation this call belongs to (src/async/retry.ts RetryBudget): a store
+   * that retries takes from it, so that retries at several levels share one budget.
+   */
+  readonly retryBudget?: RetryAllowance | undefined;
+}
+
+/** What a store needs of a retry budget (implemented by src/async/retry.ts RetryBudget). */
+export interface RetryAllowance {
+  readonly retries: number;
+  readonly policy: { readonly attempts: number };
+  /** Takes one retry: false when none is left. */
+  take(): boolean;
+  /** The wait before the retry just taken. */
+  delayMs(retryAfterMs?: number): number;
 }
 
 /** A manifest's exact bytes and its descriptor (digest of exactly these bytes). */

@@ -6,7 +6,7 @@ import { mapLimit, mapWeighted } from '../async/limit.js';
 import { buildIndex, manifestChildren, parseManifest, type ImageIndex, type ParsedManifest } from '../oci/manifest.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import { formatPlatform, platformMatches } from '../oci/platform.js';
-import { backoffDelay, DEFAULT_RETRY, isTemporaryError, sleep, type RetryPolicy } from '../async/retry.js';
+import { DEFAULT_RETRY, isTemporaryError, RetryBudget, sleep, type RetryPolicy } from '../async/retry.js';
 import { isBlobMounter, type ManifestBytes, type Store } from '../oci/store.js';
 import type { CopyEventListener } from './copy-events.js';
 
@@ -251,25 +251,22 @@ async function addManifest(
  */
 async function copyBlob(src: Store, blob: Descriptor, to: readonly Store[], o: CopyOptions): Promise<'copied' | 'skipped' | 'mounted'> {
   // `to` was just asked: they lack the blob. After a failure they are asked again.
-  const retry = o.retry ?? DEFAULT_RETRY;
+  // One budget for the whole copy of this blob: the registry's retries of each request take from it too.
+  const budget = new RetryBudget(o.retry ?? DEFAULT_RETRY);
+  const co = { signal: o.signal, retryBudget: budget };
   o.onEvent?.({ type: 'blob-start', digest: blob.digest, size: blob.size, mediaType: blob.mediaType });
   let missing = [...to];
   let mounted = false;
   for (let attempt = 0; ; attempt++) {
     try {
       if (attempt > 0) {
-        const check = await Promise.all(missing.map((t) => t.blobExists(blob, { signal: o.signal })));
+        const check = await Promise.all(missing.map((t) => t.blobExists(blob, co)));
         missing = missing.filter((_, i) => !check[i]);
       }
       if (isBlobMounter(src)) {
         const still: Store[] = [];
         for (const t of missing) {
-          if (
-            isBlobMounter(t) &&
-            t.host === src.host &&
-            t.repository !== src.repository &&
-            (await t.mountBlob(blob, src.repository, { signal: o.signal }))
-          ) {
+          if (isBlobMounter(t) && t.host === src.host && t.repository !== src.repository && (await t.mountBlob(blob, src.repository, co))) {
             mounted = true;
           } else still.push(t);
         }
@@ -277,16 +274,13 @@ async function copyBlob(src: Store, blob: Descriptor, to: readonly Store[], o: C
       }
       if (missing.length === 0) break;
       // A small blob's GET goes out with its upload's first request, not before it.
-      const body =
-        blob.size <= SMALL_BLOB_BYTES
-          ? fetchedAlongside(() => src.fetchBlob(blob, { signal: o.signal }))
-          : await src.fetchBlob(blob, { signal: o.signal });
+      const body = blob.size <= SMALL_BLOB_BYTES ? fetchedAlongside(() => src.fetchBlob(blob, co)) : await src.fetchBlob(blob, co);
       const streams = fanOut(body, missing.length);
       const results = await Promise.allSettled(
         missing.map((t, i) =>
           t
             .pushBlob(blob, streams[i]!, {
-              signal: o.signal,
+              ...co,
               onProgress: i === 0 ? (n) => o.onEvent?.({ type: 'blob-progress', digest: blob.digest, bytes: n }) : undefined,
             })
             .catch(async (e: unknown) => {
@@ -301,10 +295,10 @@ async function copyBlob(src: Store, blob: Descriptor, to: readonly Store[], o: C
       o.onEvent?.({ type: 'blob-done', digest: blob.digest, size: blob.size, how: 'copied' });
       return 'copied';
     } catch (e) {
-      if (!isTemporaryError(e) || attempt + 1 >= retry.attempts) throw e;
+      if (!isTemporaryError(e) || !budget.take()) throw e;
       const reason = e instanceof Error ? e.message : String(e);
       o.onEvent?.({ type: 'blob-retry', digest: blob.digest, attempt: attempt + 1, reason });
-      await sleep(backoffDelay(retry, attempt), o.signal);
+      await sleep(budget.delayMs(), o.signal);
     }
   }
   const how = mounted ? 'mounted' : 'skipped';

@@ -16,6 +16,7 @@ export async function blobExists(ctx: RepoContext, desc: Descriptor, o?: CallOpt
     scopes: ctx.pullScopes,
     idempotent: true,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   const res = await ctx.transport.send(req);
   await res.body.dump().catch(() => undefined);
@@ -32,6 +33,7 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, o?: CallOpti
     scopes: ctx.pullScopes,
     idempotent: true,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   const res = await ctx.transport.send(req);
   if (res.status === 404) {
@@ -94,6 +96,7 @@ export async function mountBlob(ctx: RepoContext, desc: Descriptor, from: string
     scopes: [...ctx.pushScopes, repositoryScope(from, ['pull'])],
     idempotent: true,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   const res = await ctx.transport.send(req);
   if (res.status === 201) {
@@ -123,6 +126,7 @@ async function startUpload(ctx: RepoContext, o?: CallOptions): Promise<string> {
     scopes: ctx.pushScopes,
     idempotent: true,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [202]);
@@ -193,6 +197,7 @@ async function pushSmallBlob(ctx: RepoContext, desc: Descriptor, checked: AsyncI
     scopes: ctx.pushScopes,
     idempotent: true,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   let res: RegistryResponse;
   try {
@@ -241,6 +246,7 @@ async function putUpload(
     scopes: ctx.pushScopes,
     idempotent: replayable,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [201]);
@@ -320,6 +326,7 @@ async function uploadChunked(
     scopes: ctx.pushScopes,
     idempotent: true,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [201]);
@@ -403,6 +410,7 @@ async function patchChunk(
     scopes: ctx.pushScopes,
     idempotent: false,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [202]);
@@ -421,7 +429,14 @@ async function resumeChunk(
   o?: CallOptions,
 ): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const req: RegistryRequest = { method: 'GET', url: location, scopes: ctx.pushScopes, idempotent: true, signal: o?.signal };
+    const req: RegistryRequest = {
+      method: 'GET',
+      url: location,
+      scopes: ctx.pushScopes,
+      idempotent: true,
+      signal: o?.signal,
+      retryBudget: o?.retryBudget,
+    };
     const res = await ctx.transport.send(req);
     await ctx.transport.expect(req, res, [204]);
     await res.body.dump().catch(() => undefined);

@@ -2,7 +2,7 @@ import { staticCredentials, type CredentialSource } from './credentials.js';
 import { createRepoContext } from './repo-context.js';
 import { RegistryRepository } from './repository.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../async/retry.js';
-import { Transport } from './transport.js';
+import { Transport, type TransportDeadlines } from './transport.js';
 import { NodeHttpClient, type HttpDispatcher } from './node-http.js';
 
 export interface RegistryClientOptions {
@@ -22,6 +22,8 @@ export interface RegistryClientOptions {
   /** Blobs at least this large are uploaded in chunks with resume. */
   readonly chunkThreshold?: number;
   readonly chunkSize?: number;
+  /** Overall deadlines per kind of request and the minimum rate of blob transfers (transport.ts DEFAULT_DEADLINES). */
+  readonly deadlines?: TransportDeadlines;
   /** An existing dispatcher (tests); the client then does not close it. */
   readonly dispatcher?: HttpDispatcher;
 }
@@ -71,6 +73,7 @@ export class RegistryClient {
         credentials: this.#o.credentials ?? staticCredentials({}),
         userAgent: this.#o.userAgent ?? 'gantry',
         retry: this.#o.retry ?? DEFAULT_RETRY,
+        deadlines: this.#o.deadlines,
         log: this.#o.log,
       });
       this.#transports.set(registry, t);
@@ -78,14 +81,19 @@ export class RegistryClient {
     return t;
   }
 
-  /** A `Store` for `repository` in `registry` (as named in a reference: `docker.io`, `ghcr.io`, `localhost:5000`). */
-  repository(registry: string, repository: string): RegistryRepository {
-    return new RegistryRepository(
-      createRepoContext(this.#transport(registry), this.schemeOf(registry), apiHostOf(registry), repository, {
-        chunkThreshold: this.#o.chunkThreshold ?? 256 * 1024 * 1024,
-        chunkSize: this.#o.chunkSize ?? 16 * 1024 * 1024,
-      }),
-    );
+  /**
+   * A `Store` for `repository` in `registry` (as named in a reference: `docker.io`, `ghcr.io`,
+   * `localhost:5000`). `push`: the caller will write to it. Every repository opened on a host is
+   * in the next token asked for there, so one token serves a copy or a release across them.
+   */
+  repository(registry: string, repository: string, o: { readonly push?: boolean } = {}): RegistryRepository {
+    const transport = this.#transport(registry);
+    const ctx = createRepoContext(transport, this.schemeOf(registry), apiHostOf(registry), repository, {
+      chunkThreshold: this.#o.chunkThreshold ?? 256 * 1024 * 1024,
+      chunkSize: this.#o.chunkSize ?? 16 * 1024 * 1024,
+    });
+    transport.expectScopes(o.push ? ctx.pushScopes : ctx.pullScopes);
+    return new RegistryRepository(ctx);
   }
 
   async close(): Promise<void> {

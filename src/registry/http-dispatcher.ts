@@ -16,6 +16,18 @@ export interface HttpRequestOptions {
   /** A streamed body is sent as it is read, with backpressure; it is checked against a Content-Length header when there is one. */
   readonly body: Uint8Array | AsyncIterable<Uint8Array> | null;
   readonly signal: AbortSignal | null;
+  /**
+   * The whole exchange (request, head, body to its end) within this many ms, however busy the
+   * server keeps the connection (a drip, endless `100 Continue`, endless trailers): HttpError
+   * DEADLINE_EXCEEDED. For requests and answers of known small size.
+   */
+  readonly deadlineMs?: number | undefined;
+  /**
+   * For transfers whose length has no useful bound (blobs): at least `bytesPerSecond` of body
+   * (sent or received) in every `windowMs`, not counting waits that are the client's own (a slow
+   * reader, a slow source): HttpError TRANSFER_TOO_SLOW.
+   */
+  readonly minRate?: { readonly bytesPerSecond: number; readonly windowMs: number } | undefined;
 }
 
 /** Response headers by lower-case name; Set-Cookie is the only list. */

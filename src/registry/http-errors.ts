@@ -11,6 +11,10 @@ export type HttpErrorCode =
   | 'CONNECT_TIMEOUT'
   | 'HEADERS_TIMEOUT'
   | 'BODY_TIMEOUT'
+  /** A request of bounded size did not finish within its deadline (a drip, endless 1xx or trailers). */
+  | 'DEADLINE_EXCEEDED'
+  /** A transfer moved less than its minimum rate over a whole window. */
+  | 'TRANSFER_TOO_SLOW'
   /** A request on a client that was closed. */
   | 'ERR_CLIENT_CLOSED'
   /** The request's body failed (its source broke or did not verify): the fault is the source's. */

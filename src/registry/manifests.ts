@@ -19,6 +19,7 @@ function manifestRequest(ctx: RepoContext, method: 'GET' | 'HEAD', reference: st
     scopes: ctx.pullScopes,
     idempotent: true,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
 }
 
@@ -149,6 +150,7 @@ export async function putManifest(
     scopes: ctx.pushScopes,
     idempotent: true,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [200, 201]);
@@ -171,6 +173,7 @@ export async function deleteManifest(ctx: RepoContext, reference: string, o?: Ca
     scopes: [`repository:${ctx.repository}:delete`, ...ctx.pushScopes],
     idempotent: true,
     signal: o?.signal,
+    retryBudget: o?.retryBudget,
   };
   const res = await ctx.transport.send(req);
   if (res.status === 404) {

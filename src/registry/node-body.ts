@@ -11,6 +11,8 @@ export interface BodyHooks {
   readerBehind(behind: boolean): void;
   /** The body was read to its end, failed or was dropped: the exchange is over. */
   over(): void;
+  /** Bytes of body arrived (a transfer's progress, as opposed to 1xx heads or trailers). */
+  received(bytes: number): void;
 }
 
 /**
@@ -68,6 +70,7 @@ export class NodeResponseBody implements ResponseBody {
     if (this.#dropped || this.#error) return;
     this.#chunks.push(c);
     this.#bytes += c.byteLength;
+    this.#hooks.received(c.byteLength);
     if (!this.#paused && this.#bytes >= HIGH_WATER) {
       this.#paused = true;
       this.#res.pause();

@@ -51,6 +51,10 @@ export class Exchange {
   /** The socket's writes are held until the event loop is idle (#corkUntilIdle). */
   #corked = false;
   #body: NodeResponseBody | undefined;
+  /** Body bytes moved either way (request body written, response body received). */
+  #progress = 0;
+  #deadline: NodeJS.Timeout | undefined;
+  #rateCheck: NodeJS.Timeout | undefined;
   #res: http.IncomingMessage | undefined;
   #resolve!: (r: HttpResponse) => void;
   #reject!: (e: unknown) => void;
@@ -62,6 +66,7 @@ export class Exchange {
       this.#resolve = resolve;
       this.#reject = reject;
     });
+    this.#startClocks();
     try {
       this.#req = this.#start(agent);
     } catch (e) {
@@ -69,6 +74,47 @@ export class Exchange {
       return;
     }
     void this.#send(this.#req);
+  }
+
+  /**
+   * The overall limits, which count time whatever traffic there is (the socket's timeouts count
+   * only silence): a deadline for the whole exchange, or a minimum rate of body bytes per window.
+   */
+  #startClocks(): void {
+    const { deadlineMs, minRate } = this.#o;
+    if (deadlineMs !== undefined) {
+      this.#deadline = setTimeout(
+        () =>
+          this.#fail(
+            new HttpError(
+              'DEADLINE_EXCEEDED',
+              `${this.#o.method} ${this.#o.origin} did not complete within ${formatMs(deadlineMs)} (the server ${this.#gotHead ? 'sent its body too slowly' : 'did not send a complete answer'})`,
+            ),
+          ),
+        deadlineMs,
+      );
+    }
+    if (minRate !== undefined) {
+      const least = (minRate.bytesPerSecond * minRate.windowMs) / 1000;
+      let mark = 0;
+      this.#rateCheck = setInterval(() => {
+        const moved = this.#progress - mark;
+        mark = this.#progress;
+        // A wait that is ours (the reader is behind, the source is slow) is not the server's slowness.
+        if (this.#readerBehind || this.#awaitingSource || moved >= least) return;
+        this.#fail(
+          new HttpError(
+            'TRANSFER_TOO_SLOW',
+            `${this.#o.method} ${this.#o.origin}: ${moved} bytes in ${formatMs(minRate.windowMs)}, less than the ${minRate.bytesPerSecond} bytes/s a transfer must keep up (${this.#gotHead ? 'the body came too slowly' : 'no answer'})`,
+          ),
+        );
+      }, minRate.windowMs);
+    }
+  }
+
+  #stopClocks(): void {
+    clearTimeout(this.#deadline);
+    clearInterval(this.#rateCheck);
   }
 
   #start(agent: http.Agent): http.ClientRequest {
@@ -172,6 +218,9 @@ export class Exchange {
         if (!behind) this.#arm();
       },
       over: () => this.#finish(),
+      received: (n) => {
+        this.#progress += n;
+      },
     });
     // Node's headers object is a plain object whose keys the server chose; a null prototype means
     // that a lookup of any name (`constructor`, `__proto__`) finds only what was sent.
@@ -193,6 +242,7 @@ export class Exchange {
     if (this.#body) {
       // After the head: a body that arrived whole stays good (a late EPIPE of an early answer).
       if (this.#res?.complete) return;
+      this.#stopClocks();
       this.#body.fail(e);
       this.#req?.destroy();
       return;
@@ -207,6 +257,7 @@ export class Exchange {
   }
 
   #detach(): void {
+    this.#stopClocks();
     this.#socket?.off('timeout', this.#onTimeout);
     this.#o.signal?.removeEventListener('abort', this.#onAbort);
   }
@@ -266,6 +317,7 @@ export class Exchange {
           throw new RequestBodyError(new HttpError('HTTP_PROTOCOL', `the request body is longer than its content-length ${length}`));
         }
         if (c.byteLength === 0) continue;
+        this.#progress += c.byteLength;
         this.#corkUntilIdle(req);
         if (!req.write(c)) await drained(req);
         if (this.#over) return void (await it.return?.());
@@ -280,6 +332,10 @@ export class Exchange {
       this.#fail(e instanceof HttpError ? e : new RequestBodyError(e));
     }
   }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** Resolves when a request that stopped taking writes can take more, or is gone. */

@@ -6,6 +6,8 @@ import type { CallOptions } from '../oci/store.js';
 import type { RepoContext } from './repo-context.js';
 import { fetchManifest, putManifest } from './manifests.js';
 import { nextLink } from './tags.js';
+import { TransportError } from './errors.js';
+import { HttpError } from './http-errors.js';
 import { header, type RegistryRequest } from './transport.js';
 
 /** The referrers tag-schema fallback tag of a subject: `sha256-<hex>` (distribution-spec §referrers tag schema). */
@@ -32,7 +34,14 @@ export async function listReferrers(ctx: RepoContext, subject: Digest, artifactT
   const found: Descriptor[] = [];
   let api = true;
   for (let page = 0; url && page < 1000; page++) {
-    const req: RegistryRequest = { method: 'GET', url, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+    const req: RegistryRequest = {
+      method: 'GET',
+      url,
+      scopes: ctx.pullScopes,
+      idempotent: true,
+      signal: o?.signal,
+      retryBudget: o?.retryBudget,
+    };
     const res = await ctx.transport.send(req);
     const type = header(res.headers, 'content-type')?.split(';')[0]?.trim();
     if (res.status !== 200 || type !== MediaType.OciIndex) {
@@ -43,7 +52,19 @@ export async function listReferrers(ctx: RepoContext, subject: Digest, artifactT
       }
       await ctx.transport.expect(req, res, [200]);
     }
-    found.push(...descriptorsOf((await res.body.json()) as RawIndex));
+    let pageBody: RawIndex;
+    try {
+      pageBody = (await res.body.json()) as RawIndex;
+    } catch (e) {
+      // A page is at most TEXT_LIMIT (4 MiB): a longer one is dropped unread. A failed body is that failure.
+      if (!(e instanceof SyntaxError) && !(e instanceof HttpError && e.code === 'BODY_TOO_LARGE')) throw e;
+      throw new TransportError(
+        'REGISTRY_PROTOCOL',
+        `${ctx.host}: the referrers of ${subject} in ${ctx.repository}: ${e instanceof HttpError ? e.message : 'the answer is not JSON'}`,
+        { cause: e },
+      );
+    }
+    found.push(...descriptorsOf(pageBody ?? {}));
     url = nextLink(header(res.headers, 'link'), url);
   }
   if (!api) found.push(...(await readFallback(ctx, subject, o)));

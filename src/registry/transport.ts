@@ -4,8 +4,9 @@ import { parseChallenge } from './challenge.js';
 import type { CredentialSource } from './credentials.js';
 import { parseDiagnostics, RegistryError, redactUrl, remoteText, TransportError } from './errors.js';
 import { HttpError } from './http-errors.js';
-import { RequestBodyError, type HttpDispatcher, type ResponseBody, type ResponseHeaders } from './node-http.js';
-import { backoffDelay, isTemporaryError, parseRetryAfter, sleep, type RetryPolicy } from '../async/retry.js';
+import { RequestBodyError, type HttpDispatcher, type HttpRequestOptions, type ResponseBody, type ResponseHeaders } from './node-http.js';
+import { backoffDelay, isTemporaryError, parseRetryAfter, RetryBudget, sleep, type RetryPolicy } from '../async/retry.js';
+import type { RetryAllowance } from '../oci/store.js';
 
 export type { ResponseHeaders };
 
@@ -21,7 +22,39 @@ export interface RegistryRequest {
   /** Safe to send again after a failure (GET, HEAD, manifest PUT, upload POST). */
   readonly idempotent: boolean;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The retries of the operation this request belongs to; without one the request has a budget of
+   * its own (the transport's RetryPolicy).
+   */
+  readonly retryBudget?: RetryAllowance | undefined;
+  /**
+   * A blob transfer: held to a minimum rate, not to a deadline (a big blob over a slow link takes
+   * as long as it takes). Default: a streamed body, or a GET or HEAD of `/blobs/<digest>`.
+   */
+  readonly transfer?: boolean;
 }
+
+/**
+ * Overall limits per kind of request (issue 11, finding 3). The HTTP client's own timeouts
+ * measure silence only; these count time however busy a hostile server keeps the connection.
+ */
+export interface TransportDeadlines {
+  /** A request that is not a blob transfer (manifests, tags, tokens, upload sessions): the whole exchange within this. */
+  readonly requestMs: number;
+  /** Added to `requestMs` per MiB of a whole request body sent (a small blob in one POST or PUT). */
+  readonly perMiBSentMs: number;
+  /** A blob transfer must move at least this many bytes/s ... */
+  readonly transferBytesPerSecond: number;
+  /** ... over every window this long. */
+  readonly transferWindowMs: number;
+}
+
+export const DEFAULT_DEADLINES: TransportDeadlines = {
+  requestMs: 60_000,
+  perMiBSentMs: 30_000,
+  transferBytesPerSecond: 1024,
+  transferWindowMs: 60_000,
+};
 
 export interface RegistryResponse {
   readonly status: number;
@@ -44,6 +77,8 @@ export interface TransportOptions {
   readonly credentials: CredentialSource;
   readonly userAgent: string;
   readonly retry: RetryPolicy;
+  /** Overall deadlines and the minimum transfer rate; DEFAULT_DEADLINES when absent. */
+  readonly deadlines?: TransportDeadlines | undefined;
   /** Receives warnings (registry `Warning` headers, retries); never credentials. */
   readonly log?: ((message: string) => void) | undefined;
   readonly random?: () => number;
@@ -60,7 +95,8 @@ export function header(h: ResponseHeaders, name: string): string | undefined {
 
 /** Network-level failures that a retry may fix (never a response the registry gave). */
 export function isTemporaryNetworkError(e: unknown): boolean {
-  return !(e instanceof GantryError) && isTemporaryError(e);
+  // The HTTP client's own failures (timeouts, deadlines) are network errors too; other gantry errors are answers.
+  return (!(e instanceof GantryError) || e instanceof HttpError) && isTemporaryError(e);
 }
 
 /**
@@ -76,12 +112,33 @@ export class Transport {
   constructor(o: TransportOptions) {
     this.host = o.host;
     this.#o = o;
-    this.#auth = new HostAuth(o.host, o.credentials, (r) => this.#tokenRequest(r));
+    this.#auth = new HostAuth(o.host, o.credentials, (r) => this.#tokenRequest(r), Date.now, o.origin);
+  }
+
+  /** The token scopes the calls on this host are known to need (HostAuth.expect): one token for all of them. */
+  expectScopes(scopes: readonly string[]): void {
+    this.#auth.expect(scopes);
+  }
+
+  get #deadlines(): TransportDeadlines {
+    return this.#o.deadlines ?? DEFAULT_DEADLINES;
+  }
+
+  /** The overall limit of one request: a deadline, or a minimum rate for blob transfers. */
+  #limitsOf(req: RegistryRequest): Pick<HttpRequestOptions, 'deadlineMs' | 'minRate'> {
+    const d = this.#deadlines;
+    const transfer =
+      req.transfer ??
+      ((req.body !== undefined && !(req.body instanceof Uint8Array)) ||
+        ((req.method === 'GET' || req.method === 'HEAD') && /\/blobs\/[a-z0-9]+:/.test(new URL(req.url).pathname)));
+    if (transfer) return { minRate: { bytesPerSecond: d.transferBytesPerSecond, windowMs: d.transferWindowMs } };
+    const sent = req.body instanceof Uint8Array ? req.body.byteLength : 0;
+    return { deadlineMs: d.requestMs + Math.ceil((sent / (1024 * 1024)) * d.perMiBSentMs) };
   }
 
   /** Sends a request; returns any response that is not a retryable failure or an auth challenge. */
   async send(req: RegistryRequest): Promise<RegistryResponse> {
-    const started = Date.now();
+    const budget = req.retryBudget ?? new RetryBudget(this.#o.retry, this.#o.random ? { random: this.#o.random } : {});
     const replayable = req.body === undefined || req.body instanceof Uint8Array;
     const canRetry = req.idempotent && replayable;
     let scopes = req.scopes;
@@ -94,35 +151,36 @@ export class Transport {
         `${this.host} named ${redactUrl(req.url)} for ${req.method}, on plain HTTP: gantry does not leave HTTPS for a registry that speaks it`,
       );
     }
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       // Credentials are bound to the registry's own origin, whatever URL the server hands out.
       const auth = own ? await this.#auth.header(scopes) : undefined;
       let res: RegistryResponse;
       try {
         res = await this.#dispatchFollowingRedirects(req, auth);
       } catch (e) {
-        if (canRetry && isTemporaryNetworkError(e) && this.#mayRetry(attempt, started)) {
-          await this.#wait(req, attempt, undefined, `network error (${(e as { code?: string }).code ?? 'unknown'})`);
+        if (canRetry && isTemporaryNetworkError(e) && budget.take()) {
+          await this.#wait(req, budget, undefined, `network error (${(e as { code?: string }).code ?? 'unknown'})`);
           continue;
         }
         throw this.#networkError(req, e);
       }
       this.#warn(res.headers);
-      if (res.status === 401 && own && authRetries < 2 && replayable) {
+      // Only a challenge from the registry's own origin is answered with its credentials: a 401
+      // from where a redirect led (object storage, a CDN, a hostile server) names no realm of ours.
+      if (res.status === 401 && own && new URL(res.url).origin === this.#o.origin && authRetries < 2 && replayable) {
         await res.body.dump().catch(() => undefined);
-        const retryScopes = await this.#auth.unauthorized(parseChallenge(header(res.headers, 'www-authenticate')), scopes);
+        const retryScopes = await this.#auth.unauthorized(parseChallenge(header(res.headers, 'www-authenticate')), scopes, auth);
         if (retryScopes) {
           scopes = retryScopes;
           authRetries++;
-          attempt--;
           continue;
         }
         return res;
       }
       const temporary = res.status === 429 || res.status === 408 || (res.status >= 500 && res.status !== 501 && res.status !== 505);
-      if (temporary && canRetry && this.#mayRetry(attempt, started)) {
+      if (temporary && canRetry && budget.take()) {
         await res.body.dump().catch(() => undefined);
-        await this.#wait(req, attempt, parseRetryAfter(header(res.headers, 'retry-after'), Date.now()), `HTTP ${res.status}`);
+        await this.#wait(req, budget, parseRetryAfter(header(res.headers, 'retry-after'), Date.now()), `HTTP ${res.status}`);
         continue;
       }
       return res;
@@ -168,13 +226,11 @@ export class Transport {
     return new RegistryError(req.method, res.url, res.status, diags, hint, userError);
   }
 
-  #mayRetry(attempt: number, started: number): boolean {
-    return attempt + 1 < this.#o.retry.attempts && Date.now() - started < this.#o.retry.maxElapsedMs;
-  }
-
-  async #wait(req: RegistryRequest, attempt: number, retryAfterMs: number | undefined, why: string): Promise<void> {
-    const ms = backoffDelay(this.#o.retry, attempt, retryAfterMs, this.#o.random);
-    this.#o.log?.(`${req.method} ${redactUrl(req.url)}: ${why}; retrying in ${ms} ms (attempt ${attempt + 2}/${this.#o.retry.attempts})`);
+  async #wait(req: RegistryRequest, budget: RetryAllowance, retryAfterMs: number | undefined, why: string): Promise<void> {
+    const ms = budget.delayMs(retryAfterMs);
+    this.#o.log?.(
+      `${req.method} ${redactUrl(req.url)}: ${why}; retrying in ${ms} ms (attempt ${budget.retries + 1}/${budget.policy.attempts})`,
+    );
     await sleep(ms, req.signal);
   }
 
@@ -189,6 +245,13 @@ export class Transport {
   #networkError(req: RegistryRequest, e: unknown): Error {
     // The request's body broke (a source stream, a verification): that error, not this registry's.
     if (e instanceof RequestBodyError) return e.source instanceof Error ? e.source : e;
+    if (e instanceof HttpError && (e.code === 'DEADLINE_EXCEEDED' || e.code === 'TRANSFER_TOO_SLOW')) {
+      // Busy but not answering (a drip, endless 1xx): the registry's fault, not a reachability problem.
+      return new TransportError('REGISTRY_TIMEOUT', `${this.host}: ${e.message}, for ${req.method} ${redactUrl(req.url)}`, {
+        cause: e,
+        temporary: true,
+      });
+    }
     if (e instanceof GantryError) return e;
     const inner = (e as { cause?: unknown } | null)?.cause;
     if (inner instanceof GantryError) return inner;
@@ -231,6 +294,7 @@ export class Transport {
         headers,
         body: req.body ?? null,
         signal: req.signal ?? null,
+        ...this.#limitsOf(req),
       });
       const location = header(r.headers, 'location');
       const redirect = [301, 302, 303, 307, 308].includes(r.statusCode) && location && (req.method === 'GET' || req.method === 'HEAD');
@@ -263,6 +327,8 @@ export class Transport {
           headers: { 'user-agent': this.#o.userAgent, ...r.headers },
           body: r.body === undefined ? null : Buffer.from(r.body, 'utf8'),
           signal: null,
+          // The token service is held to the deadline of a small request, body included.
+          deadlineMs: this.#deadlines.requestMs,
         });
         const text = await res.body.text(TOKEN_RESPONSE_LIMIT).catch((e: unknown) => {
           if (e instanceof HttpError && e.code === 'BODY_TOO_LARGE') {
@@ -283,8 +349,9 @@ export class Transport {
           await sleep(backoffDelay(this.#o.retry, attempt, undefined, this.#o.random));
           continue;
         }
+        const code = errnoCode(e);
         throw new TransportError(
-          'REGISTRY_UNREACHABLE',
+          code === 'DEADLINE_EXCEEDED' || code?.endsWith('_TIMEOUT') ? 'REGISTRY_TIMEOUT' : 'REGISTRY_UNREACHABLE',
           `cannot reach the token service of ${this.host} at ${u.origin}: ${(e as Error).message}`,
           {
             cause: e,

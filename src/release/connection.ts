@@ -73,7 +73,7 @@ export class Connection {
   /** Opens the store of a location; a layout is created when `create` (copy destinations). */
   async store(l: Location, create = false): Promise<Store> {
     if (l.kind === 'layout') return openLayout(l.path, { create });
-    return this.#client.repository(l.ref.registry, formatRepository(l.ref).slice(l.ref.registry.length + 1));
+    return this.#client.repository(l.ref.registry, formatRepository(l.ref).slice(l.ref.registry.length + 1), { push: create });
   }
 
   async close(): Promise<void> {
