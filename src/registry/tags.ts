@@ -46,7 +46,14 @@ export async function listTags(ctx: RepoContext, o?: ListTagsOptions): Promise<s
           "check the registry's tags/list pagination",
       );
     }
-    const req: RegistryRequest = { method: 'GET', url, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+    const req: RegistryRequest = {
+      method: 'GET',
+      url,
+      scopes: ctx.pullScopes,
+      idempotent: true,
+      signal: o?.signal,
+      retryBudget: o?.retryBudget,
+    };
     const res = await ctx.transport.send(req);
     // A repository that does not exist yet has no tags.
     if (res.status === 404 && page === 0) {
@@ -63,6 +70,8 @@ export async function listTags(ctx: RepoContext, o?: ListTagsOptions): Promise<s
           cause: e,
         });
       }
+      // A body that failed (a deadline, a reset) is that failure, not a page that is not JSON.
+      if (!(e instanceof SyntaxError)) throw e;
       throw new TransportError('REGISTRY_PROTOCOL', `${ctx.host}: the tag list of ${ctx.repository} is not JSON`, { cause: e });
     }
     if (Array.isArray(body.tags)) for (const t of body.tags) if (typeof t === 'string') tags.push(t);
