@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, DEFAULT_RETRY, isTemporaryError, parseRetryAfter, type RetryPolicy, sleep } from '../../src/async/retry.js';
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  isTemporaryError,
+  parseRetryAfter,
+  RetryBudget,
+  type RetryPolicy,
+  sleep,
+} from '../../src/async/retry.js';
 
 const policy: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1_000, maxElapsedMs: 10_000 };
 
@@ -209,5 +217,31 @@ describe('parseRetryAfter rejects what is neither seconds nor an HTTP date', () 
     expect(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', now)).toBe(7000);
     expect(parseRetryAfter('Sunday, 06-Nov-94 08:49:37 GMT', now)).toBe(7000);
     expect(parseRetryAfter('Sun Nov  6 08:49:37 1994', now)).toBe(7000);
+  });
+});
+
+describe('RetryBudget: one budget for every retry of an operation', () => {
+  const budgetPolicy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 1_000, maxElapsedMs: 10_000 };
+
+  it('allows attempts - 1 retries in all, however many requests take from it', () => {
+    const b = new RetryBudget(budgetPolicy);
+    expect([b.take(), b.take(), b.take(), b.take()]).toEqual([true, true, false, false]);
+    expect(b.retries).toBe(2);
+  });
+
+  it('allows no retry once the operation has run for maxElapsedMs', () => {
+    let now = 0;
+    const b = new RetryBudget(budgetPolicy, { now: () => now });
+    now = 10_000;
+    expect(b.take()).toBe(false);
+  });
+
+  it('backs off by the number of retries taken, or waits as long as Retry-After says (capped)', () => {
+    const b = new RetryBudget(budgetPolicy, { random: () => 1 });
+    b.take();
+    expect(b.delayMs()).toBe(100);
+    b.take();
+    expect(b.delayMs()).toBe(200);
+    expect(b.delayMs(5_000)).toBe(1_000);
   });
 });

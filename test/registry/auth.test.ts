@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostAuth, type TokenFetcher } from '../../src/registry/auth.js';
+import { HostAuth, mergeScopes, scopesCover, type TokenFetcher } from '../../src/registry/auth.js';
 import type { Challenge } from '../../src/registry/challenge.js';
 import { basicAuthHeader, type Credential, type CredentialSource, staticCredentials } from '../../src/registry/credentials.js';
 
@@ -320,5 +320,55 @@ describe('HostAuth', () => {
   it('hasCredential() says whether a credential is configured', async () => {
     expect(await new HostAuth(HOST, creds(basic), tokenService().fetch).hasCredential()).toBe(true);
     expect(await new HostAuth('other.example', creds(basic), tokenService().fetch).hasCredential()).toBe(false);
+  });
+});
+
+describe('HostAuth: one token for several repositories of a host', () => {
+  it('scopesCover: every action of every resource, or *', () => {
+    expect(scopesCover(['repository:a:pull,push', 'repository:b:pull'], ['repository:a:pull', 'repository:b:pull'])).toBe(true);
+    expect(scopesCover(['repository:a:pull'], ['repository:a:pull,push'])).toBe(false);
+    expect(scopesCover(['repository:a:pull'], ['repository:b:pull'])).toBe(false);
+    expect(scopesCover(['repository:a:*'], ['repository:a:pull,push,delete'])).toBe(true);
+    expect(mergeScopes(['repository:a:pull', 'repository:b:pull', 'repository:a:push'])).toEqual([
+      'repository:a:pull,push',
+      'repository:b:pull',
+    ]);
+  });
+
+  it('a token asked for more scopes serves a request for fewer, of another repository too', async () => {
+    const svc = tokenService();
+    const auth = new HostAuth(HOST, creds(basic), svc.fetch);
+    await auth.unauthorized(bearer(), []);
+    expect(await auth.header(['repository:a:pull', 'repository:b:pull,push'])).toBe('Bearer tok1');
+    expect(await auth.header(['repository:b:pull'])).toBe('Bearer tok1');
+    expect(await auth.header(['repository:a:pull'])).toBe('Bearer tok1');
+    expect(svc.calls).toHaveLength(1);
+  });
+
+  it('asks for the expected scopes with the first token, and each new one with the next', async () => {
+    const svc = tokenService();
+    const auth = new HostAuth(HOST, creds(basic), svc.fetch);
+    auth.expect(['repository:src:pull']);
+    auth.expect(['repository:dst:pull,push']);
+    await auth.unauthorized(bearer(), []);
+    await auth.header(['repository:src:pull']);
+    await auth.header(['repository:dst:pull,push']);
+    auth.expect(['repository:later:pull']);
+    await auth.header(['repository:later:pull']);
+    expect(svc.calls.map((c) => new URL(c.url).searchParams.getAll('scope'))).toEqual([
+      ['repository:src:pull', 'repository:dst:pull,push'],
+      ['repository:later:pull', 'repository:src:pull', 'repository:dst:pull,push'],
+    ]);
+  });
+
+  it('after a 401 with a token asked for with others, asks for the failing scopes alone', async () => {
+    const svc = tokenService();
+    const auth = new HostAuth(HOST, creds(basic), svc.fetch);
+    auth.expect(['repository:a:pull', 'repository:b:pull,push']);
+    await auth.unauthorized(bearer(), []);
+    const used = await auth.header(['repository:b:pull,push']);
+    await auth.unauthorized(bearer(), ['repository:b:pull,push'], used);
+    expect(await auth.header(['repository:b:pull,push'])).toBe('Bearer tok2');
+    expect(new URL(svc.calls[1]!.url).searchParams.getAll('scope')).toEqual(['repository:b:pull,push']);
   });
 });
