@@ -24,8 +24,9 @@ export async function mapLimit<T, R>(items: readonly T[], concurrency: number, f
  * Runs `fn` over `items` in order, each taking `weightOf(item)` units of `capacity` (a whole
  * number from 1 to capacity) while it runs, and at most `maxRunning` at once: many light items
  * in flight, few heavy ones. An item waits for its units, and the items after it wait behind it
- * (no overtaking: a heavy item is not starved by light ones). Rejects on the first failure;
- * nothing new starts after it.
+ * (no overtaking: a heavy item is not starved by light ones). After the first failure nothing
+ * new starts, and it rejects with that failure once the items still running have settled (so
+ * nothing it started outlives it: abort them through a signal to make that quick).
  */
 export function mapWeighted<T, R>(
   items: readonly T[],
@@ -40,8 +41,15 @@ export function mapWeighted<T, R>(
   let next = 0;
   let used = 0;
   let running = 0;
-  let failed = false;
+  let failed: { error: unknown } | undefined;
   return new Promise<R[]>((resolve, reject) => {
+    const settled = (): void => {
+      running--;
+      if (failed) {
+        if (running === 0) reject(failed.error);
+      } else if (next >= items.length && running === 0) resolve(results);
+      else launch();
+    };
     const launch = (): void => {
       while (!failed && next < items.length && running < most) {
         const i = next;
@@ -54,13 +62,12 @@ export function mapWeighted<T, R>(
           (r) => {
             results[i] = r;
             used -= w;
-            running--;
-            if (next >= items.length && running === 0) resolve(results);
-            else launch();
+            settled();
           },
           (e: unknown) => {
-            failed = true;
-            reject(e);
+            failed ??= { error: e };
+            used -= w;
+            settled();
           },
         );
       }

@@ -95,6 +95,10 @@ export async function copyImage(src: Store, reference: string, targets: readonly
     if (await targets[ti]!.store.blobExists(b, { signal: o.signal })) present[ti]!.add(b.digest);
   });
   const concurrency = Math.max(1, Math.floor(o.concurrency ?? 6));
+  // The first transfer that fails stops the others (their requests are aborted), so that none of
+  // them is still running, or retrying, once the copy has failed.
+  const stop = new AbortController();
+  const transfers = { ...o, signal: o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal };
   await mapWeighted(
     blobs,
     concurrency * SLOT_PARTS,
@@ -102,7 +106,10 @@ export async function copyImage(src: Store, reference: string, targets: readonly
     (b) => Math.ceil(b.size / PART_BYTES),
     async (blob) => {
       const missing = targets.filter((_, i) => !present[i]!.has(blob.digest)).map((t) => t.store);
-      const how = await copyBlob(src, blob, missing, o);
+      const how = await copyBlob(src, blob, missing, transfers).catch((e: unknown) => {
+        stop.abort(e);
+        throw e;
+      });
       if (how === 'skipped') {
         stats.skipped += blob.size;
         stats.skippedBlobs++;

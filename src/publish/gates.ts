@@ -5,6 +5,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { parseImageConfig, parseManifest, type ImageManifest } from '../oci/manifest.js';
 import type { Store } from '../oci/store.js';
 import { readAll } from '../oci/verified-stream.js';
+import { mapLimit } from '../async/limit.js';
 
 /** What the gates look at: one platform of an image, measured from its manifest and config. */
 export interface PlatformFacts {
@@ -92,7 +93,7 @@ export async function platformFacts(
   const config = parseImageConfig(await readAll(await store.fetchBlob(manifest.config), 4 * 1024 * 1024));
   let uncompressed: number | undefined;
   if (o.uncompressed) {
-    const sizes = await Promise.all(manifest.layers.map((l) => uncompressedSizeOf(store, l)));
+    const sizes = await mapLimit(manifest.layers, 4, (l) => uncompressedSizeOf(store, l)); // each reads a whole layer: a few at once
     uncompressed = manifest.config.size + sizes.reduce((a, b) => a + b, 0);
   }
   return {
