@@ -3,6 +3,7 @@
 import {
   buildPlatforms,
   formatPlan,
+  planBuild,
   formatPublishResult,
   formatRecords,
   anonymousEnv,
@@ -56,7 +57,7 @@ export async function runStep(
     case 'build': {
       const options = releaseOptions(flags, ctx);
       const recordDir = text(flags, 'record-dir') ?? DEFAULT_RECORD_DIR;
-      const { records } = await buildPlatforms(await planRelease(options), {
+      const { records } = await buildPlatforms(await planBuild(options), {
         ...options,
         images: list(flags, 'image'),
         platforms: list(flags, 'platform'),
@@ -96,6 +97,7 @@ export async function runStep(
         env: anonymous ? anonymousEnv(ctx.connection.env) : ctx.connection.env,
         platforms: parsePlatformList(text(flags, 'platforms')),
         labels: parseLabelRequirements(list(flags, 'label')),
+        anonymous,
       });
       const failed = report.checks.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
       return {

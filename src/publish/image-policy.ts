@@ -24,6 +24,8 @@ export interface ImagePolicy {
   readonly platforms?: readonly Platform[];
   /** Labels every platform's config must carry: key, or key with the value it must have. */
   readonly labels?: Readonly<Record<string, string | undefined>>;
+  /** How a failed fetch reads in a check's detail (default: the error's message). */
+  readonly describeError?: (e: unknown) => string;
   readonly signal?: AbortSignal;
 }
 
@@ -34,6 +36,7 @@ export interface ImagePolicy {
  */
 export async function checkImage(store: Store, reference: string, o: ImagePolicy = {}): Promise<VerifyReport> {
   const co: CallOptions = { signal: o.signal };
+  const describe = o.describeError ?? ((e: unknown) => (e as Error).message);
   const checks: VerifyCheck[] = [];
   let top;
   try {
@@ -44,7 +47,7 @@ export async function checkImage(store: Store, reference: string, o: ImagePolicy
       digest: '',
       passed: false,
       platforms: [],
-      checks: [{ check: `${store.name}:${reference} pullable`, passed: false, detail: (e as Error).message }],
+      checks: [{ check: `${store.name}:${reference} pullable`, passed: false, detail: describe(e) }],
     };
   }
   const parsed = parseManifest(top.bytes, top.descriptor.mediaType);
@@ -86,7 +89,7 @@ export async function checkImage(store: Store, reference: string, o: ImagePolicy
         });
       }
     } catch (e) {
-      checks.push({ check: `${name} pullable`, passed: false, detail: (e as Error).message });
+      checks.push({ check: `${name} pullable`, passed: false, detail: describe(e) });
     }
   }
   return { reference, digest: top.descriptor.digest, passed: checks.every((c) => c.passed), platforms: found, checks };

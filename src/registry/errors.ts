@@ -57,7 +57,10 @@ export class RegistryError extends GantryError<'REGISTRY_HTTP'> {
     const what = diagnostics.length
       ? diagnostics.map((d) => (d.message ? `${d.code}: ${d.message}` : d.code)).join('; ')
       : `HTTP ${status}`;
-    super('REGISTRY_HTTP', `${method} ${redacted}: ${status} ${what}${hint ? `\n  ${hint}` : ''}`, { userError });
+    // `HTTP 401` alone when the body named no error code (a HEAD has no body), never `401 HTTP 401`.
+    super('REGISTRY_HTTP', `${method} ${redacted}: ${diagnostics.length ? `${status} ${what}` : what}${hint ? `\n  ${hint}` : ''}`, {
+      userError,
+    });
     this.method = method;
     this.url = redacted;
     this.status = status;

@@ -25,6 +25,8 @@ export interface ListTagsOptions extends CallOptions {
   readonly pageSize?: number;
   /** Pages read before giving up; default TAG_LIST_MAX_PAGES. */
   readonly maxPages?: number;
+  /** A repository the registry does not know (404): no tags (default, as plan needs), or the RegistryError. */
+  readonly missingRepository?: 'empty' | 'error';
 }
 
 /**
@@ -56,7 +58,7 @@ export async function listTags(ctx: RepoContext, o?: ListTagsOptions): Promise<s
     };
     const res = await ctx.transport.send(req);
     // A repository that does not exist yet has no tags.
-    if (res.status === 404 && page === 0) {
+    if (res.status === 404 && page === 0 && o?.missingRepository !== 'error') {
       await res.body.dump().catch(() => undefined);
       return [];
     }

@@ -10,6 +10,8 @@ export type ReleaseErrorCode =
   | 'CONTEXT_INVALID'
   /** The gantry.yml named cannot be read: exit 2. */
   | 'CONFIG_MISSING'
+  /** The repository named does not exist in its registry (404 NAME_UNKNOWN): exit 2. */
+  | 'REPOSITORY_UNKNOWN'
   /** The tags of a repository could not be read to decide floating tags. */
   | 'REGISTRY_CHECK_FAILED'
   /** `--records` names no directory, or one without records: exit 2. */

@@ -10,6 +10,8 @@ import { copyImage, type CopyResult } from '../publish/copy.js';
 import type { CopyEventListener } from '../publish/copy-events.js';
 import { checkImage, type VerifyReport } from '../publish/image-policy.js';
 import { inspectImage, type ImageSummary } from '../publish/inspect.js';
+import { RegistryError, TransportError } from '../registry/errors.js';
+import type { ListTagsOptions } from '../registry/tags.js';
 import { hostsOf, withConnection, type ConnectionOptions, type Env } from './connection.js';
 import { ReleaseError } from './errors.js';
 import { locationReference, parseLocation, type Location } from './location.js';
@@ -90,11 +92,30 @@ export async function inspect(ref: string, o: ConnectionOptions): Promise<ImageS
   return withConnection(o, hostsOf([loc]), async (connection) => inspectImage(await connection.store(loc), reference));
 }
 
-/** Every tag of a repository (all pages), and the repository's name as gantry prints it. */
+/**
+ * Every tag of a repository (all pages), and the repository's name as gantry prints it. A repository
+ * the registry does not know is an error (REPOSITORY_UNKNOWN), not an empty list: "no tags" would
+ * hide a misspelt name.
+ */
 export async function listTags(repository: string, o: ConnectionOptions): Promise<{ repository: string; tags: string[] }> {
   const loc = parseLocation(repository);
-  const tags = await withConnection(o, hostsOf([loc]), async (connection) => (await connection.store(loc)).listTags());
-  return { repository: loc.kind === 'registry' ? `${loc.ref.registry}/${loc.ref.repository}` : loc.text, tags };
+  const name = loc.kind === 'registry' ? `${loc.ref.registry}/${loc.ref.repository}` : loc.text;
+  const options: ListTagsOptions = { missingRepository: 'error' };
+  const tags = await withConnection(o, hostsOf([loc]), async (connection) => {
+    try {
+      return await (await connection.store(loc)).listTags(options);
+    } catch (e) {
+      if (e instanceof RegistryError && e.status === 404) {
+        const codes = e.diagnostics.map((d) => d.code).join(', ') || 'no error code';
+        throw new ReleaseError('REPOSITORY_UNKNOWN', `${name}: no such repository (the registry answers 404, ${codes}); check the name`, {
+          userError: true,
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  });
+  return { repository: name, tags };
 }
 
 export interface VerifyImageOptions extends ConnectionOptions {
@@ -102,6 +123,8 @@ export interface VerifyImageOptions extends ConnectionOptions {
   readonly platforms?: readonly Platform[] | undefined;
   /** Labels every platform must carry: key, or key with the value it must have. */
   readonly labels?: Readonly<Record<string, string | undefined>> | undefined;
+  /** The pull is anonymous (`--anonymous`, with anonymousEnv): a registry asking for credentials means the image is not public. */
+  readonly anonymous?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -116,9 +139,20 @@ export async function verifyImage(ref: string, o: VerifyImageOptions): Promise<V
     checkImage(await connection.store(loc), reference, {
       ...(o.platforms ? { platforms: o.platforms } : {}),
       ...(o.labels ? { labels: o.labels } : {}),
+      ...(o.anonymous === true ? { describeError: anonymousFailure } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     }),
   );
+}
+
+/**
+ * A failed anonymous pull, in words for `--anonymous`: the transport's own hint (`docker login`)
+ * would not help a pull that uses no credentials.
+ */
+function anonymousFailure(e: unknown): string {
+  const auth = (e instanceof RegistryError && e.status === 401) || (e instanceof TransportError && e.code === 'REGISTRY_AUTH');
+  if (!auth) return (e as Error).message;
+  return 'the registry asks for credentials, so anonymous users cannot pull it (it is not public): make it public, or drop --anonymous to verify with your credentials (log in first if need be)';
 }
 
 function imageReference(l: Location): string {

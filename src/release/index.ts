@@ -18,7 +18,7 @@ export {
 export { makeReleaseWorkflow, writeReleaseWorkflow, type ReleaseWorkflow, type WorkflowOptions } from './init-workflow.js';
 export { loadConfig, loadContext, pickReleaseTag } from './inputs.js';
 export { locationReference, parseLocation, type Location } from './location.js';
-export { planRelease, type Release, type ReleaseOptions } from './plan-release.js';
+export { planBuild, planRelease, type Release, type ReleaseOptions } from './plan-release.js';
 export {
   publishImages,
   publishRelease,

@@ -2,7 +2,7 @@
 // plan made from them, with floating tags decided against the tags already in each image's first
 // required repository.
 import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { GantryConfig } from '../plan/config/index.js';
 import type { ReleaseContext } from '../plan/release-context.js';
 import { makePlan, type Plan } from '../plan/release.js';
@@ -28,6 +28,11 @@ export interface ReleaseOptions extends ConnectionOptions {
   readonly latest?: LatestMode | undefined;
   /** Read existing tags to decide floating tags (default true); false plans offline. */
   readonly registryCheck?: boolean | undefined;
+  /**
+   * Check that the Dockerfile of every platform exists (default false). `plan --matrix` does: the CI
+   * plan job must fail on a missing Dockerfile, not go green and leave every build job to fail.
+   */
+  readonly checkDockerfiles?: boolean | undefined;
 }
 
 /** A planned release: its inputs and its plan. */
@@ -51,7 +56,39 @@ export async function planRelease(o: ReleaseOptions): Promise<Release> {
   const [{ config, path: configPath }, context] = await Promise.all([loadConfig(o.cwd, o, o.env), loadContext(o.cwd, o, o.env)]);
   const existingTags = o.registryCheck === false ? undefined : await readExistingTags(config, o);
   const plan = makePlan(config, context, { ...(o.latest ? { latest: o.latest } : {}), ...(existingTags ? { existingTags } : {}) });
-  return { config, configPath, configDir: configPath ? dirname(configPath) : o.cwd, context, plan };
+  const configDir = configPath ? dirname(configPath) : o.cwd;
+  if (o.checkDockerfiles === true) await checkDockerfiles(plan, configDir);
+  return { config, configPath, configDir, context, plan };
+}
+
+/**
+ * Plans what `gantry build` builds. Building tags nothing, so the registry's tags are not read: a
+ * build needs no access to them (issue 12), and its records do not depend on them.
+ */
+export async function planBuild(o: ReleaseOptions): Promise<Release> {
+  return planRelease({ ...o, registryCheck: false });
+}
+
+/** Refuses a plan with a platform whose Dockerfile is not there (paths are relative to gantry.yml). */
+async function checkDockerfiles(plan: Plan, configDir: string): Promise<void> {
+  const missing: string[] = [];
+  for (const image of plan.images) {
+    for (const b of image.builds) {
+      if (b.dockerfile === '') continue; // the layers backend builds without one
+      const path = resolve(configDir, b.dockerfile);
+      const found = await stat(path).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+      if (!found) missing.push(`image "${b.image}" ${b.platform}: no Dockerfile at ${b.dockerfile} (${path})`);
+    }
+  }
+  if (missing.length === 0) return;
+  throw new ReleaseError(
+    'USAGE',
+    `${missing.join('\n')}\n  the Dockerfile is set by build.dockerfile (default Dockerfile) or build.platform.<platform>.dockerfile in gantry.yml, relative to it; add the file or fix the path`,
+    { userError: true },
+  );
 }
 
 /** The tags of each image's first required repository (a layout not made yet has none). */

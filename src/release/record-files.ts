@@ -3,7 +3,7 @@
 // Both sides use the one schema in plan/digest-record.ts.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { BuildResult } from '../builders/backend.js';
 import { DIGEST_RECORD_SCHEMA, parseDigestRecord, recordFileName, type DigestRecord } from '../plan/digest-record.js';
 import type { Plan } from '../plan/release.js';
@@ -30,9 +30,27 @@ export function makeRecord(image: string, repository: string, revision: string, 
   };
 }
 
+/** The directory of gantry's working files in a working copy: `.gantry/`, kept out of git. */
+const WORKING_DIR = '.gantry';
+
+/**
+ * Creates `dir`; when it is inside a `.gantry/` directory that this call creates, writes a
+ * `.gitignore` of `*` there, so that records and other working files never end up committed (a
+ * `.gantry/` the user made is left as it is).
+ */
+async function makeRecordDir(dir: string): Promise<void> {
+  const abs = resolve(dir);
+  const parts = abs.split(sep);
+  const at = parts.lastIndexOf(WORKING_DIR);
+  const gantryDir = at < 0 ? undefined : parts.slice(0, at + 1).join(sep);
+  const created = gantryDir !== undefined && (await mkdir(gantryDir, { recursive: true })) !== undefined;
+  if (created) await writeFile(join(gantryDir, '.gitignore'), "# gantry's working files (digest records): not for git\n*\n");
+  await mkdir(abs, { recursive: true });
+}
+
 /** Writes a digest record into `dir` (created when missing) atomically: temp file, then rename. Returns its path. */
 export async function writeRecord(dir: string, record: DigestRecord): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  await makeRecordDir(dir);
   const path = join(dir, recordFileName(record.image, record.platform));
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {

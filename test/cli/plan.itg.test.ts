@@ -121,7 +121,11 @@ describe('gantry plan', () => {
     const dir = await repoWith(
       'images:\n  - name: worker\n    repositories: [ghcr.io/acme/worker]\n    build:\n      platform:\n        linux/arm64: { dockerfile: Dockerfile.worker.arm64 }\n',
     );
+    // --matrix checks that each platform's Dockerfile exists (first-release.itg.test.ts refuses a missing one).
+    await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\n');
+    await writeFile(join(dir, 'Dockerfile.worker.arm64'), 'FROM scratch\n');
     const r = await gantry(['plan', '--matrix', '--no-registry-check'], { cwd: dir });
+    expectExit(r, 0);
     expect(JSON.parse(r.stdout)).toEqual([
       { image: 'worker', platform: 'linux/amd64', runner: 'ubuntu-latest', dockerfile: 'Dockerfile' },
       { image: 'worker', platform: 'linux/arm64', runner: 'ubuntu-24.04-arm', dockerfile: 'Dockerfile.worker.arm64' },

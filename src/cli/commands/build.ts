@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildPlatforms, formatRecords, planRelease } from '../../release/index.js';
+import { buildPlatforms, formatRecords, planBuild } from '../../release/index.js';
 import { printJson, printText } from '../output.js';
 import { addReleaseOptions, releaseOptions, type ReleaseFlags } from '../release-options.js';
 import { run } from '../run.js';
@@ -23,7 +23,7 @@ export function registerBuild(program: Command): void {
     .action((_flags: unknown, cmd: Command) =>
       run(cmd, async (flags: BuildFlags) => {
         const options = await releaseOptions(process.cwd(), flags);
-        const { records } = await buildPlatforms(await planRelease(options), {
+        const { records } = await buildPlatforms(await planBuild(options), {
           ...options,
           images: flags.image,
           platforms: flags.platform,

@@ -22,7 +22,7 @@ export function registerPlan(program: Command): void {
     .option('--matrix', 'print the fan-out matrix [{image, platform, runner, dockerfile}] as JSON')
     .action((_flags: unknown, cmd: Command) =>
       run(cmd, async (flags: PlanFlags) => {
-        const { plan } = await planRelease(await releaseOptions(process.cwd(), flags));
+        const { plan } = await planRelease({ ...(await releaseOptions(process.cwd(), flags)), checkDockerfiles: flags.matrix === true });
         if (flags.matrix) printJson(planMatrix(plan));
         else if (flags.json) printJson(plan);
         else printText(formatPlan(plan));

@@ -26,6 +26,7 @@ export function registerVerify(program: Command): void {
           ...(await connectionOptions(flags, flags.anonymous ? anonymousEnv(process.env) : process.env)),
           platforms: parsePlatformList(flags.platforms),
           labels: parseLabelRequirements(flags.label ?? []),
+          anonymous: flags.anonymous,
         });
         if (flags.json) printJson(report);
         else printText(formatVerifyReport(ref, report, flags.anonymous ?? false));
