@@ -16,6 +16,7 @@ import type { ReleaseContext } from '../../src/plan/release-context.js';
 import { makePlan } from '../../src/plan/release.js';
 import { gatesOf } from '../../src/publish/gates.js';
 import { buildPlatforms } from '../../src/release/build-platforms.js';
+import { makeReleaseWorkflow } from '../../src/release/init-workflow.js';
 import { writeBusyboxBase } from '../harness/busybox-base.js';
 import { gantry } from '../support/cli.js';
 import { expectExit } from '../support/exit.js';
@@ -115,9 +116,16 @@ async function observeLayers(config: GantryConfig, context: ReleaseContext): Pro
   return run.records.map((r) => r.digest).join(',');
 }
 
+/** The release workflow `gantry init github` writes for the configuration. */
+async function observeWorkflow(doc: Doc): Promise<string> {
+  const name = `gantry-${builds++}.yml`;
+  await writeFile(join(work, name), stringify(doc));
+  return (await makeReleaseWorkflow({ cwd: work, env: {}, config: name })).text;
+}
+
 // ------------------------------------------------------------------ the probes
 
-type Observer = 'plan' | 'build' | 'layers' | 'gates';
+type Observer = 'plan' | 'build' | 'layers' | 'gates' | 'workflow';
 type Probe =
   | {
       readonly observe: Observer;
@@ -152,6 +160,7 @@ const layers = (set: (d: Doc, i: Img) => void, both?: (d: Doc, i: Img) => void):
   ...(both ? { both } : {}),
 });
 const gates = (set: (d: Doc, i: Img) => void): Probe => ({ observe: 'gates', base: dockerfileImage, set });
+const workflow = (set: (d: Doc, i: Img) => void): Probe => ({ observe: 'workflow', base: dockerfileImage, set });
 const copyRule = (i: Img): Record<string, unknown> => (i.build.copy as Record<string, unknown>[])[0]!;
 
 const PROBES: Readonly<Record<string, Probe>> = {
@@ -241,6 +250,8 @@ const PROBES: Readonly<Record<string, Probe>> = {
   'images[].attest': { refused: 14, set: (_, i) => (i.attest = { sbom: true, provenance: true }), at: 'images[0].attest' },
   'images[].push': plan((_, i) => (i.push = { pullRequests: true }), { context: PULL_REQUEST }),
   'images[].push.pullRequests': plan((_, i) => (i.push = { pullRequests: true }), { context: PULL_REQUEST }),
+  ci: workflow((d) => (d.ci = { action: 'acme/gantry@v1' })),
+  'ci.action': workflow((d) => (d.ci = { action: 'acme/gantry@0123456789abcdef0123456789abcdef01234567' })),
   chart: { refused: 18, set: (d) => (d.chart = { path: 'charts/api', repository: 'oci://ghcr.io/acme/charts' }), at: 'chart' },
 };
 
@@ -292,6 +303,8 @@ describe('every key of gantry.yml has an effect or is refused (issue 12, part 1)
           return observeGates(config);
         case 'layers':
           return observeLayers(config, context);
+        case 'workflow':
+          return observeWorkflow(d);
       }
     };
     const [a, b] = [await observe(before), await observe(after)];
