@@ -60,6 +60,7 @@ export async function runAction(d: ActionDeps): Promise<void> {
     const connection = {
       env: { ...d.env, DOCKER_CONFIG: dockerConfig },
       insecureRegistries: (step.flags['insecure-registry'] as readonly string[] | undefined) ?? [],
+      caFiles: (step.flags['ca-file'] as readonly string[] | undefined) ?? [],
       log: (line: string) => {
         if (verbose || !line.includes('retrying')) core.info(`gantry: ${line}`);
       },

@@ -9,6 +9,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 const CONNECTION: Options = {
   'insecure-registry': { type: 'string', multiple: true },
+  'ca-file': { type: 'string', multiple: true },
   verbose: { type: 'boolean' },
 };
 const RELEASE: Options = {

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(docker-registry skopeo umoci buildah qemu-user-static binfmt-support busybox-static openssl ca-certificates git)
+APT_PACKAGES=(docker-registry skopeo umoci buildah qemu-user-static binfmt-support busybox-static openssl ca-certificates git tinyproxy)
 need=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
@@ -17,8 +17,8 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# The Debian package enables a system registry service on :5000; the tests start their own.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry >/dev/null 2>&1 || true; fi
+# The Debian packages enable a system registry service on :5000 and a proxy on :8888; the tests start their own.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry tinyproxy >/dev/null 2>&1 || true; fi
 
 # Static busybox for amd64 and arm64: the tests make tiny base images from them.
 for arch in amd64 arm64; do

@@ -7,6 +7,7 @@ export interface GlobalOptions {
   readonly username?: string;
   readonly passwordStdin?: boolean;
   readonly insecureRegistry?: string[];
+  readonly caFile?: string[];
   readonly verbose?: boolean;
 }
 
@@ -25,7 +26,7 @@ export async function connectionOptions(o: GlobalOptions, env: Env = process.env
     if (!password) throw new ReleaseError('USAGE', '--password-stdin: standard input was empty', { userError: true });
     login = { username: o.username, password };
   }
-  return { env, login, insecureRegistries: o.insecureRegistry ?? [], log: stderrLog(o.verbose ?? false) };
+  return { env, login, insecureRegistries: o.insecureRegistry ?? [], caFiles: o.caFile ?? [], log: stderrLog(o.verbose ?? false) };
 }
 
 /** Log lines on stderr; retries only with --verbose. */

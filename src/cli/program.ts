@@ -21,7 +21,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
 };
 
 /** Global options that take a value (their value is not the command name). */
-const VALUED_GLOBALS = new Set(['--username', '--insecure-registry']);
+const VALUED_GLOBALS = new Set(['--username', '--insecure-registry', '--ca-file']);
 
 /** The command named in argv (the first positional argument), if it is one of gantry's. */
 export function commandOf(args: readonly string[]): string | undefined {
@@ -43,6 +43,12 @@ export async function createProgram(args: readonly string[] = []): Promise<Comma
     .option(
       '--insecure-registry <host>',
       'talk plain HTTP to this registry (loopback registries always are)',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
+    .option(
+      '--ca-file <path>',
+      "trust this CA (PEM) for every registry, besides the default roots and docker's certs.d (repeatable)",
       (v: string, p: string[]) => [...p, v],
       [],
     )

@@ -4,6 +4,8 @@ import { RegistryRepository } from './repository.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../async/retry.js';
 import { Transport, type TransportDeadlines } from './transport.js';
 import { NodeHttpClient, type HttpDispatcher } from './node-http.js';
+import type { ProxyConfig } from './proxy.js';
+import type { TlsTrust } from './tls-trust.js';
 
 export interface RegistryClientOptions {
   /** Where credentials come from (docker config, explicit flags); anonymous when absent. */
@@ -26,6 +28,10 @@ export interface RegistryClientOptions {
   readonly deadlines?: TransportDeadlines;
   /** An existing dispatcher (tests); the client then does not close it. */
   readonly dispatcher?: HttpDispatcher;
+  /** Proxies (proxy.ts, from HTTPS_PROXY, HTTP_PROXY and NO_PROXY); none: direct connections. */
+  readonly proxy?: ProxyConfig | undefined;
+  /** CAs and client certificates per host (tls-trust.ts); none: Node's defaults. */
+  readonly trust?: TlsTrust | undefined;
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/;
@@ -54,6 +60,8 @@ export class RegistryClient {
           maxIdlePerOrigin: o.connectionsPerHost ?? 64,
           bodyTimeoutMs: o.bodyTimeoutMs ?? 60_000,
           headersTimeoutMs: o.headersTimeoutMs ?? 60_000,
+          proxy: o.proxy,
+          trust: o.trust,
         });
     this.#dispatcher = o.dispatcher ?? this.#own!;
   }

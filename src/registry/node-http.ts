@@ -2,8 +2,11 @@ import type http from 'node:http';
 import type https from 'node:https';
 import type { HttpDispatcher, HttpRequestOptions, HttpResponse } from './http-dispatcher.js';
 import { HttpError } from './http-errors.js';
-import { createAgents } from './node-agents.js';
+import { errnoCode } from '../oci/errors.js';
+import { createAgents, proxyOf, proxyRefused, proxyUnreachable, type Routes } from './node-agents.js';
 import { Exchange, type ExchangeLimits } from './node-exchange.js';
+import type { ProxyConfig } from './proxy.js';
+import type { TlsTrust } from './tls-trust.js';
 
 export type { HttpDispatcher, HttpRequestOptions, HttpResponse, ResponseBody, ResponseHeaders } from './http-dispatcher.js';
 export { HttpError, RequestBodyError } from './http-errors.js';
@@ -19,6 +22,10 @@ export interface NodeHttpClientOptions {
   readonly idleTimeoutMs?: number;
   /** Idle keep-alive connections kept per origin. */
   readonly maxIdlePerOrigin?: number;
+  /** The proxies to go through (proxy.ts: from HTTPS_PROXY, HTTP_PROXY, NO_PROXY); none: direct. */
+  readonly proxy?: ProxyConfig | undefined;
+  /** CAs and client certificates per host (tls-trust.ts); none: Node's defaults. */
+  readonly trust?: TlsTrust | undefined;
 }
 
 /** Methods a request that failed on a stale pooled connection may be sent again with (RFC 9110 §9.2.2). */
@@ -30,9 +37,13 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
  */
 const HIGH_WATER_MARK = 1024 * 1024;
 
+/** Node's errors of a connection that was never made (to the proxy, when there is one). */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /**
  * gantry's HTTP client: Node's own http/https stack (llhttp's parser, Node's TLS with its CA
- * store and NODE_EXTRA_CA_CERTS) with one keep-alive Agent per scheme, shared by all origins.
+ * store and NODE_EXTRA_CA_CERTS, plus the CAs and client certificates of TlsTrust) with one
+ * keep-alive Agent per scheme, shared by all origins, through a proxy where ProxyConfig says.
  * Authorization, retries and redirects are Transport's; this moves bytes (node-agents.ts makes
  * the Agents, node-exchange.ts does one request, node-body.ts reads its response body).
  */
@@ -40,6 +51,7 @@ export class NodeHttpClient implements HttpDispatcher {
   readonly #limits: ExchangeLimits;
   readonly #http: http.Agent;
   readonly #https: https.Agent;
+  readonly #routes: Routes;
   #closed = false;
 
   constructor(o: NodeHttpClientOptions = {}) {
@@ -57,7 +69,8 @@ export class NodeHttpClient implements HttpDispatcher {
       timeout: o.idleTimeoutMs ?? 4_000,
       scheduling: 'lifo',
     } as const;
-    ({ http: this.#http, https: this.#https } = createAgents(agent));
+    this.#routes = { proxy: o.proxy, trust: o.trust, connectTimeoutMs: this.#limits.connectTimeoutMs };
+    ({ http: this.#http, https: this.#https } = createAgents(agent, this.#routes));
   }
 
   async request(o: HttpRequestOptions): Promise<HttpResponse> {
@@ -65,11 +78,22 @@ export class NodeHttpClient implements HttpDispatcher {
     o.signal?.throwIfAborted();
     const agent = o.origin.startsWith('https:') ? this.#https : this.#http;
     const resendable = IDEMPOTENT.has(o.method) && (o.body === null || o.body instanceof Uint8Array);
+    // Plain HTTP through a proxy: the proxy answers in the registry's place when it refuses (https
+    // is tunnelled, and node-agents.ts reports the tunnel's failures itself).
+    const u = new URL(o.origin);
+    const proxy =
+      u.protocol === 'http:' ? proxyOf(this.#routes, 'http', u.hostname.replace(/^\[(.*)\]$/, '$1'), Number(u.port || 80)) : undefined;
     for (;;) {
       const x = new Exchange(agent, o, this.#limits);
       try {
-        return await x.response;
+        const r = await x.response;
+        if (proxy && r.statusCode === 407) {
+          r.body.destroy();
+          throw proxyRefused(proxy, u.host, 407, 'Proxy Authentication Required');
+        }
+        return r;
       } catch (e) {
+        if (proxy && NOT_CONNECTED.has(errnoCode(e) ?? '')) throw proxyUnreachable(proxy, e);
         // A pooled connection the server had closed as the request went out: it never reached
         // the server, so send it again (Node's Agent gives each stale connection up once).
         if (resendable && x.failedOnStaleSocket && !o.signal?.aborted && !this.#closed) continue;

@@ -376,11 +376,15 @@ export function tlsFailure(code: string | undefined, host: string): string | und
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
     return `the certificate of ${host} is not valid now (check its dates and this machine's clock)`;
+  // The server's alert to a missing or refused client certificate (TLS 1.2: bad certificate, TLS 1.3: certificate required).
+  if (/ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
+    return `${host} requires a client certificate it accepts: put it and its key in /etc/docker/certs.d/${host}/client.cert and client.key (or under $GANTRY_CERTS_D)`;
+  }
   if (/^(ERR_SSL_|EPROTO$)/.test(code)) {
     return `${host} did not speak TLS as expected (a plain-HTTP registry? name it with --insecure-registry ${host})`;
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|LEAF_SIGNATURE|ISSUER/.test(code)) {
-    return `the certificate of ${host} is not trusted: add the CA that issued it to this machine's trust (NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
+    return `the certificate of ${host} is not trusted: put the CA that issued it in /etc/docker/certs.d/${host}/ca.crt (or under $GANTRY_CERTS_D), or pass --ca-file /path/to/ca.pem`;
   }
   return undefined;
 }

@@ -5,6 +5,8 @@ import { formatRepository } from '../oci/reference.js';
 import type { Store } from '../oci/store.js';
 import { RegistryClient } from '../registry/client.js';
 import { chainCredentials, dockerConfigCredentials, staticCredentials, type CredentialSource } from '../registry/credentials.js';
+import { proxyConfigFromEnv } from '../registry/proxy.js';
+import { TlsTrust } from '../registry/tls-trust.js';
 import { ReleaseError } from './errors.js';
 import type { Location } from './location.js';
 
@@ -13,8 +15,14 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /** How the library reaches registries. */
 export interface ConnectionOptions {
-  /** DOCKER_CONFIG, HOME and the credential helpers' variables; GANTRY_BODY_TIMEOUT_MS. */
+  /**
+   * DOCKER_CONFIG, HOME and the credential helpers' variables; GANTRY_BODY_TIMEOUT_MS; the proxy
+   * (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, upper or lower case); SSL_CERT_FILE; GANTRY_CERTS_D (the
+   * certs.d directory, default /etc/docker/certs.d).
+   */
   readonly env: Env;
+  /** CA files (PEM) trusted for every registry besides the default roots (`--ca-file`). */
+  readonly caFiles?: readonly string[] | undefined;
   /** Explicit credentials (`--username` + `--password-stdin`), for every registry the call talks to. */
   readonly login?: { readonly username: string; readonly password: string } | undefined;
   /** Registries spoken to in plain HTTP (loopback registries always are). */
@@ -55,7 +63,12 @@ export class Connection {
     const log = o.log ?? (() => undefined);
     const timeout = Number(o.env['GANTRY_BODY_TIMEOUT_MS'] ?? '') || undefined;
     const credentials = chainCredentials(...sources);
+    // Both read now, so that a wrong proxy or CA file fails before anything is transferred.
+    const proxy = proxyConfigFromEnv(o.env);
+    const trust = new TlsTrust({ certsDir: o.env['GANTRY_CERTS_D'], caFiles: o.caFiles, sslCertFile: o.env['SSL_CERT_FILE'] });
     const client = new RegistryClient({
+      proxy,
+      trust,
       credentials,
       userAgent: 'gantry/0.1',
       insecureRegistries: o.insecureRegistries ?? [],

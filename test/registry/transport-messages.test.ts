@@ -57,7 +57,7 @@ describe('TLS failures, named', () => {
       userError: true,
       message: expect.stringContaining(`the certificate of localhost:${port} is not trusted`),
     });
-    expect((err as Error).message).toContain('NODE_EXTRA_CA_CERTS');
+    expect((err as Error).message).toContain('--ca-file');
     expect((err as Error).message).not.toContain('check the registry address');
   });
 
