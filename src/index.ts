@@ -26,6 +26,7 @@ export {
   type CredentialSource,
 } from './registry/credentials.js';
 export { RegistryError } from './registry/errors.js';
+export { workflowLoginHint } from './github/login-hint.js';
 export { openLayout, LayoutStore } from './layout/index.js';
 export { copyImage, type CopyOptions, type CopyTarget } from './publish/copy.js';
 export { inspectImage } from './publish/inspect.js';

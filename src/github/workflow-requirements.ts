@@ -2,6 +2,7 @@
 // up, permissions of the token, secrets to pass on, and the chart job. Pure: a parsed configuration in,
 // facts out, so the generated workflow asks for exactly what the configuration uses.
 import { parsePlatform } from '../oci/platform.js';
+import { parseReference } from '../oci/reference.js';
 import { backendTraits } from '../plan/config/backend-traits.js';
 import type { GantryConfig } from '../plan/config/index.js';
 import { DEFAULT_RUNNERS } from '../plan/release.js';
@@ -31,6 +32,73 @@ export interface WorkflowRequirements {
   readonly keyEnv: readonly string[];
   /** The chart job. Absent in this version (`chart` is refused, issue 18). */
   readonly chart?: { readonly path: string; readonly repository: string; readonly image: string };
+  /**
+   * Registries other than GHCR and Docker Hub (which the Action logs in to from its inputs), each
+   * logged in to by the steps its users already use, in the order gantry.yml names them.
+   */
+  readonly logins: readonly RegistryLogin[];
+  /**
+   * Every image builds with `layers`, which runs nothing of the image: one job builds every platform
+   * on one runner (no emulation, no arm64 runner) and publishes, instead of a matrix.
+   */
+  readonly singleJob: boolean;
+}
+
+/** How a workflow logs in to one registry (the docker config these steps write is what gantry reads). */
+export type RegistryLogin =
+  /** Amazon ECR: aws-actions/configure-aws-credentials (an OIDC role) + aws-actions/amazon-ecr-login. */
+  | (LoginBase & { readonly kind: 'ecr'; readonly account: string; readonly region: string })
+  /** Amazon ECR Public (public.ecr.aws): the same, with registry-type public (its region is us-east-1). */
+  | (LoginBase & { readonly kind: 'ecr-public' })
+  /** Google Artifact Registry (and Container Registry): google-github-actions/auth (workload identity) + docker/login-action. */
+  | (LoginBase & { readonly kind: 'gar' })
+  /** Azure ACR, Quay and any other registry: docker/login-action with secrets named after the registry. */
+  | (LoginBase & { readonly kind: 'secrets'; readonly username: string; readonly password: string; readonly azure: boolean });
+
+interface LoginBase {
+  /** The registry's host (and port), as docker config.json keys it. */
+  readonly host: string;
+  /** Every repository gantry.yml names on it is optional: log in only when its settings are there. */
+  readonly optional: boolean;
+  /** Some image stages its builds here (its first required repository): the plan and build jobs log in too. */
+  readonly staging: boolean;
+}
+
+/** Secret names for a registry: its host in capitals, other characters as `_` (quay.io → QUAY_IO_USERNAME). */
+export function registrySecretNames(host: string): { username: string; password: string } {
+  const base = host.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  const name = /^[0-9]/.test(base) ? `REGISTRY_${base}` : base;
+  return { username: `${name}_USERNAME`, password: `${name}_PASSWORD` };
+}
+
+const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
+const GAR_HOST = /^(?:[a-z0-9-]+-docker\.pkg\.dev|(?:[a-z]+\.)?gcr\.io)$/;
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/;
+
+/** The login a registry host needs, or undefined when the Action's inputs cover it (GHCR, Docker Hub) or none applies (loopback). */
+export function loginOf(host: string, optional = false, staging = false): RegistryLogin | undefined {
+  if (host === 'ghcr.io' || host === 'docker.io' || LOOPBACK_HOST.test(host)) return undefined;
+  const base = { host, optional, staging };
+  const ecr = ECR_HOST.exec(host);
+  if (ecr) return { ...base, kind: 'ecr', account: ecr[1]!, region: ecr[2]! };
+  if (host === 'public.ecr.aws') return { ...base, kind: 'ecr-public' };
+  if (GAR_HOST.test(host)) return { ...base, kind: 'gar' };
+  return { ...base, kind: 'secrets', ...registrySecretNames(host), azure: host.endsWith('.azurecr.io') };
+}
+
+/** Registries of `config`'s repositories, in order, each once: optional only when every repository there is. */
+function registryLogins(config: GantryConfig): RegistryLogin[] {
+  const hosts = new Map<string, { optional: boolean; staging: boolean }>();
+  for (const image of config.images) {
+    const staging = image.repositories.find((r) => !r.optional)?.name;
+    for (const r of image.repositories) {
+      if (r.name.startsWith('oci:')) continue;
+      const host = parseReference(r.name).registry;
+      const seen = hosts.get(host) ?? { optional: true, staging: false };
+      hosts.set(host, { optional: seen.optional && r.optional, staging: seen.staging || r.name === staging });
+    }
+  }
+  return [...hosts].flatMap(([host, h]) => loginOf(host, h.optional, h.staging) ?? []);
 }
 
 const onDockerHub = (repository: string): boolean => repository.startsWith('docker.io/');
@@ -59,5 +127,7 @@ export function workflowRequirements(config: GantryConfig): WorkflowRequirements
     emulated: [...emulated].sort(),
     idToken: false,
     keyEnv: [],
+    logins: registryLogins(config),
+    singleJob: config.images.every((i) => i.build.backend === 'layers'),
   };
 }

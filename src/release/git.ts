@@ -74,3 +74,12 @@ export async function commitTimeOf(cwd: string, sha: string): Promise<string | u
   const t = await git(cwd, ['show', '-s', '--format=%ct', sha]);
   return t ? epochToRfc3339(t) : undefined;
 }
+
+/** The commit HEAD and tag `tag` point at in the checkout at `cwd` (tag undefined when there is no such tag). */
+export async function readTagAndHead(cwd: string, tag: string): Promise<{ tag: string | undefined; head: string | undefined }> {
+  const [tagCommit, head] = await Promise.all([
+    git(cwd, ['rev-parse', '--verify', '--quiet', `refs/tags/${tag}^{commit}`]),
+    git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD']),
+  ]);
+  return { tag: tagCommit || undefined, head: head || undefined };
+}

@@ -7,7 +7,7 @@ import type { ReleaseContext } from '../plan/release-context.js';
 import { contextFromGit, contextFromGitHub } from '../github/event-context.js';
 import { parseTagRules, TagError } from '../plan/tags/index.js';
 import type { Env } from './connection.js';
-import { commitTimeOf, epochToRfc3339, readGitFacts, readRemoteRepository } from './git.js';
+import { commitTimeOf, epochToRfc3339, readGitFacts, readRemoteRepository, readTagAndHead } from './git.js';
 
 export interface ReleaseInputOptions {
   readonly config?: string | undefined;
@@ -93,8 +93,37 @@ export async function loadContext(cwd: string, o: ReleaseInputOptions, env: Env)
     ctx = contextFromGit(epoch ? { ...facts, commitTime: epoch } : facts, pickReleaseTag);
   }
   if (o.ref) ctx = withRef(ctx, o.ref);
+  // A tag named by hand (a dispatch's input, or --ref in a run): GITHUB_SHA is the branch the run
+  // started on, not the tag. What is released is the checkout, which must be that tag.
+  const named = ctx.event === 'dispatch' || (o.ref !== undefined && ctx.event === 'tag');
+  if (env.GITHUB_ACTIONS === 'true' && named && ctx.tag !== undefined && o.sha === undefined)
+    ctx = await atCheckedOutTag(cwd, ctx, ctx.tag, epoch);
   if (o.version) ctx = { ...ctx, version: o.version.replace(/^v(?=\d)/, '') };
   return ctx;
+}
+
+/**
+ * `ctx` for the commit the checkout is at, once it is sure that `tag` exists and points at that
+ * commit: a dispatch of v1.0.0 that checked out the default branch would build main's code as 1.0.0.
+ */
+async function atCheckedOutTag(cwd: string, ctx: ReleaseContext, tag: string, epoch: string | undefined): Promise<ReleaseContext> {
+  const at = await readTagAndHead(cwd, tag);
+  if (at.tag === undefined) {
+    throw new ReleaseError(
+      'CONTEXT_INVALID',
+      `this run releases tag ${tag}, which does not exist in the checkout at ${cwd}: name an existing tag as git spells it (e.g. v1.2.3), or push it first (git push origin ${tag})`,
+      { userError: true },
+    );
+  }
+  if (at.tag !== at.head) {
+    throw new ReleaseError(
+      'CONTEXT_INVALID',
+      `this run releases tag ${tag} (commit ${at.tag.slice(0, 12)}), but the checkout is at ${at.head?.slice(0, 12) ?? 'no commit'}: gantry would release other code as ${tag}. Check out the tag in every job (actions/checkout with ref: \${{ inputs.tag || github.ref }}); gantry init github --force writes a workflow that does`,
+      { userError: true },
+    );
+  }
+  const commitTime = epoch ?? (await commitTimeOf(cwd, at.head)) ?? ctx.commitTime;
+  return { ...ctx, sha: at.head, commitTime, ref: `refs/tags/${tag}` };
 }
 
 function headCommitTime(payload: unknown): string | undefined {

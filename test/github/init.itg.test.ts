@@ -1,11 +1,12 @@
 // `gantry init github` through the CLI: writes the workflow, leaves an existing one alone, --force,
-// --reusable, --stdout, --config.
+// --reusable, --stdout, --config, --on; the Action reference (--action, ci.action) and the loud warning
+// when there is none.
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { releaseWorkflow, WORKFLOW_FILE } from '../../src/github/workflow.js';
+import { GANTRY_ACTION_PLACEHOLDER, releaseWorkflow, WORKFLOW_FILE } from '../../src/github/workflow.js';
 import { parseConfig } from '../../src/plan/config/index.js';
 import { gantry } from '../support/cli.js';
 import { expectExit } from '../support/exit.js';
@@ -13,6 +14,7 @@ import { tempDir } from '../support/images.js';
 import { unexpectedFindings } from './actionlint.js';
 
 const CONFIG = 'images:\n  - name: api\n    repositories: [ghcr.io/acme/api, { name: docker.io/acme/api, optional: true }]\n';
+const WARNING = `gantry: warning: the workflow uses ${GANTRY_ACTION_PLACEHOLDER}, a placeholder: set the gantry Action before committing it, with --action OWNER/REPO@REF (the repository that holds gantry's action.yml, at a tag or commit) or ci.action in gantry.yml, then run gantry init github --force\n`;
 
 const GIT_ENV = {
   ...process.env,
@@ -35,14 +37,18 @@ async function repo(config: string | null = CONFIG): Promise<string> {
 }
 
 describe('gantry init github', () => {
-  it('writes .github/workflows/release-image.yml from gantry.yml', async () => {
+  it('writes .github/workflows/release-image.yml from gantry.yml; without an Action reference it warns loudly, on stderr and in the file', async () => {
     const dir = await repo();
     const r = await gantry(['init', 'github'], { cwd: dir });
     expectExit(r, 0);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(WARNING);
     expect(r.stdout).toContain(`wrote ${WORKFLOW_FILE} for api`);
+    expect(r.stdout).toContain(
+      `uses ${GANTRY_ACTION_PLACEHOLDER}, a PLACEHOLDER: set the Action (--action OWNER/REPO@REF --force) before committing`,
+    );
     const text = await readFile(join(dir, WORKFLOW_FILE), 'utf8');
     expect(text).toBe(releaseWorkflow(parseConfig(CONFIG, 'gantry.yml')));
+    expect(text).toContain('# SET THE GANTRY ACTION BEFORE COMMITTING');
     expect(text).toContain('dockerhub-token: ${{ secrets.DOCKERHUB_TOKEN }}');
     expect(await unexpectedFindings(text)).toEqual([]);
   });
@@ -69,8 +75,17 @@ describe('gantry init github', () => {
     expectExit(printed, 0);
     expect(Object.keys((parse(printed.stdout) as { on: object }).on)).toEqual(['workflow_call']);
     await expect(readFile(join(dir, WORKFLOW_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(printed.stderr).toBe(WARNING); // --stdout too: the warning is not in the workflow's text
     const json = await gantry(['init', 'github', '--reusable', '--json'], { cwd: dir });
-    expect(JSON.parse(json.stdout)).toEqual({ path: WORKFLOW_FILE, reusable: true, action: 'gantry-dev/gantry@v1', images: ['api'] });
+    expect(JSON.parse(json.stdout)).toEqual({
+      path: WORKFLOW_FILE,
+      reusable: true,
+      action: GANTRY_ACTION_PLACEHOLDER,
+      placeholder: true,
+      on: ['release'],
+      images: ['api'],
+    });
+    expect(json.stderr).toBe(WARNING);
     expect(await readFile(join(dir, WORKFLOW_FILE), 'utf8')).toBe(printed.stdout);
   });
 
@@ -82,7 +97,7 @@ describe('gantry init github', () => {
     expectExit(r, 0);
     const wf = parse(r.stdout) as { jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }> };
     for (const job of ['plan', 'build', 'publish'])
-      expect(wf.jobs[job]!.steps.find((s) => s.uses === 'gantry-dev/gantry@v1')?.with?.config).toBe('deploy/gantry.yml');
+      expect(wf.jobs[job]!.steps.find((s) => s.uses === GANTRY_ACTION_PLACEHOLDER)?.with?.config).toBe('deploy/gantry.yml');
 
     const d = await gantry(['init', 'github', '--stdout'], { cwd: dir });
     expectExit(d, 0);
@@ -100,5 +115,55 @@ describe('gantry init github', () => {
     expect(r.stderr).toContain('gantry.yml:4:5:');
     await expect(readFile(join(dir, WORKFLOW_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
     expectExit(await gantry(['init', 'gitlab'], { cwd: dir }), 2);
+  });
+
+  it('--action names the Action (no warning); ci.action in gantry.yml does too, and --action wins; a bad reference is exit 2', async () => {
+    const dir = await repo();
+    const r = await gantry(['init', 'github', '--action', 'acme/gantry@0123456789abcdef0123456789abcdef01234567', '--stdout'], {
+      cwd: dir,
+    });
+    expectExit(r, 0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain(GANTRY_ACTION_PLACEHOLDER);
+    expect(r.stdout).not.toContain('SET THE GANTRY ACTION');
+    expect(r.stdout.match(/uses: acme\/gantry@0123456789abcdef0123456789abcdef01234567\n/g)).toHaveLength(3);
+    expect(await unexpectedFindings(r.stdout)).toEqual([]);
+
+    await writeFile(join(dir, 'gantry.yml'), `${CONFIG}ci:\n  action: acme/gantry/release@v2\n`);
+    const fromConfig = await gantry(['init', 'github', '--json'], { cwd: dir });
+    expectExit(fromConfig, 0);
+    expect(fromConfig.stderr).toBe('');
+    expect(JSON.parse(fromConfig.stdout)).toMatchObject({ action: 'acme/gantry/release@v2', placeholder: false });
+    expect(await readFile(join(dir, WORKFLOW_FILE), 'utf8')).toContain('uses: acme/gantry/release@v2\n');
+    const flagWins = await gantry(['init', 'github', '--action', 'other/gantry@v3', '--stdout'], { cwd: dir });
+    expect(flagWins.stdout).toContain('uses: other/gantry@v3\n');
+    expect(flagWins.stdout).not.toContain('acme/gantry/release@v2');
+
+    const bad = await gantry(['init', 'github', '--action', 'gantry@v1', '--stdout'], { cwd: dir });
+    expectExit(bad, 2);
+    expect(bad.stderr).toBe(
+      'gantry: error: --action "gantry@v1": expected OWNER/REPO@REF as a workflow\'s uses: takes it, e.g. acme/gantry@v1 or acme/gantry@<commit SHA>\n',
+    );
+    await writeFile(join(dir, 'gantry.yml'), `${CONFIG}ci:\n  action: "acme/gantry@v1 # pinned"\n`);
+    const badConfig = await gantry(['init', 'github', '--stdout'], { cwd: dir });
+    expectExit(badConfig, 2);
+    expect(badConfig.stderr).toContain(
+      'gantry.yml:5:11: ci.action: invalid Action reference "acme/gantry@v1 # pinned": expected OWNER/REPO@REF',
+    );
+  });
+
+  it('--on: release (default), tag-push, or both; anything else is exit 2', async () => {
+    const dir = await repo();
+    const on = async (...args: string[]) => {
+      const r = await gantry(['init', 'github', '--action', 'acme/gantry@v1', '--stdout', ...args], { cwd: dir });
+      expectExit(r, 0);
+      return Object.keys((parse(r.stdout) as { on: object }).on);
+    };
+    expect(await on()).toEqual(['release', 'workflow_dispatch']);
+    expect(await on('--on', 'tag-push')).toEqual(['push', 'workflow_dispatch']);
+    expect(await on('--on', 'tag-push,release')).toEqual(['release', 'push', 'workflow_dispatch']);
+    const bad = await gantry(['init', 'github', '--on', 'push'], { cwd: dir });
+    expectExit(bad, 2);
+    expect(bad.stderr).toContain('gantry: error: --on push: expected release, tag-push or both (release,tag-push)');
   });
 });

@@ -1,15 +1,18 @@
 // A local runner for the generated release workflow: it walks the jobs in order, evaluates the
 // `${{ … }}` expressions the workflow uses, and runs each step the way GitHub's runner would — the
 // gantry Action through its own code (action/run.ts: inputs → DOCKER_CONFIG → argv) with gantry from
-// source, checkout as a copy of the repository, upload/download-artifact as directory copies. It
+// source, checkout as a git clone at the step's `ref:` (else the run's GITHUB_REF), docker/login-action
+// as `docker login` leaves it (an auths entry in the runner's docker config), upload/download-artifact
+// as directory copies. It
 // refuses any step or expression it does not know, so the workflow cannot grow steps this
 // simulation silently skips.
+import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { runAction, type ActionCore } from '../../action/run.js';
-import { GANTRY_ACTION } from '../../src/github/workflow.js';
+import { GANTRY_ACTION_PLACEHOLDER } from '../../src/github/workflow.js';
 import { tempDir } from '../support/images.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,9 +38,13 @@ function lookup(path: string, ctx: ExpressionContext): unknown {
   return v;
 }
 
-/** One expression: a context path, `fromJSON(path)`, or a quoted string. */
+/** One expression: `a || b` (the first truthy one), a context path, `fromJSON(path)`, or a quoted string. */
 function evaluateExpression(expr: string, ctx: ExpressionContext): unknown {
   const e = expr.trim();
+  if (e.includes('||')) {
+    const options = e.split('||').map((x) => evaluateExpression(x, ctx));
+    return options.find((v) => v !== undefined && v !== null && v !== '' && v !== false) ?? options.at(-1);
+  }
   const from = /^fromJSON\((.+)\)$/.exec(e);
   if (from) return JSON.parse(String(evaluateExpression(from[1]!, ctx)));
   if (/^'[^']*'$/.test(e)) return e.slice(1, -1);
@@ -96,6 +103,10 @@ export interface SimulationOptions {
   readonly secrets?: Record<string, string>;
   /** Other environment (PATH, DOCKER_CONFIG, …). */
   readonly env?: Record<string, string>;
+  /** The dispatch's inputs (the `inputs` context). */
+  readonly inputs?: Record<string, string>;
+  /** The gantry Action's reference in the workflow (default: the placeholder `gantry init github` writes without --action). */
+  readonly action?: string;
 }
 
 export interface SimulationResult {
@@ -119,7 +130,14 @@ export async function simulateWorkflow(workflowText: string, o: SimulationOption
   const artifacts = new Map<string, string>();
   const steps: StepRecord[] = [];
   const jobs: SimulationResult['jobs'] = {};
-  const github = { ref: o.githubEnv.GITHUB_REF, token: 'ghs_simulated_token', actor: o.githubEnv.GITHUB_ACTOR };
+  const ref = o.githubEnv.GITHUB_REF;
+  const github = {
+    ref,
+    ref_name: ref?.replace(/^refs\/(heads|tags)\//, ''),
+    token: 'ghs_simulated_token',
+    actor: o.githubEnv.GITHUB_ACTOR,
+  };
+  const action = o.action ?? GANTRY_ACTION_PLACEHOLDER;
 
   const pending = new Set(Object.keys(wf.jobs));
   while (pending.size > 0) {
@@ -135,7 +153,7 @@ export async function simulateWorkflow(workflowText: string, o: SimulationOption
         jobs[name] = { result: 'skipped', outputs: {} };
         continue;
       }
-      const base = { github, needs, secrets: o.secrets ?? {} };
+      const base = { github, needs, secrets: o.secrets ?? {}, inputs: o.inputs ?? {} };
       const legs: (Record<string, string> | undefined)[] = job.strategy
         ? ((evaluate(job.strategy.matrix, base) as { include: Record<string, string>[] }).include ?? [])
         : [undefined];
@@ -168,9 +186,36 @@ export async function simulateWorkflow(workflowText: string, o: SimulationOption
       };
       const uses = step.uses ?? '';
       if (uses.startsWith('actions/checkout@')) {
-        await cp(o.repository, workspace, { recursive: true });
-        record({ uses, inputs: withs, outputs: {}, log: `copied ${o.repository}` });
-      } else if (uses === GANTRY_ACTION) {
+        // The ref the step names, else the run's: a branch or tag name, or a full ref.
+        const at = (withs.ref || ref || 'HEAD').replace(/^refs\/(heads|tags)\//, '');
+        try {
+          execFileSync('git', ['clone', '-q', '--no-checkout', o.repository, workspace], { stdio: 'pipe' });
+          execFileSync('git', ['checkout', '-q', '--detach', at], { cwd: workspace, stdio: 'pipe' });
+        } catch (e) {
+          record({
+            uses,
+            inputs: withs,
+            outputs: {},
+            log: '',
+            failed: `checkout of ${at}: ${String((e as { stderr?: Buffer }).stderr ?? e)}`,
+          });
+          return { failed: true, outputs: {} };
+        }
+        record({ uses, inputs: withs, outputs: {}, log: `checked out ${at} of ${o.repository}` });
+      } else if (uses.startsWith('docker/login-action@')) {
+        // What `docker login` leaves: an auths entry in the runner's docker config, which the Action reads.
+        const dir = o.env?.DOCKER_CONFIG;
+        if (dir === undefined) throw new Error('simulation: docker/login-action needs env.DOCKER_CONFIG');
+        if (!withs.username || !withs.password) {
+          record({ uses, inputs: withs, outputs: {}, log: '', failed: 'Error: Username and password required' });
+          return { failed: true, outputs: {} };
+        }
+        const file = join(dir, 'config.json');
+        const config = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { auths?: Record<string, unknown> };
+        const auth = Buffer.from(`${withs.username}:${withs.password}`).toString('base64');
+        await writeFile(file, JSON.stringify({ ...config, auths: { ...config.auths, [withs.registry!]: { auth } } }));
+        record({ uses, inputs: { ...withs, password: '***' }, outputs: {}, log: `Login Succeeded (${withs.registry})` });
+      } else if (uses === action) {
         const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, String(evaluate(v, context()))]));
         const s = await runGantryAction(
           { ...defaults, ...Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, String(evaluate(v, context()))])), ...withs },

@@ -125,6 +125,29 @@ const chartSchema = z
   })
   .describe('Helm chart to bump and push after the image is published.');
 
+/**
+ * A GitHub Action reference as `uses:` takes it: `OWNER/REPO@REF` or `OWNER/REPO/PATH@REF` (REF a tag,
+ * branch or commit), or a local `./PATH`.
+ * https://docs.github.com/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idstepsuses
+ */
+export const ACTION_REFERENCE_RE =
+  /^(?:[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*@[A-Za-z0-9._/-]+|\.\/[A-Za-z0-9._/-]*)$/;
+
+const ciSchema = z
+  .strictObject({
+    action: z
+      .string()
+      .regex(ACTION_REFERENCE_RE, {
+        error: (i) =>
+          `invalid Action reference ${JSON.stringify(i.input)}: expected OWNER/REPO@REF as a workflow's uses: takes it, e.g. "acme/gantry@v1" or a commit SHA after the @`,
+      })
+      .describe(
+        "The gantry Action the workflow `gantry init github` writes uses (`uses:`), e.g. acme/gantry@v1: the repository that holds gantry's action.yml, at a tag or commit. `gantry init github --action` overrides it.",
+      )
+      .optional(),
+  })
+  .describe('Settings of the CI workflow `gantry init github` writes.');
+
 function uniqueNames(images: readonly unknown[], ctx: z.core.$RefinementCtx): void {
   const names = images.map((i) => (typeof i === 'object' && i !== null && 'name' in i ? i.name : undefined));
   names.forEach((n, i) => {
@@ -149,17 +172,27 @@ export const configInputSchema = z
         'Images to release. Default: one image built from ./Dockerfile, named after the repository, published to ghcr.io/OWNER/REPO.',
       ),
     chart: chartSchema.optional(),
+    ci: ciSchema.optional(),
   })
   .describe('gantry.yml: what gantry releases.');
 
+/** What configSchema makes of gantry.yml (types.ts names it GantryConfig). */
+interface ConfigOutput {
+  readonly version: 1;
+  readonly images: NonNullable<z.output<typeof configInputSchema>['images']>;
+  readonly chart?: { readonly path: string; readonly repository: string; readonly image: string };
+  readonly ci?: { readonly action: string };
+}
+
 /** gantry.yml, validated and normalized. Without `images` it fails: load.ts fills them in from defaults first. */
-export const configSchema = configInputSchema.transform((c, ctx) => {
+export const configSchema = configInputSchema.transform((c, ctx): ConfigOutput => {
   if (c.images === undefined) {
     report(ctx, 'missing required key "images" (a list of images), e.g. images: [{ name: app, repositories: [ghcr.io/OWNER/app] }]');
     return z.NEVER;
   }
   const names = c.images.map((i) => i.name);
-  if (c.chart === undefined) return { version: 1 as const, images: c.images };
+  const ci: Pick<ConfigOutput, 'ci'> = c.ci?.action === undefined ? {} : { ci: { action: c.ci.action } };
+  if (c.chart === undefined) return { version: 1 as const, images: c.images, ...ci };
   let image = c.chart.image;
   if (image === undefined) {
     if (names.length > 1) {
@@ -175,5 +208,5 @@ export const configSchema = configInputSchema.transform((c, ctx) => {
     ]);
     return z.NEVER;
   }
-  return { version: 1 as const, images: c.images, chart: { path: c.chart.path, repository: c.chart.repository, image } };
+  return { version: 1 as const, images: c.images, chart: { path: c.chart.path, repository: c.chart.repository, image }, ...ci };
 });

@@ -34,3 +34,5 @@ export type KeySourceSpec = Extract<SignSpec, { mode: 'key' }>['key'];
 export type AttestSpec = ImageSpec['attest'];
 export type PushSpec = ImageSpec['push'];
 export type ChartSpec = NonNullable<GantryConfig['chart']>;
+/** `ci`: settings of the CI workflow `gantry init github` writes. */
+export type CiSpec = NonNullable<GantryConfig['ci']>;

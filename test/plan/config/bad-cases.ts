@@ -12,7 +12,7 @@ export const BAD_CASES: readonly BadCase[] = [
   { name: 'unknown key, with a suggestion', yaml: img('    platfroms: [linux/amd64]\n'), problems: ['4:5 images[0].platfroms: unknown key "platfroms" (did you mean "platforms"?); allowed keys: name, repositories, platforms, build, tags, flavor, labels, annotations, title, description, vendor, licenses, url, documentation, gates, push'] },
   { name: 'unknown key that belongs one level down', yaml: img('    dockerfile: Dockerfile.api\n'), problems: ['4:5 images[0].dockerfile: unknown key "dockerfile" (it belongs under "build"); allowed keys: name, repositories, platforms, build, tags, flavor, labels, annotations, title, description, vendor, licenses, url, documentation, gates, push'] },
   { name: 'unknown top-level key', yaml: 'imgaes: []\n', problems: [
-      '1:1 imgaes: unknown key "imgaes" (did you mean "images"?); allowed keys: version, images',
+      '1:1 imgaes: unknown key "imgaes" (did you mean "images"?); allowed keys: version, images, ci',
       '1:1 missing required key "images" (a list of images), e.g. images: [{ name: app, repositories: [ghcr.io/OWNER/app] }]',
     ] },
   { name: 'wrong type: a string where a list is expected', yaml: 'images:\n  - name: api\n    repositories: ghcr.io/acme/api\n', problems: ['3:19 images[0].repositories: expected a list, got the string "ghcr.io/acme/api"'] },

@@ -51,7 +51,7 @@ describe('configJsonSchema', () => {
       additionalProperties: false,
       patternProperties: { '^x-': expect.any(Object) },
     });
-    expect(Object.keys(schema.properties as object)).toEqual(['version', 'images', 'chart']);
+    expect(Object.keys(schema.properties as object)).toEqual(['version', 'images', 'chart', 'ci']);
   });
 
   it('documents every field', () => {
