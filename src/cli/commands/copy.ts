@@ -19,7 +19,7 @@ export function registerCopy(program: Command): void {
     .argument('<dst...>', 'one or more destinations (the source is read once for all of them)')
     .option('--platform <os/arch[/variant]>', 'copy only this platform (repeatable); makes a new index', collect, [])
     .option('--referrers', 'also copy referrers (signatures, SBOMs, attestations)')
-    .option('--concurrency <n>', 'blobs transferred at once', '6')
+    .option('--concurrency <n>', 'large blobs (16 MiB and up) transferred at once; small ones share a slot, up to 48 in flight', '6')
     .action((src: string, dsts: string[], _flags: unknown, cmd: Command) =>
       run(cmd, async (flags: CopyFlags) => {
         const progress = process.stderr.isTTY && !flags.json ? new ProgressDisplay(process.stderr) : undefined;
