@@ -44,7 +44,7 @@ var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports) {
     "use strict";
     var net = __require("net");
-    var tls = __require("tls");
+    var tls2 = __require("tls");
     var http4 = __require("http");
     var https4 = __require("https");
     var events2 = __require("events");
@@ -220,7 +220,7 @@ var require_tunnel = __commonJS({
           socket,
           servername: hostHeader ? hostHeader.replace(/:.*$/, "") : options.host
         });
-        var secureSocket = tls.connect(0, tlsOptions);
+        var secureSocket = tls2.connect(0, tlsOptions);
         self.sockets[self.sockets.indexOf(socket)] = secureSocket;
         cb(secureSocket);
       });
@@ -355,8 +355,8 @@ var require_errors = __commonJS({
     "use strict";
     var kUndiciError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR");
     var UndiciError = class extends Error {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "UndiciError";
         this.code = "UND_ERR";
       }
@@ -367,10 +367,10 @@ var require_errors = __commonJS({
     };
     var kConnectTimeoutError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_CONNECT_TIMEOUT");
     var ConnectTimeoutError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ConnectTimeoutError";
-        this.message = message || "Connect Timeout Error";
+        this.message = message2 || "Connect Timeout Error";
         this.code = "UND_ERR_CONNECT_TIMEOUT";
       }
       static [Symbol.hasInstance](instance) {
@@ -380,10 +380,10 @@ var require_errors = __commonJS({
     };
     var kHeadersTimeoutError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HEADERS_TIMEOUT");
     var HeadersTimeoutError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "HeadersTimeoutError";
-        this.message = message || "Headers Timeout Error";
+        this.message = message2 || "Headers Timeout Error";
         this.code = "UND_ERR_HEADERS_TIMEOUT";
       }
       static [Symbol.hasInstance](instance) {
@@ -393,10 +393,10 @@ var require_errors = __commonJS({
     };
     var kHeadersOverflowError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HEADERS_OVERFLOW");
     var HeadersOverflowError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "HeadersOverflowError";
-        this.message = message || "Headers Overflow Error";
+        this.message = message2 || "Headers Overflow Error";
         this.code = "UND_ERR_HEADERS_OVERFLOW";
       }
       static [Symbol.hasInstance](instance) {
@@ -406,10 +406,10 @@ var require_errors = __commonJS({
     };
     var kBodyTimeoutError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_BODY_TIMEOUT");
     var BodyTimeoutError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "BodyTimeoutError";
-        this.message = message || "Body Timeout Error";
+        this.message = message2 || "Body Timeout Error";
         this.code = "UND_ERR_BODY_TIMEOUT";
       }
       static [Symbol.hasInstance](instance) {
@@ -419,10 +419,10 @@ var require_errors = __commonJS({
     };
     var kResponseStatusCodeError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RESPONSE_STATUS_CODE");
     var ResponseStatusCodeError = class extends UndiciError {
-      constructor(message, statusCode, headers, body) {
-        super(message);
+      constructor(message2, statusCode, headers, body) {
+        super(message2);
         this.name = "ResponseStatusCodeError";
-        this.message = message || "Response Status Code Error";
+        this.message = message2 || "Response Status Code Error";
         this.code = "UND_ERR_RESPONSE_STATUS_CODE";
         this.body = body;
         this.status = statusCode;
@@ -436,10 +436,10 @@ var require_errors = __commonJS({
     };
     var kInvalidArgumentError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INVALID_ARG");
     var InvalidArgumentError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "InvalidArgumentError";
-        this.message = message || "Invalid Argument Error";
+        this.message = message2 || "Invalid Argument Error";
         this.code = "UND_ERR_INVALID_ARG";
       }
       static [Symbol.hasInstance](instance) {
@@ -449,10 +449,10 @@ var require_errors = __commonJS({
     };
     var kInvalidReturnValueError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INVALID_RETURN_VALUE");
     var InvalidReturnValueError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "InvalidReturnValueError";
-        this.message = message || "Invalid Return Value Error";
+        this.message = message2 || "Invalid Return Value Error";
         this.code = "UND_ERR_INVALID_RETURN_VALUE";
       }
       static [Symbol.hasInstance](instance) {
@@ -462,10 +462,10 @@ var require_errors = __commonJS({
     };
     var kAbortError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_ABORT");
     var AbortError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "AbortError";
-        this.message = message || "The operation was aborted";
+        this.message = message2 || "The operation was aborted";
         this.code = "UND_ERR_ABORT";
       }
       static [Symbol.hasInstance](instance) {
@@ -475,10 +475,10 @@ var require_errors = __commonJS({
     };
     var kRequestAbortedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_ABORTED");
     var RequestAbortedError = class extends AbortError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "AbortError";
-        this.message = message || "Request aborted";
+        this.message = message2 || "Request aborted";
         this.code = "UND_ERR_ABORTED";
       }
       static [Symbol.hasInstance](instance) {
@@ -488,10 +488,10 @@ var require_errors = __commonJS({
     };
     var kInformationalError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INFO");
     var InformationalError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "InformationalError";
-        this.message = message || "Request information";
+        this.message = message2 || "Request information";
         this.code = "UND_ERR_INFO";
       }
       static [Symbol.hasInstance](instance) {
@@ -501,10 +501,10 @@ var require_errors = __commonJS({
     };
     var kRequestContentLengthMismatchError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_REQ_CONTENT_LENGTH_MISMATCH");
     var RequestContentLengthMismatchError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "RequestContentLengthMismatchError";
-        this.message = message || "Request body length does not match content-length header";
+        this.message = message2 || "Request body length does not match content-length header";
         this.code = "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH";
       }
       static [Symbol.hasInstance](instance) {
@@ -514,10 +514,10 @@ var require_errors = __commonJS({
     };
     var kResponseContentLengthMismatchError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RES_CONTENT_LENGTH_MISMATCH");
     var ResponseContentLengthMismatchError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ResponseContentLengthMismatchError";
-        this.message = message || "Response body length does not match content-length header";
+        this.message = message2 || "Response body length does not match content-length header";
         this.code = "UND_ERR_RES_CONTENT_LENGTH_MISMATCH";
       }
       static [Symbol.hasInstance](instance) {
@@ -527,10 +527,10 @@ var require_errors = __commonJS({
     };
     var kClientDestroyedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_DESTROYED");
     var ClientDestroyedError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ClientDestroyedError";
-        this.message = message || "The client is destroyed";
+        this.message = message2 || "The client is destroyed";
         this.code = "UND_ERR_DESTROYED";
       }
       static [Symbol.hasInstance](instance) {
@@ -540,10 +540,10 @@ var require_errors = __commonJS({
     };
     var kClientClosedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_CLOSED");
     var ClientClosedError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ClientClosedError";
-        this.message = message || "The client is closed";
+        this.message = message2 || "The client is closed";
         this.code = "UND_ERR_CLOSED";
       }
       static [Symbol.hasInstance](instance) {
@@ -553,10 +553,10 @@ var require_errors = __commonJS({
     };
     var kSocketError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_SOCKET");
     var SocketError = class extends UndiciError {
-      constructor(message, socket) {
-        super(message);
+      constructor(message2, socket) {
+        super(message2);
         this.name = "SocketError";
-        this.message = message || "Socket error";
+        this.message = message2 || "Socket error";
         this.code = "UND_ERR_SOCKET";
         this.socket = socket;
       }
@@ -567,10 +567,10 @@ var require_errors = __commonJS({
     };
     var kNotSupportedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_NOT_SUPPORTED");
     var NotSupportedError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "NotSupportedError";
-        this.message = message || "Not supported error";
+        this.message = message2 || "Not supported error";
         this.code = "UND_ERR_NOT_SUPPORTED";
       }
       static [Symbol.hasInstance](instance) {
@@ -580,10 +580,10 @@ var require_errors = __commonJS({
     };
     var kBalancedPoolMissingUpstreamError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_BPL_MISSING_UPSTREAM");
     var BalancedPoolMissingUpstreamError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "MissingUpstreamError";
-        this.message = message || "No upstream has been added to the BalancedPool";
+        this.message = message2 || "No upstream has been added to the BalancedPool";
         this.code = "UND_ERR_BPL_MISSING_UPSTREAM";
       }
       static [Symbol.hasInstance](instance) {
@@ -593,8 +593,8 @@ var require_errors = __commonJS({
     };
     var kHTTPParserError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HTTP_PARSER");
     var HTTPParserError = class extends Error {
-      constructor(message, code, data) {
-        super(message);
+      constructor(message2, code, data) {
+        super(message2);
         this.name = "HTTPParserError";
         this.code = code ? `HPE_${code}` : void 0;
         this.data = data ? data.toString() : void 0;
@@ -606,10 +606,10 @@ var require_errors = __commonJS({
     };
     var kResponseExceededMaxSizeError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RES_EXCEEDED_MAX_SIZE");
     var ResponseExceededMaxSizeError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ResponseExceededMaxSizeError";
-        this.message = message || "Response content exceeded max size";
+        this.message = message2 || "Response content exceeded max size";
         this.code = "UND_ERR_RES_EXCEEDED_MAX_SIZE";
       }
       static [Symbol.hasInstance](instance) {
@@ -619,10 +619,10 @@ var require_errors = __commonJS({
     };
     var kRequestRetryError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_REQ_RETRY");
     var RequestRetryError = class extends UndiciError {
-      constructor(message, code, { headers, data }) {
-        super(message);
+      constructor(message2, code, { headers, data }) {
+        super(message2);
         this.name = "RequestRetryError";
-        this.message = message || "Request retry error";
+        this.message = message2 || "Request retry error";
         this.code = "UND_ERR_REQ_RETRY";
         this.statusCode = code;
         this.data = data;
@@ -635,10 +635,10 @@ var require_errors = __commonJS({
     };
     var kResponseError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RESPONSE");
     var ResponseError = class extends UndiciError {
-      constructor(message, code, { headers, data }) {
-        super(message);
+      constructor(message2, code, { headers, data }) {
+        super(message2);
         this.name = "ResponseError";
-        this.message = message || "Response error";
+        this.message = message2 || "Response error";
         this.code = "UND_ERR_RESPONSE";
         this.statusCode = code;
         this.data = data;
@@ -651,10 +651,10 @@ var require_errors = __commonJS({
     };
     var kSecureProxyConnectionError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_PRX_TLS");
     var SecureProxyConnectionError = class extends UndiciError {
-      constructor(cause, message, options) {
-        super(message, { cause, ...options ?? {} });
+      constructor(cause, message2, options) {
+        super(message2, { cause, ...options ?? {} });
         this.name = "SecureProxyConnectionError";
-        this.message = message || "Secure Proxy Connection failed";
+        this.message = message2 || "Secure Proxy Connection failed";
         this.code = "UND_ERR_PRX_TLS";
         this.cause = cause;
       }
@@ -665,10 +665,10 @@ var require_errors = __commonJS({
     };
     var kMessageSizeExceededError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_WS_MESSAGE_SIZE_EXCEEDED");
     var MessageSizeExceededError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "MessageSizeExceededError";
-        this.message = message || "Max decompressed message size exceeded";
+        this.message = message2 || "Max decompressed message size exceeded";
         this.code = "UND_ERR_WS_MESSAGE_SIZE_EXCEEDED";
       }
       static [Symbol.hasInstance](instance) {
@@ -2164,9 +2164,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve9, reject) => {
+          return new Promise((resolve11, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve9(data);
+              return err ? reject(err) : resolve11(data);
             });
           });
         }
@@ -2204,12 +2204,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve9, reject) => {
+          return new Promise((resolve11, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve9(data);
+              ) : resolve11(data);
             });
           });
         }
@@ -2523,7 +2523,7 @@ var require_connect = __commonJS({
     var timers = require_timers();
     function noop() {
     }
-    var tls;
+    var tls2;
     var SessionCache;
     if (global.FinalizationRegistry && !(process.env.NODE_V8_COVERAGE || process.env.UNDICI_NO_FG)) {
       SessionCache = class WeakSessionCache {
@@ -2584,15 +2584,15 @@ var require_connect = __commonJS({
       return function connect({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls) {
-            tls = __require("node:tls");
+          if (!tls2) {
+            tls2 = __require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
           const sessionKey = servername || hostname3;
           assert2(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls.connect({
+          socket = tls2.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -2679,14 +2679,14 @@ var require_connect = __commonJS({
       if (socket == null) {
         return;
       }
-      let message = "Connect Timeout Error";
+      let message2 = "Connect Timeout Error";
       if (Array.isArray(socket.autoSelectFamilyAttemptedAddresses)) {
-        message += ` (attempted addresses: ${socket.autoSelectFamilyAttemptedAddresses.join(", ")},`;
+        message2 += ` (attempted addresses: ${socket.autoSelectFamilyAttemptedAddresses.join(", ")},`;
       } else {
-        message += ` (attempted address: ${opts.hostname}:${opts.port},`;
+        message2 += ` (attempted address: ${opts.hostname}:${opts.port},`;
       }
-      message += ` timeout: ${opts.timeout}ms)`;
-      util.destroy(socket, new ConnectTimeoutError(message));
+      message2 += ` timeout: ${opts.timeout}ms)`;
+      util.destroy(socket, new ConnectTimeoutError(message2));
     }
     module.exports = buildConnector;
   }
@@ -3668,15 +3668,15 @@ var require_webidl = __commonJS({
     webidl.converters = {};
     webidl.util = {};
     webidl.errors = {};
-    webidl.errors.exception = function(message) {
-      return new TypeError(`${message.header}: ${message.message}`);
+    webidl.errors.exception = function(message2) {
+      return new TypeError(`${message2.header}: ${message2.message}`);
     };
     webidl.errors.conversionFailed = function(context) {
       const plural2 = context.types.length === 1 ? "" : " one of";
-      const message = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
+      const message2 = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context.prefix,
-        message
+        message: message2
       });
     };
     webidl.errors.invalidArgument = function(context) {
@@ -4476,8 +4476,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise2 = new Promise((resolve9, reject) => {
-        res = resolve9;
+      const promise2 = new Promise((resolve11, reject) => {
+        res = resolve11;
         rej = reject;
       });
       return { promise: promise2, resolve: res, reject: rej };
@@ -6001,12 +6001,12 @@ var require_client_h1 = __commonJS({
           return new ResponseContentLengthMismatchError();
         }
         const ptr = llhttp.llhttp_get_error_reason(this.ptr);
-        let message = "";
+        let message2 = "";
         if (ptr) {
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
-          message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
+          message2 = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message2, constants5.ERROR[ret], data);
       }
       destroy() {
         assert2(this.ptr != null);
@@ -6728,12 +6728,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve9, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve9;
+          callback = resolve11;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7403,12 +7403,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve9, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve9;
+          callback = resolve11;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7710,7 +7710,7 @@ var require_client = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls,
+        tls: tls2,
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
@@ -7792,7 +7792,7 @@ var require_client = __commonJS({
         }
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -7887,16 +7887,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve9) => {
+        return new Promise((resolve11) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve9;
+            this[kClosedResolve] = resolve11;
           } else {
-            resolve9(null);
+            resolve11(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve9) => {
+        return new Promise((resolve11) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7907,7 +7907,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve9(null);
+            resolve11(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7958,7 +7958,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve9, reject) => {
+        const socket = await new Promise((resolve11, reject) => {
           client[kConnector]({
             host,
             hostname: hostname3,
@@ -7970,7 +7970,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve9(socket2);
+              resolve11(socket2);
             }
           });
         });
@@ -8306,8 +8306,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve9) => {
-            this[kClosedResolve] = resolve9;
+          await new Promise((resolve11) => {
+            this[kClosedResolve] = resolve11;
           });
         }
       }
@@ -8396,7 +8396,7 @@ var require_pool = __commonJS({
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -8415,7 +8415,7 @@ var require_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -8623,7 +8623,7 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
@@ -8637,11 +8637,11 @@ var require_agent = __commonJS({
         if (connect && typeof connect !== "function") {
           connect = { ...connect };
         }
-        if (tls && typeof tls !== "function") {
-          tls = { ...tls };
+        if (tls2 && typeof tls2 !== "function") {
+          tls2 = { ...tls2 };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls };
+        this[kOptions] = { ...util.deepClone(options), connect, tls: tls2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -9576,7 +9576,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve9, reject) => {
+        return await new Promise((resolve11, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9589,7 +9589,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve9(null);
+              resolve11(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9608,7 +9608,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert2(!stream[kConsume]);
-      return new Promise((resolve9, reject) => {
+      return new Promise((resolve11, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9625,7 +9625,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve9,
+              resolve: resolve11,
               reject,
               length: 0,
               body: []
@@ -9695,18 +9695,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve9, stream, length } = consume2;
+      const { type, body, resolve: resolve11, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve9(chunksDecode(body, length));
+          resolve11(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve9(JSON.parse(chunksDecode(body, length)));
+          resolve11(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve9(chunksConcat(body, length).buffer);
+          resolve11(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve9(new Blob(body, { type: stream[kContentType] }));
+          resolve11(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve9(chunksConcat(body, length));
+          resolve11(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9764,9 +9764,9 @@ var require_util3 = __commonJS({
         chunks = [];
         length = 0;
       }
-      const message = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
+      const message2 = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
       if (statusCode === 204 || !contentType2 || !length) {
-        queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers)));
+        queueMicrotask(() => callback(new ResponseStatusCodeError(message2, statusCode, headers)));
         return;
       }
       const stackTraceLimit = Error.stackTraceLimit;
@@ -9782,7 +9782,7 @@ var require_util3 = __commonJS({
       } finally {
         Error.stackTraceLimit = stackTraceLimit;
       }
-      queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers, payload)));
+      queueMicrotask(() => callback(new ResponseStatusCodeError(message2, statusCode, headers, payload)));
     }
     var isContentTypeApplicationJson = (contentType2) => {
       return contentType2.length > 15 && contentType2[11] === "/" && contentType2[0] === "a" && contentType2[1] === "p" && contentType2[2] === "p" && contentType2[3] === "l" && contentType2[4] === "i" && contentType2[5] === "c" && contentType2[6] === "a" && contentType2[7] === "t" && contentType2[8] === "i" && contentType2[9] === "o" && contentType2[10] === "n" && contentType2[12] === "j" && contentType2[13] === "s" && contentType2[14] === "o" && contentType2[15] === "n";
@@ -9963,9 +9963,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve9, reject) => {
+        return new Promise((resolve11, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve9(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10188,9 +10188,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve9, reject) => {
+        return new Promise((resolve11, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve9(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10475,9 +10475,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve9, reject) => {
+        return new Promise((resolve11, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve9(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10569,9 +10569,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve9, reject) => {
+        return new Promise((resolve11, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve9(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10609,11 +10609,11 @@ var require_mock_errors = __commonJS({
     var { UndiciError } = require_errors();
     var kMockNotMatchedError = /* @__PURE__ */ Symbol.for("undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED");
     var MockNotMatchedError = class _MockNotMatchedError extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         Error.captureStackTrace(this, _MockNotMatchedError);
         this.name = "MockNotMatchedError";
-        this.message = message || "The request does not match any registered mock dispatches";
+        this.message = message2 || "The request does not match any registered mock dispatches";
         this.code = "UND_MOCK_ERR_MOCK_NOT_MATCHED";
       }
       static [Symbol.hasInstance](instance) {
@@ -11644,7 +11644,7 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/interceptor/dns.js"(exports, module) {
     "use strict";
-    var { isIP } = __require("node:net");
+    var { isIP: isIP2 } = __require("node:net");
     var { lookup: lookup2 } = __require("node:dns");
     var DecoratorHandler = require_decorator_handler();
     var { InvalidArgumentError, InformationalError } = require_errors();
@@ -11899,7 +11899,7 @@ var require_dns = __commonJS({
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP(origin.hostname) !== 0) {
+          if (isIP2(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler);
           }
           instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
@@ -12038,12 +12038,12 @@ var require_headers = __commonJS({
       append(name, value, isLowerCase) {
         this[kHeadersSortedMap] = null;
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
-        const exists3 = this[kHeadersMap].get(lowercaseName);
-        if (exists3) {
+        const exists4 = this[kHeadersMap].get(lowercaseName);
+        if (exists4) {
           const delimiter3 = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
-            name: exists3.name,
-            value: `${exists3.value}${delimiter3}${value}`
+            name: exists4.name,
+            value: `${exists4.value}${delimiter3}${value}`
           });
         } else {
           this[kHeadersMap].set(lowercaseName, { name, value });
@@ -14434,7 +14434,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve9, reject) => agent.dispatch(
+        return new Promise((resolve11, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -14510,7 +14510,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
-              resolve9({
+              resolve11({
                 status,
                 statusText,
                 headersList,
@@ -14553,7 +14553,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve9({
+              resolve11({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18262,15 +18262,15 @@ var require_websocket = __commonJS({
       this.ws[kResponse].socket.resume();
     }
     function onParserError(err) {
-      let message;
+      let message2;
       let code;
       if (err instanceof CloseEvent) {
-        message = err.reason;
+        message2 = err.reason;
         code = err.code;
       } else {
-        message = err.message;
+        message2 = err.message;
       }
-      fireEvent("error", this, () => new ErrorEvent("error", { error: err, message }));
+      fireEvent("error", this, () => new ErrorEvent("error", { error: err, message: message2 }));
       closeWebSocketConnection(this, code);
     }
     module.exports = {
@@ -18294,8 +18294,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve9) => {
-        setTimeout(resolve9, ms).unref();
+      return new Promise((resolve11) => {
+        setTimeout(resolve11, ms).unref();
       });
     }
     module.exports = {
@@ -25040,22 +25040,22 @@ var require_errors2 = __commonJS({
   "node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name, pos, code, message) {
+      constructor(name, pos, code, message2) {
         super();
         this.name = name;
         this.code = code;
-        this.message = message;
+        this.message = message2;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLParseError", pos, code, message);
+      constructor(pos, code, message2) {
+        super("YAMLParseError", pos, code, message2);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLWarning", pos, code, message);
+      constructor(pos, code, message2) {
+        super("YAMLWarning", pos, code, message2);
       }
     };
     var prettifyError2 = (src, lc) => (error63) => {
@@ -25329,10 +25329,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep4, value } = collItem;
+        const { start, key, sep: sep5, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep4?.[0],
+          next: key ?? sep5?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -25346,7 +25346,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep4) {
+          if (!keyProps.anchor && !keyProps.tag && !sep5) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -25370,7 +25370,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep4 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep5 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -25386,7 +25386,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep4, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep5, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -25477,7 +25477,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep4 = "";
+        let sep5 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -25491,13 +25491,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep4 + cb;
-              sep4 = "";
+                comment += sep5 + cb;
+              sep5 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep4 += source;
+                sep5 += source;
               hasSpace = true;
               break;
             default:
@@ -25540,18 +25540,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep4, value } = collItem;
+        const { start, key, sep: sep5, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep4?.[0],
+          next: key ?? sep5?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep4 && !value) {
+          if (!props.anchor && !props.tag && !sep5 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -25605,8 +25605,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep4 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep4, null, props, onError);
+        if (!isMap3 && !sep5 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep5, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -25618,7 +25618,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep4 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep5 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -25629,8 +25629,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep4)
-                for (const st of sep4) {
+              if (sep5)
+                for (const st of sep5) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -25647,7 +25647,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep4, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep5, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -25735,8 +25735,8 @@ var require_compose_collection = __commonJS({
         const { anchor: anchor2, newlineAfterProp: nl } = props;
         const lastProp = anchor2 && tagToken ? anchor2.offset > tagToken.offset ? anchor2 : tagToken : anchor2 ?? tagToken;
         if (lastProp && (!nl || nl.offset < lastProp.offset)) {
-          const message = "Missing newline after block sequence props";
-          onError(lastProp, "MISSING_CHAR", message);
+          const message2 = "Missing newline after block sequence props";
+          onError(lastProp, "MISSING_CHAR", message2);
         }
       }
       const expType = token.type === "block-map" ? "map" : token.type === "block-seq" ? "seq" : token.start.source === "{" ? "map" : "seq";
@@ -25808,15 +25808,15 @@ var require_resolve_block_scalar = __commonJS({
             trimIndent = indent.length;
         } else {
           if (indent.length < trimIndent) {
-            const message = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
-            onError(offset + indent.length, "MISSING_CHAR", message);
+            const message2 = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
+            onError(offset + indent.length, "MISSING_CHAR", message2);
           }
           if (header2.indent === 0)
             trimIndent = indent.length;
           contentStart = i;
           if (trimIndent === 0 && !ctx.atRoot) {
-            const message = "Block scalar values in collections must be indented";
-            onError(offset, "BAD_INDENT", message);
+            const message2 = "Block scalar values in collections must be indented";
+            onError(offset, "BAD_INDENT", message2);
           }
           break;
         }
@@ -25827,7 +25827,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep4 = "";
+      let sep5 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -25839,29 +25839,29 @@ var require_resolve_block_scalar = __commonJS({
           content = content.slice(0, -1);
         if (content && indent.length < trimIndent) {
           const src = header2.indent ? "explicit indentation indicator" : "first line";
-          const message = `Block scalar lines must not be less indented than their ${src}`;
-          onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
+          const message2 = `Block scalar lines must not be less indented than their ${src}`;
+          onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message2);
           indent = "";
         }
         if (type === Scalar2.Scalar.BLOCK_LITERAL) {
-          value += sep4 + indent.slice(trimIndent) + content;
-          sep4 = "\n";
+          value += sep5 + indent.slice(trimIndent) + content;
+          sep5 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep4 === " ")
-            sep4 = "\n";
-          else if (!prevMoreIndented && sep4 === "\n")
-            sep4 = "\n\n";
-          value += sep4 + indent.slice(trimIndent) + content;
-          sep4 = "\n";
+          if (sep5 === " ")
+            sep5 = "\n";
+          else if (!prevMoreIndented && sep5 === "\n")
+            sep5 = "\n\n";
+          value += sep5 + indent.slice(trimIndent) + content;
+          sep5 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep4 === "\n")
+          if (sep5 === "\n")
             value += "\n";
           else
-            sep4 = "\n";
+            sep5 = "\n";
         } else {
-          value += sep4 + content;
-          sep4 = " ";
+          value += sep5 + content;
+          sep5 = " ";
           prevMoreIndented = false;
         }
       }
@@ -25918,8 +25918,8 @@ var require_resolve_block_scalar = __commonJS({
             break;
           case "comment":
             if (strict && !hasSpace) {
-              const message = "Comments must be separated from other tokens by white space characters";
-              onError(token, "MISSING_CHAR", message);
+              const message2 = "Comments must be separated from other tokens by white space characters";
+              onError(token, "MISSING_CHAR", message2);
             }
             length += token.source.length;
             comment = token.source.substring(1);
@@ -25930,8 +25930,8 @@ var require_resolve_block_scalar = __commonJS({
             break;
           /* istanbul ignore next should not happen */
           default: {
-            const message = `Unexpected token in block scalar header: ${token.type}`;
-            onError(token, "UNEXPECTED_TOKEN", message);
+            const message2 = `Unexpected token in block scalar header: ${token.type}`;
+            onError(token, "UNEXPECTED_TOKEN", message2);
             const ts = token.source;
             if (ts && typeof ts === "string")
               length += ts.length;
@@ -26044,25 +26044,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep4 = " ";
+      let sep5 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep4 === "\n")
-            res += sep4;
+          if (sep5 === "\n")
+            res += sep5;
           else
-            sep4 = "\n";
+            sep5 = "\n";
         } else {
-          res += sep4 + lm;
-          sep4 = " ";
+          res += sep5 + lm;
+          sep5 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep4 + (match?.[1] ?? "");
+      return res + sep5 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -26324,13 +26324,13 @@ var require_compose_node = __commonJS({
             if (anchor2)
               node2.anchor = anchor2.source.substring(1);
           } catch (error63) {
-            const message = error63 instanceof Error ? error63.message : String(error63);
-            onError(token, "RESOURCE_EXHAUSTION", message);
+            const message2 = error63 instanceof Error ? error63.message : String(error63);
+            onError(token, "RESOURCE_EXHAUSTION", message2);
           }
           break;
         default: {
-          const message = token.type === "error" ? token.message : `Unsupported token (type: ${token.type})`;
-          onError(token, "UNEXPECTED_TOKEN", message);
+          const message2 = token.type === "error" ? token.message : `Unsupported token (type: ${token.type})`;
+          onError(token, "UNEXPECTED_TOKEN", message2);
           isSrcToken = false;
         }
       }
@@ -26486,12 +26486,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning2) => {
+        this.onError = (source, code, message2, warning2) => {
           const pos = getErrorPos(source);
           if (warning2)
-            this.warnings.push(new errors.YAMLWarning(pos, code, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code, message2));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code, message));
+            this.errors.push(new errors.YAMLParseError(pos, code, message2));
         };
         this.directives = new directives.Directives({ version: options.version || "1.2" });
         this.options = options;
@@ -26561,10 +26561,10 @@ ${cb}` : comment;
           console.dir(token, { depth: null });
         switch (token.type) {
           case "directive":
-            this.directives.add(token.source, (offset, message, warning2) => {
+            this.directives.add(token.source, (offset, message2, warning2) => {
               const pos = getErrorPos(token);
               pos[0] += offset;
-              this.onError(pos, "BAD_DIRECTIVE", message, warning2);
+              this.onError(pos, "BAD_DIRECTIVE", message2, warning2);
             });
             this.prelude.push(token.source);
             this.atDirectives = true;
@@ -26653,12 +26653,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code, message) => {
+        const _onError = (pos, code, message2) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code, message);
+            onError(offset, code, message2);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code, message2);
         };
         switch (token.type) {
           case "scalar":
@@ -26872,14 +26872,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep4, value }) {
+    function stringifyItem({ start, key, sep: sep5, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep4)
-        for (const st of sep4)
+      if (sep5)
+        for (const st of sep5)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -27818,8 +27818,8 @@ var require_parser = __commonJS({
         }
         const type = cst.tokenType(source);
         if (!type) {
-          const message = `Not a YAML token: ${source}`;
-          yield* this.pop({ type: "error", offset: this.offset, message, source });
+          const message2 = `Not a YAML token: ${source}`;
+          yield* this.pop({ type: "error", offset: this.offset, message: message2, source });
           this.offset += source.length;
         } else if (type === "scalar") {
           this.atNewLine = false;
@@ -27909,8 +27909,8 @@ var require_parser = __commonJS({
       *pop(error63) {
         const token = error63 ?? this.stack.pop();
         if (!token) {
-          const message = "Tried to pop an empty stack";
-          yield { type: "error", offset: this.offset, source: "", message };
+          const message2 = "Tried to pop an empty stack";
+          yield { type: "error", offset: this.offset, source: "", message: message2 };
         } else if (this.stack.length === 0) {
           yield token;
         } else {
@@ -28046,18 +28046,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep4;
+          let sep5;
           if (scalar.end) {
-            sep4 = scalar.end;
-            sep4.push(this.sourceToken);
+            sep5 = scalar.end;
+            sep5.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep4 = [this.sourceToken];
+            sep5 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep4 }]
+            items: [{ start, key: scalar, sep: sep5 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -28210,15 +28210,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep4 = it.sep;
-                  sep4.push(this.sourceToken);
+                  const sep5 = it.sep;
+                  sep5.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep4 }]
+                    items: [{ start: start2, key, sep: sep5 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -28412,13 +28412,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep4 = fc.end.splice(1, fc.end.length);
-            sep4.push(this.sourceToken);
+            const sep5 = fc.end.splice(1, fc.end.length);
+            sep5.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep4 }]
+              items: [{ start, key: fc, sep: sep5 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -28759,22 +28759,22 @@ function toCommandProperties(annotationProperties) {
 }
 
 // node_modules/@actions/core/lib/command.js
-function issueCommand(command, properties, message) {
-  const cmd = new Command(command, properties, message);
+function issueCommand(command, properties, message2) {
+  const cmd = new Command(command, properties, message2);
   process.stdout.write(cmd.toString() + os.EOL);
 }
-function issue(name, message = "") {
-  issueCommand(name, {}, message);
+function issue(name, message2 = "") {
+  issueCommand(name, {}, message2);
 }
 var CMD_STRING = "::";
 var Command = class {
-  constructor(command, properties, message) {
+  constructor(command, properties, message2) {
     if (!command) {
       command = "missing.command";
     }
     this.command = command;
     this.properties = properties;
-    this.message = message;
+    this.message = message2;
   }
   toString() {
     let cmdStr = CMD_STRING + this.command;
@@ -28810,7 +28810,7 @@ function escapeProperty(s) {
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os2 from "os";
-function issueFileCommand(command, message) {
+function issueFileCommand(command, message2) {
   const filePath = process.env[`GITHUB_${command}`];
   if (!filePath) {
     throw new Error(`Unable to find environment variable for file command ${command}`);
@@ -28818,7 +28818,7 @@ function issueFileCommand(command, message) {
   if (!fs.existsSync(filePath)) {
     throw new Error(`Missing file at path: ${filePath}`);
   }
-  fs.appendFileSync(filePath, `${toCommandValue(message)}${os2.EOL}`, {
+  fs.appendFileSync(filePath, `${toCommandValue(message2)}${os2.EOL}`, {
     encoding: "utf8"
   });
 }
@@ -28920,11 +28920,11 @@ var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -28940,7 +28940,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -29000,39 +29000,39 @@ var RetryableHttpVerbs = ["OPTIONS", "GET", "DELETE", "HEAD"];
 var ExponentialBackoffCeiling = 10;
 var ExponentialBackoffTimeSlice = 5;
 var HttpClientError = class _HttpClientError extends Error {
-  constructor(message, statusCode) {
-    super(message);
+  constructor(message2, statusCode) {
+    super(message2);
     this.name = "HttpClientError";
     this.statusCode = statusCode;
     Object.setPrototypeOf(this, _HttpClientError.prototype);
   }
 };
 var HttpClientResponse = class {
-  constructor(message) {
-    this.message = message;
+  constructor(message2) {
+    this.message = message2;
   }
   readBody() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve9) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve11) => __awaiter(this, void 0, void 0, function* () {
         let output2 = Buffer.alloc(0);
         this.message.on("data", (chunk) => {
           output2 = Buffer.concat([output2, chunk]);
         });
         this.message.on("end", () => {
-          resolve9(output2.toString());
+          resolve11(output2.toString());
         });
       }));
     });
   }
   readBodyBuffer() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve9) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve11) => __awaiter(this, void 0, void 0, function* () {
         const chunks = [];
         this.message.on("data", (chunk) => {
           chunks.push(chunk);
         });
         this.message.on("end", () => {
-          resolve9(Buffer.concat(chunks));
+          resolve11(Buffer.concat(chunks));
         });
       }));
     });
@@ -29235,14 +29235,14 @@ var HttpClient = class {
    */
   requestRaw(info2, data) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve9, reject) => {
+      return new Promise((resolve11, reject) => {
         function callbackForResult(err, res) {
           if (err) {
             reject(err);
           } else if (!res) {
             reject(new Error("Unknown error"));
           } else {
-            resolve9(res);
+            resolve11(res);
           }
         }
         this.requestRawWithCallback(info2, data, callbackForResult);
@@ -29486,12 +29486,12 @@ var HttpClient = class {
     return __awaiter(this, void 0, void 0, function* () {
       retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
       const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve9) => setTimeout(() => resolve9(), ms));
+      return new Promise((resolve11) => setTimeout(() => resolve11(), ms));
     });
   }
   _processResponse(res, options) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve9, reject) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve11, reject) => __awaiter(this, void 0, void 0, function* () {
         const statusCode = res.message.statusCode || 0;
         const response = {
           statusCode,
@@ -29499,7 +29499,7 @@ var HttpClient = class {
           headers: {}
         };
         if (statusCode === HttpCodes.NotFound) {
-          resolve9(response);
+          resolve11(response);
         }
         function dateTimeDeserializer(key, value) {
           if (typeof value === "string") {
@@ -29538,7 +29538,7 @@ var HttpClient = class {
           err.result = response.result;
           reject(err);
         } else {
-          resolve9(response);
+          resolve11(response);
         }
       }));
     });
@@ -29549,11 +29549,11 @@ var lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase(
 // node_modules/@actions/http-client/lib/auth.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -29569,7 +29569,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -29600,11 +29600,11 @@ var BearerCredentialHandler = class {
 // node_modules/@actions/core/lib/oidc-utils.js
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -29620,7 +29620,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -29689,11 +29689,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -29709,7 +29709,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -30011,11 +30011,11 @@ import * as fs2 from "fs";
 import * as path2 from "path";
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -30031,7 +30031,7 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -30135,11 +30135,11 @@ function isUnixExecutable(stats) {
 // node_modules/@actions/io/lib/io.js
 var __awaiter6 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -30155,7 +30155,7 @@ var __awaiter6 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -30229,11 +30229,11 @@ function findInPath(tool) {
 import { setTimeout as setTimeout2 } from "timers";
 var __awaiter7 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -30249,7 +30249,7 @@ var __awaiter7 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -30265,9 +30265,9 @@ var ToolRunner = class extends events.EventEmitter {
     this.args = args || [];
     this.options = options || {};
   }
-  _debug(message) {
+  _debug(message2) {
     if (this.options.listeners && this.options.listeners.debug) {
-      this.options.listeners.debug(message);
+      this.options.listeners.debug(message2);
     }
   }
   _getCommandString(options, noPrefix) {
@@ -30468,7 +30468,7 @@ var ToolRunner = class extends events.EventEmitter {
         this.toolPath = path4.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
       }
       this.toolPath = yield which(this.toolPath, true);
-      return new Promise((resolve9, reject) => __awaiter7(this, void 0, void 0, function* () {
+      return new Promise((resolve11, reject) => __awaiter7(this, void 0, void 0, function* () {
         this._debug(`exec tool: ${this.toolPath}`);
         this._debug("arguments:");
         for (const arg of this.args) {
@@ -30479,8 +30479,8 @@ var ToolRunner = class extends events.EventEmitter {
           optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os3.EOL);
         }
         const state = new ExecState(optionsNonNull, this.toolPath);
-        state.on("debug", (message) => {
-          this._debug(message);
+        state.on("debug", (message2) => {
+          this._debug(message2);
         });
         if (this.options.cwd && !(yield exists(this.options.cwd))) {
           return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
@@ -30551,7 +30551,7 @@ var ToolRunner = class extends events.EventEmitter {
           if (error63) {
             reject(error63);
           } else {
-            resolve9(exitCode);
+            resolve11(exitCode);
           }
         });
         if (this.options.input) {
@@ -30638,8 +30638,8 @@ var ExecState = class _ExecState extends events.EventEmitter {
       this.timeout = setTimeout2(_ExecState.HandleTimeout, this.delay, this);
     }
   }
-  _debug(message) {
-    this.emit("debug", message);
+  _debug(message2) {
+    this.emit("debug", message2);
   }
   _setResult() {
     let error63;
@@ -30664,8 +30664,8 @@ var ExecState = class _ExecState extends events.EventEmitter {
       return;
     }
     if (!state.processClosed && state.processExited) {
-      const message = `The STDIO streams did not close within ${state.delay / 1e3} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-      state._debug(message);
+      const message2 = `The STDIO streams did not close within ${state.delay / 1e3} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+      state._debug(message2);
     }
     state._setResult();
   }
@@ -30674,11 +30674,11 @@ var ExecState = class _ExecState extends events.EventEmitter {
 // node_modules/@actions/exec/lib/exec.js
 var __awaiter8 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -30694,7 +30694,7 @@ var __awaiter8 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -30747,11 +30747,11 @@ function getExecOutput(commandLine, args, options) {
 // node_modules/@actions/core/lib/platform.js
 var __awaiter9 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -30767,7 +30767,7 @@ var __awaiter9 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -30826,11 +30826,11 @@ function getDetails() {
 // node_modules/@actions/core/lib/core.js
 var __awaiter10 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve9) {
-      resolve9(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve9, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -30846,7 +30846,7 @@ var __awaiter10 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -30916,27 +30916,27 @@ function setOutput(name, value) {
 function setCommandEcho(enabled) {
   issue("echo", enabled ? "on" : "off");
 }
-function setFailed(message) {
+function setFailed(message2) {
   process.exitCode = ExitCode.Failure;
-  error(message);
+  error(message2);
 }
 function isDebug() {
   return process.env["RUNNER_DEBUG"] === "1";
 }
-function debug(message) {
-  issueCommand("debug", {}, message);
+function debug(message2) {
+  issueCommand("debug", {}, message2);
 }
-function error(message, properties = {}) {
-  issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+function error(message2, properties = {}) {
+  issueCommand("error", toCommandProperties(properties), message2 instanceof Error ? message2.toString() : message2);
 }
-function warning(message, properties = {}) {
-  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+function warning(message2, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message2 instanceof Error ? message2.toString() : message2);
 }
-function notice(message, properties = {}) {
-  issueCommand("notice", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+function notice(message2, properties = {}) {
+  issueCommand("notice", toCommandProperties(properties), message2 instanceof Error ? message2.toString() : message2);
 }
-function info(message) {
-  process.stdout.write(message + os5.EOL);
+function info(message2) {
+  process.stdout.write(message2 + os5.EOL);
 }
 function startGroup(name) {
   issue("group", name);
@@ -30975,15 +30975,15 @@ function getIDToken(aud) {
 // action/run.ts
 import { mkdtemp as mkdtemp5, rm as rm9 } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 
 // src/oci/errors.ts
 var GantryError = class extends Error {
   code;
   /** A mistake in the user's input (bad reference, bad config): shown without a stack trace, exit 2. */
   userError;
-  constructor(code, message, options) {
-    super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+  constructor(code, message2, options) {
+    super(message2, options?.cause === void 0 ? void 0 : { cause: options.cause });
     this.code = code;
     this.userError = options?.userError ?? false;
     this.name = new.target.name;
@@ -31044,7 +31044,7 @@ var BuildError = class extends GantryError {
 };
 
 // src/builders/select.ts
-var usage = (message) => new BuildError("BUILD_INPUT_INVALID", message, { userError: true });
+var usage = (message2) => new BuildError("BUILD_INPUT_INVALID", message2, { userError: true });
 function selectBuilds(plan, config2, s = {}) {
   const names = s.images?.length ? s.images : void 0;
   const platforms = s.platforms?.length ? [...new Set(s.platforms)] : void 0;
@@ -31060,8 +31060,8 @@ function selectBuilds(plan, config2, s = {}) {
     if (!spec) throw new BuildError("BUILD_INPUT_INVALID", `the plan has an image "${p.name}" that gantry.yml does not`);
     const chosen = platforms ? p.platforms.filter((x) => platforms.includes(x)) : [...p.platforms];
     if (names && platforms && chosen.length < platforms.length) {
-      const missing = platforms.filter((x) => !p.platforms.includes(x));
-      throw usage(`image "${p.name}" is not built for ${missing.join(", ")}; its platforms are ${p.platforms.join(", ")}`);
+      const missing2 = platforms.filter((x) => !p.platforms.includes(x));
+      throw usage(`image "${p.name}" is not built for ${missing2.join(", ")}; its platforms are ${p.platforms.join(", ")}`);
     }
     if (chosen.length) out.push({ plan: p, spec, platforms: chosen });
   }
@@ -31110,8 +31110,8 @@ function quote(v) {
 }
 var Problems = class {
   #list = [];
-  add(path6, message) {
-    this.#list.push(`${path6}: ${message}`);
+  add(path6, message2) {
+    this.#list.push(`${path6}: ${message2}`);
   }
   get count() {
     return this.#list.length;
@@ -31568,6 +31568,7 @@ async function writeFileAtomic(final, chunks, o) {
 // src/layout/no-follow.ts
 import { constants as constants3 } from "node:fs";
 import { lstat as lstat2, open as open3, readlink as readlink2 } from "node:fs/promises";
+import { basename as basename3 } from "node:path";
 var OPEN_FLAGS = constants3.O_RDONLY | (constants3.O_NOFOLLOW ?? 0) | (constants3.O_NONBLOCK ?? 0);
 async function lstatOptional(path6) {
   try {
@@ -31624,11 +31625,27 @@ async function openRegularFile(path6, where = "") {
     throw err;
   }
 }
-async function readRegularFile(path6, where = "") {
+var MAX_LAYOUT_FILE_BYTES = 64 * 1024 * 1024;
+async function readRegularFile(path6, where = "", maxBytes = MAX_LAYOUT_FILE_BYTES) {
   const opened = await openRegularFile(path6, where);
   if (opened === void 0) return void 0;
   try {
-    return await opened.fh.readFile("utf8");
+    const tooLarge = () => new OciError(
+      "LAYOUT_INVALID",
+      `${where}${path6} is larger than ${maxBytes / (1024 * 1024)} MiB, more than gantry reads of a layout's ${basename3(path6)}; check that the layout is what you meant to use`,
+      { userError: true }
+    );
+    if (opened.st.size > maxBytes) throw tooLarge();
+    const buf = Buffer.alloc(Math.min(maxBytes + 1, Math.max(opened.st.size, 0) + 64 * 1024));
+    let n = 0;
+    for (; ; ) {
+      if (n === buf.length) break;
+      const { bytesRead } = await opened.fh.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    if (n > maxBytes) throw tooLarge();
+    return buf.subarray(0, n).toString("utf8");
   } finally {
     await opened.fh.close();
   }
@@ -32152,10 +32169,10 @@ var LayoutStore = class {
     o.signal?.throwIfAborted();
     const needed = fields.children.filter((c) => !c.foreign);
     const present = await Promise.all(needed.map((c) => hasBlob(this.dir, c)));
-    const missing = needed.filter((_, i) => !present[i]);
-    if (missing.length === 0) return;
-    const listed = missing.slice(0, 5).map((c) => `${c.path} ${c.digest} (${c.mediaType || "no mediaType"})`);
-    const more = missing.length > listed.length ? `, and ${missing.length - listed.length} more` : "";
+    const missing2 = needed.filter((_, i) => !present[i]);
+    if (missing2.length === 0) return;
+    const listed = missing2.slice(0, 5).map((c) => `${c.path} ${c.digest} (${c.mediaType || "no mediaType"})`);
+    const more = missing2.length > listed.length ? `, and ${missing2.length - listed.length} more` : "";
     throw new OciError(
       "NOT_FOUND",
       `${this.#where}manifest ${d.digest} names content the layout does not have: ${listed.join(", ")}${more}; push the blobs and child manifests before the manifest that names them (gantry copy does)`
@@ -32499,7 +32516,7 @@ var ToolMissing = class extends Error {
 };
 function runTool(binary, args, o) {
   const keep = o.keepLines ?? 200;
-  return new Promise((resolve9, reject) => {
+  return new Promise((resolve11, reject) => {
     const env = Object.fromEntries(Object.entries(o.env).filter((e) => e[1] !== void 0));
     const child2 = spawn2(binary, args, { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"], ...o.signal ? { signal: o.signal } : {} });
     const tail2 = [];
@@ -32519,7 +32536,7 @@ function runTool(binary, args, o) {
     child2.on("error", (e) => reject(e.code === "ENOENT" ? new ToolMissing(binary) : e));
     child2.on("close", (code, signal) => {
       for (const rest of [partial2.out, partial2.err]) if (rest !== "") line(rest);
-      resolve9({ code, signal, tail: tail2 });
+      resolve11({ code, signal, tail: tail2 });
     });
   });
 }
@@ -33031,6 +33048,48 @@ async function mapLimit(items, concurrency, fn) {
   );
   return results;
 }
+function mapWeighted(items, capacity, maxRunning, weightOf, fn) {
+  const results = new Array(items.length);
+  const cap = Math.max(1, Math.floor(capacity));
+  const most = Math.max(1, Math.floor(maxRunning));
+  let next = 0;
+  let used = 0;
+  let running = 0;
+  let failed;
+  return new Promise((resolve11, reject) => {
+    const settled = () => {
+      running--;
+      if (failed) {
+        if (running === 0) reject(failed.error);
+      } else if (next >= items.length && running === 0) resolve11(results);
+      else launch();
+    };
+    const launch = () => {
+      while (!failed && next < items.length && running < most) {
+        const i = next;
+        const w = Math.min(cap, Math.max(1, Math.ceil(weightOf(items[i]))));
+        if (used + w > cap) break;
+        next++;
+        used += w;
+        running++;
+        fn(items[i], i).then(
+          (r) => {
+            results[i] = r;
+            used -= w;
+            settled();
+          },
+          (e) => {
+            failed ??= { error: e };
+            used -= w;
+            settled();
+          }
+        );
+      }
+    };
+    if (items.length === 0) resolve11(results);
+    else launch();
+  });
+}
 
 // src/builders/layers/base.ts
 var MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -33289,11 +33348,11 @@ function zlibOptions(coding, level, inputBytes) {
 }
 async function compressMember(input2, level) {
   const coding = await chooseCoding(input2, level);
-  const out = await new Promise((resolve9, reject) => {
+  const out = await new Promise((resolve11, reject) => {
     const pieces = [];
     const z2 = createGzip(zlibOptions(coding, level, input2.byteLength));
     z2.on("data", (b) => pieces.push(b));
-    z2.once("end", () => resolve9(pieces));
+    z2.once("end", () => resolve11(pieces));
     z2.once("error", reject);
     z2.end(input2);
   });
@@ -33325,7 +33384,7 @@ var Slots = class {
   }
   async run(job) {
     if (this.#free > 0) this.#free--;
-    else await new Promise((resolve9) => this.#waiting.push(resolve9));
+    else await new Promise((resolve11) => this.#waiting.push(resolve11));
     try {
       return await job();
     } finally {
@@ -33697,6 +33756,33 @@ function buildImageManifest(i) {
 
 // src/async/retry.ts
 var DEFAULT_RETRY = { attempts: 5, baseDelayMs: 250, maxDelayMs: 1e4, maxElapsedMs: 12e4 };
+var RetryBudget = class {
+  policy;
+  #now;
+  #random;
+  #started;
+  #retries = 0;
+  constructor(policy, o = {}) {
+    this.policy = policy;
+    this.#now = o.now ?? Date.now;
+    this.#random = o.random ?? Math.random;
+    this.#started = this.#now();
+  }
+  /** Retries taken so far. */
+  get retries() {
+    return this.#retries;
+  }
+  /** Takes one retry: false when the attempts or the time of the operation are used up. */
+  take() {
+    if (this.#retries + 1 >= this.policy.attempts || this.#now() - this.#started >= this.policy.maxElapsedMs) return false;
+    this.#retries++;
+    return true;
+  }
+  /** The wait before the retry just taken (backoff, or the server's Retry-After, capped). */
+  delayMs(retryAfterMs) {
+    return backoffDelay(this.policy, Math.max(0, this.#retries - 1), retryAfterMs, this.#random);
+  }
+};
 function backoffDelay(p, attempt, retryAfterMs, random = Math.random) {
   if (retryAfterMs !== void 0) return Math.min(retryAfterMs, p.maxDelayMs);
   const cap = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
@@ -33711,11 +33797,11 @@ function parseRetryAfter(v, now) {
   return Number.isNaN(t) ? void 0 : Math.max(0, t - now);
 }
 function sleep(ms, signal) {
-  return new Promise((resolve9, reject) => {
+  return new Promise((resolve11, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
-      resolve9();
+      resolve11();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
@@ -33733,7 +33819,9 @@ var TEMPORARY_CODES = /* @__PURE__ */ new Set([
   // registry/http-errors.ts
   "CONNECT_TIMEOUT",
   "HEADERS_TIMEOUT",
-  "BODY_TIMEOUT"
+  "BODY_TIMEOUT",
+  "DEADLINE_EXCEEDED",
+  "TRANSFER_TOO_SLOW"
 ]);
 function isTemporaryError(e, depth = 0) {
   if (e === null || typeof e !== "object" || depth > 5) return false;
@@ -33770,7 +33858,7 @@ async function ensureBlob(target, desc, o) {
 // src/builders/layers/walk.ts
 import { lstatSync } from "node:fs";
 import { readdir as readdir2, readlink as readlink3, realpath, stat as stat2 } from "node:fs/promises";
-import { basename as basename3, posix, relative as relative2, resolve as resolve4, sep as sep3 } from "node:path";
+import { basename as basename4, posix, relative as relative2, resolve as resolve4, sep as sep3 } from "node:path";
 
 // src/builders/layers/glob.ts
 function checkExcludePattern(pattern) {
@@ -33890,7 +33978,7 @@ async function walkCopyRule(index, rule, contextDir, earlier = /* @__PURE__ */ n
     return { name: d, type: "directory", ...meta3, size: 0, fingerprint: "" };
   });
   if (top.isFile()) {
-    const dest = rule.to.endsWith("/") ? `${rule.to}${basename3(src)}` : rule.to;
+    const dest = rule.to.endsWith("/") ? `${rule.to}${basename4(src)}` : rule.to;
     const name = directoryChain(dest).at(-1)?.slice(0, -1);
     if (name === void 0)
       throw new BuildError("BUILD_INPUT_INVALID", `${ruleLabel(index, rule)}: a file cannot be copied to "/"`, { userError: true });
@@ -34209,10 +34297,10 @@ function fanOut(src, n) {
   const consumer = (i) => ({
     ...mark !== void 0 ? { [VERIFIED_DIGEST]: mark } : {},
     [Symbol.asyncIterator]: () => ({
-      next: () => new Promise((resolve9, reject) => {
+      next: () => new Promise((resolve11, reject) => {
         const q = queues.get(i);
-        if (finished || !q) return settle2({ resolve: resolve9, reject });
-        q.push({ resolve: resolve9, reject });
+        if (finished || !q) return settle2({ resolve: resolve11, reject });
+        q.push({ resolve: resolve11, reject });
         pump();
       }),
       return: async () => {
@@ -34231,14 +34319,22 @@ function fanOut(src, n) {
 }
 
 // src/publish/copy.ts
+var CHECKS_IN_FLIGHT = 32;
+var MANIFESTS_IN_FLIGHT = 16;
+var MAX_BLOBS_IN_FLIGHT = 48;
+var SLOT_PARTS = 8;
+var PART_BYTES = 2 * 1024 * 1024;
+var SMALL_BLOB_BYTES = 1024 * 1024;
 async function copyImage(src, reference, targets, o = {}) {
   const started = performance.now();
   const top = await src.fetchManifest(reference, { signal: o.signal });
   const { root, graph, platforms } = await collectGraph(src, top, o.platforms);
   const stats = { transferred: 0, skipped: 0, copied: 0, skippedBlobs: 0, mounted: 0 };
-  const there = await Promise.all(
-    targets.map((t) => Promise.all(graph.manifests.map((m) => t.store.manifestExists(m.descriptor, { signal: o.signal }))))
-  );
+  const manifestPairs = targets.flatMap((t, ti) => graph.manifests.map((m, mi) => ({ t, ti, m, mi })));
+  const there = targets.map(() => new Array(graph.manifests.length).fill(false));
+  await mapLimit(manifestPairs, CHECKS_IN_FLIGHT, async ({ t, ti, m, mi }) => {
+    there[ti][mi] = await t.store.manifestExists(m.descriptor, { signal: o.signal });
+  });
   const present = there.map((answers) => {
     const have = /* @__PURE__ */ new Set();
     graph.manifests.forEach((m, i) => {
@@ -34247,34 +34343,49 @@ async function copyImage(src, reference, targets, o = {}) {
     return have;
   });
   const blobs = [...graph.blobs.values()].sort((a, b) => b.size - a.size);
-  await mapLimit(blobs, o.concurrency ?? 6, async (blob) => {
-    const how = await copyBlob(
-      src,
-      blob,
-      targets.filter((_, i) => !present[i].has(blob.digest)).map((t) => t.store),
-      o
-    );
-    if (how === "skipped") {
-      stats.skipped += blob.size;
-      stats.skippedBlobs++;
-    } else if (how === "mounted") {
-      stats.mounted++;
-      stats.skipped += blob.size;
-    } else {
-      stats.copied++;
-      stats.transferred += blob.size;
-    }
+  const blobPairs = targets.flatMap((_, ti) => blobs.filter((b) => !present[ti].has(b.digest)).map((b) => ({ ti, b })));
+  await mapLimit(blobPairs, CHECKS_IN_FLIGHT, async ({ ti, b }) => {
+    if (await targets[ti].store.blobExists(b, { signal: o.signal })) present[ti].add(b.digest);
   });
-  for (const [ti, t] of targets.entries()) {
-    for (const [mi, m] of graph.manifests.entries()) {
-      const isRoot = m.descriptor.digest === root.descriptor.digest;
-      if (isRoot && t.tag !== void 0) continue;
-      if (!there[ti][mi]) {
-        await t.store.pushManifest(m, void 0, { signal: o.signal });
-        o.onEvent?.({ type: "manifest-pushed", digest: m.descriptor.digest, target: t.store.name });
+  const concurrency = Math.max(1, Math.floor(o.concurrency ?? 6));
+  const stop = new AbortController();
+  const transfers = { ...o, signal: o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal };
+  await mapWeighted(
+    blobs,
+    concurrency * SLOT_PARTS,
+    Math.max(concurrency, MAX_BLOBS_IN_FLIGHT),
+    (b) => Math.ceil(b.size / PART_BYTES),
+    async (blob) => {
+      const missing2 = targets.filter((_, i) => !present[i].has(blob.digest)).map((t) => t.store);
+      const how = await copyBlob(src, blob, missing2, transfers).catch((e) => {
+        stop.abort(e);
+        throw e;
+      });
+      if (how === "skipped") {
+        stats.skipped += blob.size;
+        stats.skippedBlobs++;
+      } else if (how === "mounted") {
+        stats.mounted++;
+        stats.skipped += blob.size;
+      } else {
+        stats.copied++;
+        stats.transferred += blob.size;
       }
     }
-  }
+  );
+  const toPush = targets.flatMap(
+    (t, ti) => graph.manifests.flatMap((m, mi) => {
+      const isRoot = m.descriptor.digest === root.descriptor.digest;
+      return there[ti][mi] || isRoot && t.tag !== void 0 ? [] : [{ t, m }];
+    })
+  );
+  const push = async ({ t, m }) => {
+    await t.store.pushManifest(m, void 0, { signal: o.signal });
+    o.onEvent?.({ type: "manifest-pushed", digest: m.descriptor.digest, target: t.store.name });
+  };
+  const atOnce = (p) => p.m.descriptor.digest !== root.descriptor.digest && !isIndexMediaType(p.m.descriptor.mediaType);
+  await mapLimit(toPush.filter(atOnce), MANIFESTS_IN_FLIGHT, push);
+  for (const p of toPush) if (!atOnce(p)) await push(p);
   if (o.referrers) await copyReferrers(src, graph, targets, o);
   for (const t of targets) {
     if (t.tag === void 0) continue;
@@ -34299,12 +34410,12 @@ async function collectGraph(src, top, want) {
     const index = parsed.manifest;
     let children = index.manifests;
     if (want && want.length) {
-      const missing = want.filter((p) => !children.some((c) => c.platform && platformMatches(p, c.platform)));
-      if (missing.length) {
+      const missing2 = want.filter((p) => !children.some((c) => c.platform && platformMatches(p, c.platform)));
+      if (missing2.length) {
         const have = children.flatMap((c) => c.platform ? [formatPlatform(c.platform)] : []);
         throw new OciError(
           "PLATFORM_NOT_FOUND",
-          `${src.name}: the image has no ${missing.map(formatPlatform).join(", ")}; it has ${have.join(", ") || "no platforms"}`,
+          `${src.name}: the image has no ${missing2.map(formatPlatform).join(", ")}; it has ${have.join(", ") || "no platforms"}`,
           { userError: true }
         );
       }
@@ -34316,7 +34427,7 @@ async function collectGraph(src, top, want) {
       root = built;
     }
     for (const c of children) if (c.platform) platforms.push(formatPlatform(c.platform));
-    const fetched = await Promise.all(children.map((c) => fetchChild(src, c)));
+    const fetched = await mapLimit(children, MANIFESTS_IN_FLIGHT, (c) => fetchChild(src, c));
     for (const [i, c] of children.entries()) await collectManifest(src, c, graph, 1, fetched[i]);
   } else {
     const cfg = parsed.manifest.config;
@@ -34346,7 +34457,7 @@ async function fetchChild(src, desc) {
 }
 async function collectManifest(src, desc, graph, depth, prefetched) {
   if (depth > 8) throw new OciError("MANIFEST_INVALID", `${src.name}: manifests nested more than 8 deep`);
-  if (graph.manifests.some((m2) => m2.descriptor.digest === desc.digest)) return;
+  if (graph.blobsOf.has(desc.digest)) return;
   const m = prefetched ?? await fetchChild(src, desc);
   const parsed = parseManifest(m.bytes, desc.mediaType);
   if (isIndexMediaType(parsed.mediaType)) {
@@ -34365,30 +34476,33 @@ async function addManifest(m, graph, parsed = parseManifest(m.bytes, m.descripto
   graph.manifests.push(m);
 }
 async function copyBlob(src, blob, to, o) {
-  const retry = o.retry ?? DEFAULT_RETRY;
+  const budget = new RetryBudget(o.retry ?? DEFAULT_RETRY);
+  const co = { signal: o.signal, retryBudget: budget };
   o.onEvent?.({ type: "blob-start", digest: blob.digest, size: blob.size, mediaType: blob.mediaType });
-  let missing = [...to];
+  let missing2 = [...to];
   let mounted = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      const check2 = await Promise.all(missing.map((t) => t.blobExists(blob, { signal: o.signal })));
-      missing = missing.filter((_, i) => !check2[i]);
+      if (attempt > 0) {
+        const check2 = await Promise.all(missing2.map((t) => t.blobExists(blob, co)));
+        missing2 = missing2.filter((_, i) => !check2[i]);
+      }
       if (isBlobMounter(src)) {
         const still = [];
-        for (const t of missing) {
-          if (isBlobMounter(t) && t.host === src.host && t.repository !== src.repository && await t.mountBlob(blob, src.repository, { signal: o.signal })) {
+        for (const t of missing2) {
+          if (isBlobMounter(t) && t.host === src.host && t.repository !== src.repository && await t.mountBlob(blob, src.repository, co)) {
             mounted = true;
           } else still.push(t);
         }
-        missing = still;
+        missing2 = still;
       }
-      if (missing.length === 0) break;
-      const body = await src.fetchBlob(blob, { signal: o.signal });
-      const streams = fanOut(body, missing.length);
+      if (missing2.length === 0) break;
+      const body = blob.size <= SMALL_BLOB_BYTES ? fetchedAlongside(() => src.fetchBlob(blob, co)) : await src.fetchBlob(blob, co);
+      const streams = fanOut(body, missing2.length);
       const results = await Promise.allSettled(
-        missing.map(
+        missing2.map(
           (t, i) => t.pushBlob(blob, streams[i], {
-            signal: o.signal,
+            ...co,
             onProgress: i === 0 ? (n) => o.onEvent?.({ type: "blob-progress", digest: blob.digest, bytes: n }) : void 0
           }).catch(async (e) => {
             await streams[i][Symbol.asyncIterator]().return?.();
@@ -34401,20 +34515,39 @@ async function copyBlob(src, blob, to, o) {
       o.onEvent?.({ type: "blob-done", digest: blob.digest, size: blob.size, how: "copied" });
       return "copied";
     } catch (e) {
-      if (!isTemporaryError(e) || attempt + 1 >= retry.attempts) throw e;
+      if (!isTemporaryError(e) || !budget.take()) throw e;
       const reason = e instanceof Error ? e.message : String(e);
       o.onEvent?.({ type: "blob-retry", digest: blob.digest, attempt: attempt + 1, reason });
-      await sleep(backoffDelay(retry, attempt), o.signal);
+      await sleep(budget.delayMs(), o.signal);
     }
   }
   const how = mounted ? "mounted" : "skipped";
   o.onEvent?.({ type: "blob-done", digest: blob.digest, size: blob.size, how });
   return how;
 }
+function fetchedAlongside(open7) {
+  const it = open7().then((s) => s[Symbol.asyncIterator]());
+  it.catch(() => void 0);
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => (await it).next(),
+      return: async () => {
+        const i = await it.catch(() => void 0);
+        await i?.return?.();
+        return { done: true, value: void 0 };
+      }
+    })
+  };
+}
 async function copyReferrers(src, graph, targets, o) {
   const seen = /* @__PURE__ */ new Set();
-  for (const m of graph.manifests) {
-    for (const r of await src.referrers(m.descriptor.digest, void 0, { signal: o.signal })) {
+  const lists = await mapLimit(
+    graph.manifests,
+    MANIFESTS_IN_FLIGHT,
+    (m) => src.referrers(m.descriptor.digest, void 0, { signal: o.signal })
+  );
+  for (const list3 of lists) {
+    for (const r of list3) {
       if (seen.has(r.digest)) continue;
       seen.add(r.digest);
       await copyImage(
@@ -34429,7 +34562,7 @@ async function copyReferrers(src, graph, targets, o) {
 
 // src/release/build-platforms.ts
 import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve6 } from "node:path";
+import { resolve as resolve7 } from "node:path";
 
 // src/registry/credentials.ts
 import { readFile as readFile5 } from "node:fs/promises";
@@ -34449,10 +34582,10 @@ function runCredentialHelper(name, serverUrl, o) {
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const env = {};
   for (const [k, v] of Object.entries(o.env)) if (typeof v === "string") env[k] = v;
-  return new Promise((resolve9, reject) => {
-    const fail3 = (message, cause) => {
+  return new Promise((resolve11, reject) => {
+    const fail3 = (message2, cause) => {
       finish();
-      reject(new CredentialError("CREDENTIAL_HELPER_FAILED", message, { cause, userError: true }));
+      reject(new CredentialError("CREDENTIAL_HELPER_FAILED", message2, { cause, userError: true }));
     };
     let settled = false;
     const stdout = [];
@@ -34507,7 +34640,7 @@ function runCredentialHelper(name, serverUrl, o) {
       if (code !== 0) {
         if (out.includes(NOT_FOUND_MESSAGE) || err.includes(NOT_FOUND_MESSAGE)) {
           finish();
-          resolve9(void 0);
+          resolve11(void 0);
           return;
         }
         const status = signal ? `killed by ${signal}` : `exit ${code}`;
@@ -34517,7 +34650,7 @@ function runCredentialHelper(name, serverUrl, o) {
       }
       finish();
       if (!out.trim()) {
-        resolve9(void 0);
+        resolve11(void 0);
         return;
       }
       const parsed = parseHelperOutput(out);
@@ -34531,7 +34664,7 @@ function runCredentialHelper(name, serverUrl, o) {
         );
         return;
       }
-      resolve9(parsed);
+      resolve11(parsed);
     });
   });
 }
@@ -34700,8 +34833,8 @@ function decodeAuth(auth, where) {
   if (colon <= 0) throw invalid4(`${where}: "auth" does not decode to "username:password"`);
   return [decoded.slice(0, colon), decoded.slice(colon + 1).replace(/^\0+|\0+$/g, "")];
 }
-function invalid4(message, cause) {
-  return new CredentialError("CREDENTIALS_INVALID", message, { cause, userError: true });
+function invalid4(message2, cause) {
+  return new CredentialError("CREDENTIALS_INVALID", message2, { cause, userError: true });
 }
 async function loadConfigs(env) {
   const out = [];
@@ -34821,8 +34954,10 @@ var RegistryError = class extends GantryError {
   constructor(method, url2, status, diagnostics, hint, userError = false) {
     const redacted = redactUrl(url2);
     const what = diagnostics.length ? diagnostics.map((d) => d.message ? `${d.code}: ${d.message}` : d.code).join("; ") : `HTTP ${status}`;
-    super("REGISTRY_HTTP", `${method} ${redacted}: ${status} ${what}${hint ? `
-  ${hint}` : ""}`, { userError });
+    super("REGISTRY_HTTP", `${method} ${redacted}: ${diagnostics.length ? `${status} ${what}` : what}${hint ? `
+  ${hint}` : ""}`, {
+      userError
+    });
     this.method = method;
     this.url = redacted;
     this.status = status;
@@ -34864,26 +34999,67 @@ function parseDiagnostics(body) {
 }
 var TransportError = class extends GantryError {
   temporary;
-  constructor(code, message, opts = {}) {
-    super(code, message, { cause: opts.cause, userError: opts.userError ?? false });
+  constructor(code, message2, opts = {}) {
+    super(code, message2, { cause: opts.cause, userError: opts.userError ?? false });
     this.temporary = opts.temporary ?? false;
   }
 };
 
 // src/registry/auth.ts
+var MAX_SCOPES_PER_TOKEN = 32;
+function parseScope(scope) {
+  const i = scope.lastIndexOf(":");
+  return i <= 0 ? { resource: scope, actions: [] } : {
+    resource: scope.slice(0, i),
+    actions: scope.slice(i + 1).split(",").filter(Boolean)
+  };
+}
+function mergeScopes(scopes) {
+  const byResource = /* @__PURE__ */ new Map();
+  for (const s of scopes) {
+    const p = parseScope(s);
+    const a = byResource.get(p.resource) ?? /* @__PURE__ */ new Set();
+    for (const x of p.actions) a.add(x);
+    byResource.set(p.resource, a);
+  }
+  return [...byResource].map(([r, a]) => a.size ? `${r}:${[...a].join(",")}` : r);
+}
+function scopesCover(granted, wanted) {
+  const have = new Map(mergeScopes(granted).map((s) => [parseScope(s).resource, new Set(parseScope(s).actions)]));
+  return wanted.every((w) => {
+    const p = parseScope(w);
+    const a = have.get(p.resource);
+    return a !== void 0 && (a.has("*") || p.actions.every((x) => a.has(x)));
+  });
+}
 var HostAuth = class {
   #host;
+  #origin;
   #credentials;
   #fetchToken;
   #now;
   #challenge;
   #credential;
-  #tokens = /* @__PURE__ */ new Map();
-  constructor(host, credentials, fetchToken, now = Date.now) {
+  /** Tokens asked for, newest last. */
+  #tokens = [];
+  /** Scopes the calls on this host are known to need (`expect`). */
+  #expected = [];
+  /** Scope sets (sorted, joined) that a token asked for with others did not serve: asked for alone from then on. */
+  #alone = /* @__PURE__ */ new Set();
+  /**
+   * `origin` is the registry's own (`https://ghcr.io`): a token service on plain HTTP is accepted
+   * only when the registry is plain HTTP itself (loopback, --insecure-registry).
+   */
+  constructor(host, credentials, fetchToken, now = Date.now, origin = `https://${host}`) {
     this.#host = host;
+    this.#origin = origin;
     this.#credentials = credentials;
     this.#fetchToken = fetchToken;
     this.#now = now;
+  }
+  /** Scopes that calls on this host will need: the next token is asked for with them (at most 32 in all). */
+  expect(scopes) {
+    this.#expected = mergeScopes([...this.#expected, ...scopes]);
   }
   #credentialFor() {
     this.#credential ??= this.#credentials.get(this.#host);
@@ -34898,29 +35074,50 @@ var HostAuth = class {
       return c?.kind === "basic" ? basicAuthHeader(c) : void 0;
     }
     if (ch.scheme !== "bearer") return void 0;
-    const key = [...scopes].sort().join(" ");
-    const cached2 = this.#tokens.get(key);
-    if (cached2) {
-      const t = await cached2.catch(() => void 0);
+    for (; ; ) {
+      const now = this.#now();
+      const entry2 = this.#tokens.findLast((e) => (e.token === void 0 || e.token.expiresAt > now) && scopesCover(e.scopes, scopes));
+      if (!entry2) break;
+      const t = await entry2.promise.catch(() => void 0);
       if (t && t.expiresAt > this.#now()) return t.header;
-      if (this.#tokens.get(key) === cached2) this.#tokens.delete(key);
+      this.#drop(entry2);
     }
-    const p = this.#token(ch, scopes);
-    this.#tokens.set(key, p);
-    p.catch(() => this.#tokens.get(key) === p && this.#tokens.delete(key));
-    return (await p).header;
+    const alone = this.#alone.has(scopeKey(scopes));
+    const asked = mergeScopes(alone ? scopes : [...scopes, ...this.#expected]).slice(0, Math.max(MAX_SCOPES_PER_TOKEN, scopes.length));
+    const entry = {
+      scopes: asked,
+      promise: this.#token(ch, asked).then((t) => {
+        entry.token = t;
+        return t;
+      })
+    };
+    this.#tokens = [...this.#tokens.filter((e) => e.token === void 0 || e.token.expiresAt > this.#now()), entry];
+    entry.promise.catch(() => this.#drop(entry));
+    return (await entry.promise).header;
+  }
+  #drop(entry) {
+    this.#tokens = this.#tokens.filter((e) => e !== entry);
   }
   /**
-   * Called on a 401: learns the challenge and drops the cached token for these scopes. Returns
-   * the scopes to retry with (the request's plus any the challenge names), or undefined when
-   * no retry can help (a Basic challenge with no credential, an unknown scheme).
+   * Called on a 401 (of the registry's own origin): learns the challenge and drops the token the
+   * request carried (`used`, its Authorization header) and any other for these scopes. Returns
+   * the scopes to retry with (the request's plus any the challenge names), or undefined when no
+   * retry can help (a Basic challenge with no credential, an unknown scheme).
    */
-  async unauthorized(challenge, scopes) {
+  async unauthorized(challenge, scopes, used) {
     if (!challenge) return void 0;
     this.#challenge = challenge;
-    this.#tokens.delete([...scopes].sort().join(" "));
     const wanted = [...scopes];
     for (const s of (challenge.params.scope ?? "").split(" ")) if (s && !wanted.includes(s)) wanted.push(s);
+    for (const e of this.#tokens) {
+      if (used !== void 0 && e.token?.header === used || scopesCover(e.scopes, scopes)) {
+        if (e.token?.header === used && e.scopes.length > scopes.length) {
+          this.#alone.add(scopeKey(scopes));
+          this.#alone.add(scopeKey(wanted));
+        }
+        this.#drop(e);
+      }
+    }
     if (challenge.scheme === "basic") return (await this.#credentialFor())?.kind === "basic" ? wanted : void 0;
     return challenge.scheme === "bearer" ? wanted : void 0;
   }
@@ -34928,12 +35125,34 @@ var HostAuth = class {
   async hasCredential() {
     return await this.#credentialFor() !== void 0;
   }
+  /**
+   * The token service a challenge names, checked before any credential goes there (issue 11,
+   * finding 4): an http(s) URL, and plain HTTP only for a registry that is plain HTTP itself.
+   */
+  #realmUrl(realm) {
+    let url2;
+    try {
+      url2 = new URL(realm);
+    } catch {
+      throw new TransportError("REGISTRY_PROTOCOL", `${this.#host} named a token service that is not a URL (${remoteRealm(realm)})`);
+    }
+    if (url2.protocol !== "https:" && url2.protocol !== "http:") {
+      throw new TransportError("REGISTRY_PROTOCOL", `${this.#host} named a token service that is not HTTP(S) (${redactUrl(realm)})`);
+    }
+    if (url2.protocol === "http:" && !this.#origin.startsWith("http:")) {
+      throw new TransportError(
+        "REGISTRY_AUTH",
+        `${this.#host} named a token service on plain HTTP (${redactUrl(url2.toString())}); gantry sends credentials to a token service over HTTPS only, unless the registry itself is plain HTTP (a loopback registry, or one named with --insecure-registry)`
+      );
+    }
+    return url2;
+  }
   async #token(ch, scopes) {
     const c = await this.#credentialFor();
     if (c?.kind === "registryToken") return { header: `Bearer ${c.token}`, expiresAt: Number.POSITIVE_INFINITY };
     const realm = ch.params.realm;
     if (!realm) throw new TransportError("REGISTRY_PROTOCOL", `${this.#host} asked for a bearer token but named no realm`);
-    const url2 = new URL(realm);
+    const url2 = this.#realmUrl(realm);
     const service = ch.params.service;
     let res;
     if (c?.kind === "identityToken") {
@@ -34981,6 +35200,12 @@ var HostAuth = class {
     return { header: `Bearer ${token}`, expiresAt: this.#now() + Math.max(1, ttl - 10) * 1e3 };
   }
 };
+function scopeKey(scopes) {
+  return [...scopes].sort().join(" ");
+}
+function remoteRealm(realm) {
+  return JSON.stringify(realm.slice(0, 100));
+}
 
 // src/registry/http-errors.ts
 var HttpError = class extends GantryError {
@@ -34998,9 +35223,157 @@ var RequestBodyError = class extends HttpError {
 // src/registry/node-agents.ts
 import http2 from "node:http";
 import https2 from "node:https";
-function createAgents(o) {
+
+// src/registry/proxy.ts
+import { isIP } from "node:net";
+import { domainToASCII } from "node:url";
+var ProxyError = class extends GantryError {
+};
+function firstOf(env, ...names) {
+  for (const name of names) {
+    const value = env[name];
+    if (value !== void 0 && value !== "") return { name, value };
+  }
+  return void 0;
+}
+function proxyConfigFromEnv(env) {
+  const httpVar = env["REQUEST_METHOD"] ? void 0 : firstOf(env, "HTTP_PROXY", "http_proxy");
+  const httpsVar = firstOf(env, "HTTPS_PROXY", "https_proxy");
+  if (!httpVar && !httpsVar) return void 0;
+  return {
+    http: httpVar && parseProxy(httpVar.name, httpVar.value),
+    https: httpsVar && parseProxy(httpsVar.name, httpsVar.value),
+    noProxy: parseNoProxy(firstOf(env, "NO_PROXY", "no_proxy")?.value ?? "")
+  };
+}
+function parseProxy(name, value) {
+  const invalid5 = (why) => new ProxyError("PROXY_INVALID", `${name}: ${why}; set it to http://[user:password@]host:port`, { userError: true });
+  let u;
+  try {
+    u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+  } catch {
+    throw invalid5("not a proxy URL");
+  }
+  if (u.protocol !== "http:")
+    throw invalid5(`a ${u.protocol.slice(0, -1)} proxy is not supported (only http:// proxies, which tunnel https with CONNECT)`);
+  if (u.hostname === "") throw invalid5("no host");
+  const port = u.port === "" ? 80 : Number(u.port);
+  const authorization = u.username === "" && u.password === "" ? void 0 : `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}`;
+  return { host: u.hostname.replace(/^\[(.*)\]$/, "$1"), port, authorization, display: `http://${u.host} (${name})` };
+}
+function parseNoProxy(value) {
+  const entries = [];
+  for (const raw of value.split(",")) {
+    const p = raw.trim().toLowerCase();
+    if (p === "") continue;
+    if (p === "*") return [{ kind: "all" }];
+    const cidr = parseCidr(p);
+    if (cidr) {
+      entries.push(cidr);
+      continue;
+    }
+    const [bracketed, port] = splitHostPort(p) ?? [p, ""];
+    let host = bracketed.replace(/^\[(.*)\]$/, "$1");
+    if (host === "") continue;
+    const ip = parseIp(host);
+    if (ip) {
+      entries.push({ kind: "ip", ...ip, port });
+      continue;
+    }
+    if (host.startsWith("*.")) host = host.slice(1);
+    const matchHost = !host.startsWith(".");
+    const suffix2 = domainToASCII(matchHost ? `.${host}` : host) || (matchHost ? `.${host}` : host);
+    entries.push({ kind: "domain", suffix: suffix2, matchHost, port });
+  }
+  return entries;
+}
+function splitHostPort(s) {
+  const m = /^(\[[^\]]*\]|[^:[\]]*):(\d*)$/.exec(s);
+  return m ? [m[1], m[2]] : void 0;
+}
+function parseCidr(s) {
+  const m = /^(.+)\/(\d{1,3})$/.exec(s);
+  if (!m) return void 0;
+  const ip = parseIp(m[1]);
+  const bits = Number(m[2]);
+  if (!ip || bits > (ip.family === 4 ? 32 : 128)) return void 0;
+  return { kind: "cidr", network: ip.ip, bits, family: ip.family };
+}
+function parseIp(s) {
+  if (isIP(s) === 4) return { ip: s.split(".").reduce((n, o) => n << 8n | BigInt(Number(o)), 0n), family: 4 };
+  if (isIP(s) !== 6) return void 0;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (mapped) return parseIp(mapped[1]);
+  const [head, tail2] = s.includes("::") ? s.split("::") : [s, void 0];
+  const words = (part) => part ? part.split(":") : [];
+  const expand2 = (ws) => ws.flatMap((w) => {
+    if (!w.includes(".")) return [parseInt(w, 16)];
+    const v4 = parseIp(w).ip;
+    return [Number(v4 >> 16n), Number(v4 & 0xffffn)];
+  });
+  const h = expand2(words(head));
+  const t = expand2(words(tail2));
+  const all = [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
+  return { ip: all.reduce((n, w) => n << 16n | BigInt(w), 0n), family: 6 };
+}
+function isLoopback(ip) {
+  return ip.family === 4 ? ip.ip >> 24n === 127n : ip.ip === 1n;
+}
+function proxyFor(config2, origin) {
+  if (!config2) return void 0;
+  const u = new URL(origin);
+  const proxy = u.protocol === "https:" ? config2.https : u.protocol === "http:" ? config2.http : void 0;
+  if (!proxy) return void 0;
+  const host = u.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  const port = u.port || (u.protocol === "https:" ? "443" : "80");
+  return bypasses(config2.noProxy, domainToASCII(host) || host, port) ? void 0 : proxy;
+}
+function bypasses(entries, host, port) {
+  if (host === "localhost") return true;
+  const ip = parseIp(host);
+  if (ip && isLoopback(ip)) return true;
+  return entries.some((e) => {
+    switch (e.kind) {
+      case "all":
+        return true;
+      case "cidr":
+        return ip !== void 0 && ip.family === e.family && ip.ip >> BigInt((e.family === 4 ? 32 : 128) - e.bits) === e.network >> BigInt((e.family === 4 ? 32 : 128) - e.bits);
+      case "ip":
+        return ip !== void 0 && ip.family === e.family && ip.ip === e.ip && (e.port === "" || e.port === port);
+      case "domain":
+        return (host.endsWith(e.suffix) || e.matchHost && host === e.suffix.slice(1)) && (e.port === "" || e.port === port);
+    }
+  });
+}
+
+// src/registry/node-agents.ts
+function createAgents(o, routes) {
   const onread = new SharedReads();
-  return { http: new HttpAgent(o, onread), https: new HttpsAgent(o, onread) };
+  return { http: new HttpAgent(o, onread, routes), https: new HttpsAgent(o, onread, routes) };
+}
+function authority(host, port) {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+function proxyOf(routes, scheme, host, port) {
+  return proxyFor(routes.proxy, `${scheme}://${authority(host, port)}`);
+}
+function proxyUnreachable(proxy, e) {
+  const code = errnoCode(e) ?? e.message;
+  return new ProxyError(
+    "PROXY_UNREACHABLE",
+    `cannot reach the proxy ${proxy.display} (${code}): check the proxy variable, or name the registry in NO_PROXY to connect directly`,
+    { cause: e, userError: code === "ECONNREFUSED" || code === "ENOTFOUND" }
+  );
+}
+function proxyRefused(proxy, target, status, statusText) {
+  const why = status === 407 || status === 401 && proxy.authorization ? proxy.authorization ? ": it did not accept the user and password in the proxy URL" : ": it wants credentials, put them in the proxy URL (http://user:password@host:port)" : status === 403 ? ": the proxy does not allow it (ask its administrator, or name the registry in NO_PROXY)" : "";
+  return new ProxyError(
+    "PROXY_REFUSED",
+    `the proxy ${proxy.display} refused the connection to ${target}: ${status} ${remoteText(statusText, 80)}${why}`,
+    {
+      userError: status === 407 || status === 401 || status === 403
+    }
+  );
 }
 var READ_BYTES2 = 64 * 1024;
 var SharedReads = class {
@@ -35015,23 +35388,86 @@ var SharedReads = class {
 };
 var HttpAgent = class extends http2.Agent {
   #onread;
-  constructor(o, onread) {
+  #routes;
+  constructor(o, onread, routes) {
     super(o);
     this.#onread = onread;
+    this.#routes = routes;
+  }
+  // Node's Agent calls this from the request's constructor, before the request's head is written.
+  addRequest(req, options) {
+    const port = Number(options.port ?? 80);
+    const proxy = proxyOf(this.#routes, "http", options.hostname ?? options.host ?? "", port);
+    if (proxy) {
+      req.path = `http://${authority(options.hostname ?? options.host ?? "", port)}${req.path}`;
+      if (proxy.authorization) req.setHeader("proxy-authorization", proxy.authorization);
+    }
+    http2.Agent.prototype.addRequest.call(this, req, options);
   }
   createConnection(options, callback) {
-    return super.createConnection({ ...options, onread: this.#onread }, callback);
+    const proxy = proxyOf(this.#routes, "http", options.host ?? "", Number(options.port ?? 80));
+    const to = proxy ? { ...options, host: proxy.host, port: proxy.port } : options;
+    return super.createConnection({ ...to, onread: this.#onread }, callback);
   }
 };
 var HttpsAgent = class extends https2.Agent {
   #onread;
-  constructor(o, onread) {
+  #routes;
+  constructor(o, onread, routes) {
     super(o);
     this.#onread = onread;
+    this.#routes = routes;
   }
   // tls.connect takes `onread` as net.connect does (Node's tls docs); https.Agent keeps its TLS session cache.
   createConnection(options, callback) {
-    return super.createConnection({ ...options, onread: this.#onread }, callback);
+    const host = options.host ?? "";
+    const port = Number(options.port ?? 443);
+    let hostTls;
+    try {
+      hostTls = this.#routes.trust?.forHost(host, port) ?? {};
+    } catch (e) {
+      process.nextTick(() => callback?.(e, void 0));
+      return void 0;
+    }
+    const proxy = proxyOf(this.#routes, "https", host, port);
+    if (!proxy) return super.createConnection({ ...options, ...hostTls, onread: this.#onread }, callback);
+    this.#tunnel(proxy, authority(host, port), (e, socket) => {
+      if (e) callback?.(e, void 0);
+      else callback?.(null, super.createConnection({ ...options, ...hostTls, socket }));
+    });
+    return void 0;
+  }
+  #tunnel(proxy, target, done) {
+    const headers = { host: target };
+    if (proxy.authorization) headers["proxy-authorization"] = proxy.authorization;
+    const req = http2.request({ host: proxy.host, port: proxy.port, method: "CONNECT", path: target, headers, agent: false });
+    let over = false;
+    const finish = (e, socket) => {
+      if (over) return void socket?.destroy();
+      over = true;
+      clearTimeout(timer);
+      if (e) req.destroy();
+      done(e, socket);
+    };
+    const timer = setTimeout(
+      () => finish(
+        new ProxyError(
+          "PROXY_UNREACHABLE",
+          `the proxy ${proxy.display} did not open a tunnel to ${target} within ${this.#routes.connectTimeoutMs} ms`
+        )
+      ),
+      this.#routes.connectTimeoutMs
+    );
+    req.once("connect", (res, socket, head) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        return finish(proxyRefused(proxy, target, res.statusCode ?? 0, res.statusMessage ?? ""));
+      }
+      if (head.length > 0) socket.unshift(head);
+      finish(null, socket);
+    });
+    req.once("error", (e) => finish(e instanceof ProxyError ? e : proxyUnreachable(proxy, e)));
+    req.end();
   }
 };
 
@@ -35081,6 +35517,7 @@ var NodeResponseBody = class {
     if (this.#dropped || this.#error) return;
     this.#chunks.push(c);
     this.#bytes += c.byteLength;
+    this.#hooks.received(c.byteLength);
     if (!this.#paused && this.#bytes >= HIGH_WATER) {
       this.#paused = true;
       this.#res.pause();
@@ -35199,16 +35636,21 @@ var Exchange = class {
   /** The socket's writes are held until the event loop is idle (#corkUntilIdle). */
   #corked = false;
   #body;
+  /** Body bytes moved either way (request body written, response body received). */
+  #progress = 0;
+  #deadline;
+  #rateCheck;
   #res;
   #resolve;
   #reject;
   constructor(agent, o, limits) {
     this.#o = o;
     this.#limits = limits;
-    this.response = new Promise((resolve9, reject) => {
-      this.#resolve = resolve9;
+    this.response = new Promise((resolve11, reject) => {
+      this.#resolve = resolve11;
       this.#reject = reject;
     });
+    this.#startClocks();
     try {
       this.#req = this.#start(agent);
     } catch (e) {
@@ -35216,6 +35658,43 @@ var Exchange = class {
       return;
     }
     void this.#send(this.#req);
+  }
+  /**
+   * The overall limits, which count time whatever traffic there is (the socket's timeouts count
+   * only silence): a deadline for the whole exchange, or a minimum rate of body bytes per window.
+   */
+  #startClocks() {
+    const { deadlineMs, minRate } = this.#o;
+    if (deadlineMs !== void 0) {
+      this.#deadline = setTimeout(
+        () => this.#fail(
+          new HttpError(
+            "DEADLINE_EXCEEDED",
+            `${this.#o.method} ${this.#o.origin} did not complete within ${formatMs(deadlineMs)} (the server ${this.#gotHead ? "sent its body too slowly" : "did not send a complete answer"})`
+          )
+        ),
+        deadlineMs
+      );
+    }
+    if (minRate !== void 0) {
+      const least = minRate.bytesPerSecond * minRate.windowMs / 1e3;
+      let mark = 0;
+      this.#rateCheck = setInterval(() => {
+        const moved = this.#progress - mark;
+        mark = this.#progress;
+        if (this.#readerBehind || this.#awaitingSource || moved >= least) return;
+        this.#fail(
+          new HttpError(
+            "TRANSFER_TOO_SLOW",
+            `${this.#o.method} ${this.#o.origin}: ${moved} bytes in ${formatMs(minRate.windowMs)}, less than the ${minRate.bytesPerSecond} bytes/s a transfer must keep up (${this.#gotHead ? "the body came too slowly" : "no answer"})`
+          )
+        );
+      }, minRate.windowMs);
+    }
+  }
+  #stopClocks() {
+    clearTimeout(this.#deadline);
+    clearInterval(this.#rateCheck);
   }
   #start(agent) {
     const o = this.#o;
@@ -35304,7 +35783,10 @@ var Exchange = class {
         this.#readerBehind = behind;
         if (!behind) this.#arm();
       },
-      over: () => this.#finish()
+      over: () => this.#finish(),
+      received: (n) => {
+        this.#progress += n;
+      }
     });
     const headers = Object.assign(/* @__PURE__ */ Object.create(null), res.headers);
     this.#resolve({ statusCode: res.statusCode ?? 0, headers, body: this.#body });
@@ -35320,6 +35802,7 @@ var Exchange = class {
     if (this.#over) return;
     if (this.#body) {
       if (this.#res?.complete) return;
+      this.#stopClocks();
       this.#body.fail(e);
       this.#req?.destroy();
       return;
@@ -35332,6 +35815,7 @@ var Exchange = class {
     this.#reject(e);
   }
   #detach() {
+    this.#stopClocks();
     this.#socket?.off("timeout", this.#onTimeout);
     this.#o.signal?.removeEventListener("abort", this.#onAbort);
   }
@@ -35387,6 +35871,7 @@ var Exchange = class {
           throw new RequestBodyError(new HttpError("HTTP_PROTOCOL", `the request body is longer than its content-length ${length}`));
         }
         if (c.byteLength === 0) continue;
+        this.#progress += c.byteLength;
         this.#corkUntilIdle(req);
         if (!req.write(c)) await drained(req);
         if (this.#over) return void await it.return?.();
@@ -35401,12 +35886,15 @@ var Exchange = class {
     }
   }
 };
+function formatMs(ms) {
+  return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${ms} ms`;
+}
 function drained(req) {
-  return new Promise((resolve9) => {
+  return new Promise((resolve11) => {
     const done = () => {
       req.off("drain", done);
       req.off("close", done);
-      resolve9();
+      resolve11();
     };
     req.on("drain", done);
     req.on("close", done);
@@ -35431,10 +35919,12 @@ function errorOf(e, origin) {
 // src/registry/node-http.ts
 var IDEMPOTENT = /* @__PURE__ */ new Set(["GET", "HEAD", "PUT", "DELETE"]);
 var HIGH_WATER_MARK = 1024 * 1024;
+var NOT_CONNECTED = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 var NodeHttpClient = class {
   #limits;
   #http;
   #https;
+  #routes;
   #closed = false;
   constructor(o = {}) {
     this.#limits = {
@@ -35446,21 +35936,32 @@ var NodeHttpClient = class {
     const agent = {
       keepAlive: true,
       maxFreeSockets: o.maxIdlePerOrigin ?? 16,
+      maxSockets: 64,
+      // per origin; more requests wait for one (issue 11, finding 5: 20,000 at once ran out of file descriptors)
       timeout: o.idleTimeoutMs ?? 4e3,
       scheduling: "lifo"
     };
-    ({ http: this.#http, https: this.#https } = createAgents(agent));
+    this.#routes = { proxy: o.proxy, trust: o.trust, connectTimeoutMs: this.#limits.connectTimeoutMs };
+    ({ http: this.#http, https: this.#https } = createAgents(agent, this.#routes));
   }
   async request(o) {
     if (this.#closed) throw new HttpError("ERR_CLIENT_CLOSED", "the HTTP client is closed");
     o.signal?.throwIfAborted();
     const agent = o.origin.startsWith("https:") ? this.#https : this.#http;
     const resendable = IDEMPOTENT.has(o.method) && (o.body === null || o.body instanceof Uint8Array);
+    const u = new URL(o.origin);
+    const proxy = u.protocol === "http:" ? proxyOf(this.#routes, "http", u.hostname.replace(/^\[(.*)\]$/, "$1"), Number(u.port || 80)) : void 0;
     for (; ; ) {
       const x = new Exchange(agent, o, this.#limits);
       try {
-        return await x.response;
+        const r = await x.response;
+        if (proxy && r.statusCode === 407) {
+          r.body.destroy();
+          throw proxyRefused(proxy, u.host, 407, "Proxy Authentication Required");
+        }
+        return r;
       } catch (e) {
+        if (proxy && NOT_CONNECTED.has(errnoCode(e) ?? "")) throw proxyUnreachable(proxy, e);
         if (resendable && x.failedOnStaleSocket && !o.signal?.aborted && !this.#closed) continue;
         throw e;
       }
@@ -35475,6 +35976,12 @@ var NodeHttpClient = class {
 };
 
 // src/registry/transport.ts
+var DEFAULT_DEADLINES = {
+  requestMs: 6e4,
+  perMiBSentMs: 3e4,
+  transferBytesPerSecond: 1024,
+  transferWindowMs: 6e4
+};
 var MAX_ERROR_BODY = 64 * 1024;
 var TOKEN_RESPONSE_LIMIT = 1024 * 1024;
 var MAX_REDIRECTS = 5;
@@ -35483,7 +35990,7 @@ function header(h, name) {
   return Array.isArray(v) ? v[0] : v;
 }
 function isTemporaryNetworkError(e) {
-  return !(e instanceof GantryError) && isTemporaryError(e);
+  return (!(e instanceof GantryError) || e instanceof HttpError) && isTemporaryError(e);
 }
 var Transport = class {
   host;
@@ -35492,11 +35999,26 @@ var Transport = class {
   constructor(o) {
     this.host = o.host;
     this.#o = o;
-    this.#auth = new HostAuth(o.host, o.credentials, (r) => this.#tokenRequest(r));
+    this.#auth = new HostAuth(o.host, o.credentials, (r) => this.#tokenRequest(r), Date.now, o.origin);
+  }
+  /** The token scopes the calls on this host are known to need (HostAuth.expect): one token for all of them. */
+  expectScopes(scopes) {
+    this.#auth.expect(scopes);
+  }
+  get #deadlines() {
+    return this.#o.deadlines ?? DEFAULT_DEADLINES;
+  }
+  /** The overall limit of one request: a deadline, or a minimum rate for blob transfers. */
+  #limitsOf(req) {
+    const d = this.#deadlines;
+    const transfer = req.transfer ?? (req.body !== void 0 && !(req.body instanceof Uint8Array) || (req.method === "GET" || req.method === "HEAD") && /\/blobs\/[a-z0-9]+:/.test(new URL(req.url).pathname));
+    if (transfer) return { minRate: { bytesPerSecond: d.transferBytesPerSecond, windowMs: d.transferWindowMs } };
+    const sent = req.body instanceof Uint8Array ? req.body.byteLength : 0;
+    return { deadlineMs: d.requestMs + Math.ceil(sent / (1024 * 1024) * d.perMiBSentMs) };
   }
   /** Sends a request; returns any response that is not a retryable failure or an auth challenge. */
   async send(req) {
-    const started = Date.now();
+    const budget = req.retryBudget ?? new RetryBudget(this.#o.retry, this.#o.random ? { random: this.#o.random } : {});
     const replayable = req.body === void 0 || req.body instanceof Uint8Array;
     const canRetry = req.idempotent && replayable;
     let scopes = req.scopes;
@@ -35509,34 +36031,33 @@ var Transport = class {
         `${this.host} named ${redactUrl(req.url)} for ${req.method}, on plain HTTP: gantry does not leave HTTPS for a registry that speaks it`
       );
     }
-    for (let attempt = 0; ; attempt++) {
+    for (; ; ) {
       const auth = own2 ? await this.#auth.header(scopes) : void 0;
       let res;
       try {
         res = await this.#dispatchFollowingRedirects(req, auth);
       } catch (e) {
-        if (canRetry && isTemporaryNetworkError(e) && this.#mayRetry(attempt, started)) {
-          await this.#wait(req, attempt, void 0, `network error (${e.code ?? "unknown"})`);
+        if (canRetry && isTemporaryNetworkError(e) && budget.take()) {
+          await this.#wait(req, budget, void 0, `network error (${e.code ?? "unknown"})`);
           continue;
         }
         throw this.#networkError(req, e);
       }
       this.#warn(res.headers);
-      if (res.status === 401 && own2 && authRetries < 2 && replayable) {
+      if (res.status === 401 && own2 && new URL(res.url).origin === this.#o.origin && authRetries < 2 && replayable) {
         await res.body.dump().catch(() => void 0);
-        const retryScopes = await this.#auth.unauthorized(parseChallenge(header(res.headers, "www-authenticate")), scopes);
+        const retryScopes = await this.#auth.unauthorized(parseChallenge(header(res.headers, "www-authenticate")), scopes, auth);
         if (retryScopes) {
           scopes = retryScopes;
           authRetries++;
-          attempt--;
           continue;
         }
         return res;
       }
       const temporary = res.status === 429 || res.status === 408 || res.status >= 500 && res.status !== 501 && res.status !== 505;
-      if (temporary && canRetry && this.#mayRetry(attempt, started)) {
+      if (temporary && canRetry && budget.take()) {
         await res.body.dump().catch(() => void 0);
-        await this.#wait(req, attempt, parseRetryAfter(header(res.headers, "retry-after"), Date.now()), `HTTP ${res.status}`);
+        await this.#wait(req, budget, parseRetryAfter(header(res.headers, "retry-after"), Date.now()), `HTTP ${res.status}`);
         continue;
       }
       return res;
@@ -35576,12 +36097,11 @@ var Transport = class {
     }
     return new RegistryError(req.method, res.url, res.status, diags, hint, userError);
   }
-  #mayRetry(attempt, started) {
-    return attempt + 1 < this.#o.retry.attempts && Date.now() - started < this.#o.retry.maxElapsedMs;
-  }
-  async #wait(req, attempt, retryAfterMs, why) {
-    const ms = backoffDelay(this.#o.retry, attempt, retryAfterMs, this.#o.random);
-    this.#o.log?.(`${req.method} ${redactUrl(req.url)}: ${why}; retrying in ${ms} ms (attempt ${attempt + 2}/${this.#o.retry.attempts})`);
+  async #wait(req, budget, retryAfterMs, why) {
+    const ms = budget.delayMs(retryAfterMs);
+    this.#o.log?.(
+      `${req.method} ${redactUrl(req.url)}: ${why}; retrying in ${ms} ms (attempt ${budget.retries + 1}/${budget.policy.attempts})`
+    );
     await sleep(ms, req.signal);
   }
   #warn(h) {
@@ -35593,14 +36113,20 @@ var Transport = class {
   }
   #networkError(req, e) {
     if (e instanceof RequestBodyError) return e.source instanceof Error ? e.source : e;
+    if (e instanceof HttpError && (e.code === "DEADLINE_EXCEEDED" || e.code === "TRANSFER_TOO_SLOW")) {
+      return new TransportError("REGISTRY_TIMEOUT", `${this.host}: ${e.message}, for ${req.method} ${redactUrl(req.url)}`, {
+        cause: e,
+        temporary: true
+      });
+    }
     if (e instanceof GantryError) return e;
     const inner = e?.cause;
     if (inner instanceof GantryError) return inner;
     if (e?.name === "AbortError") return e;
     const code = errnoCode(e) ?? errnoCode(e?.cause);
-    const tls = tlsFailure(code, this.host);
-    if (tls !== void 0) {
-      return new TransportError("REGISTRY_TLS", `${tls} (${code}: ${e.message}) for ${req.method} ${redactUrl(req.url)}`, {
+    const tls2 = tlsFailure(code, this.host);
+    if (tls2 !== void 0) {
+      return new TransportError("REGISTRY_TLS", `${tls2} (${code}: ${e.message}) for ${req.method} ${redactUrl(req.url)}`, {
         cause: e,
         userError: true
       });
@@ -35624,7 +36150,8 @@ var Transport = class {
         method: req.method,
         headers,
         body: req.body ?? null,
-        signal: req.signal ?? null
+        signal: req.signal ?? null,
+        ...this.#limitsOf(req)
       });
       const location = header(r.headers, "location");
       const redirect = [301, 302, 303, 307, 308].includes(r.statusCode) && location && (req.method === "GET" || req.method === "HEAD");
@@ -35652,7 +36179,9 @@ var Transport = class {
           method: r.method,
           headers: { "user-agent": this.#o.userAgent, ...r.headers },
           body: r.body === void 0 ? null : Buffer.from(r.body, "utf8"),
-          signal: null
+          signal: null,
+          // The token service is held to the deadline of a small request, body included.
+          deadlineMs: this.#deadlines.requestMs
         });
         const text3 = await res.body.text(TOKEN_RESPONSE_LIMIT).catch((e) => {
           if (e instanceof HttpError && e.code === "BODY_TOO_LARGE") {
@@ -35673,8 +36202,9 @@ var Transport = class {
           await sleep(backoffDelay(this.#o.retry, attempt, void 0, this.#o.random));
           continue;
         }
+        const code = errnoCode(e);
         throw new TransportError(
-          "REGISTRY_UNREACHABLE",
+          code === "DEADLINE_EXCEEDED" || code?.endsWith("_TIMEOUT") ? "REGISTRY_TIMEOUT" : "REGISTRY_UNREACHABLE",
           `cannot reach the token service of ${this.host} at ${u.origin}: ${e.message}`,
           {
             cause: e,
@@ -35695,11 +36225,14 @@ function tlsFailure(code, host) {
   }
   if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID")
     return `the certificate of ${host} is not valid now (check its dates and this machine's clock)`;
+  if (/ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
+    return `${host} requires a client certificate it accepts: put it and its key in /etc/docker/certs.d/${host}/client.cert and client.key (or under $GANTRY_CERTS_D)`;
+  }
   if (/^(ERR_SSL_|EPROTO$)/.test(code)) {
     return `${host} did not speak TLS as expected (a plain-HTTP registry? name it with --insecure-registry ${host})`;
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|LEAF_SIGNATURE|ISSUER/.test(code)) {
-    return `the certificate of ${host} is not trusted: add the CA that issued it to this machine's trust (NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
+    return `the certificate of ${host} is not trusted: put the CA that issued it in /etc/docker/certs.d/${host}/ca.crt (or under $GANTRY_CERTS_D), or pass --ca-file /path/to/ca.pem`;
   }
   return void 0;
 }
@@ -35711,7 +36244,8 @@ async function blobExists(ctx, desc, o) {
     url: `${ctx.base}/blobs/${desc.digest}`,
     scopes: ctx.pullScopes,
     idempotent: true,
-    signal: o?.signal
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
   const res = await ctx.transport.send(req);
   await res.body.dump().catch(() => void 0);
@@ -35725,7 +36259,8 @@ async function fetchBlob(ctx, desc, o) {
     url: `${ctx.base}/blobs/${desc.digest}`,
     scopes: ctx.pullScopes,
     idempotent: true,
-    signal: o?.signal
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
   const res = await ctx.transport.send(req);
   if (res.status === 404) {
@@ -35776,7 +36311,8 @@ async function mountBlob(ctx, desc, from, o) {
     headers: { "content-length": "0" },
     scopes: [...ctx.pushScopes, repositoryScope(from, ["pull"])],
     idempotent: true,
-    signal: o?.signal
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
   const res = await ctx.transport.send(req);
   if (res.status === 201) {
@@ -35803,7 +36339,8 @@ async function startUpload(ctx, o) {
     headers: { "content-length": "0" },
     scopes: ctx.pushScopes,
     idempotent: true,
-    signal: o?.signal
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [202]);
@@ -35818,22 +36355,74 @@ async function* counted(src, onProgress) {
     yield c;
   }
 }
+var SMALL_BLOB_BYTES2 = 1024 * 1024;
+var singlePost = /* @__PURE__ */ new WeakMap();
 async function pushBlob(ctx, desc, body, o) {
   const src = body instanceof Uint8Array ? single(body) : body;
   const checked = counted(verified(src, desc), o?.onProgress);
+  if (desc.size <= SMALL_BLOB_BYTES2) return pushSmallBlob(ctx, desc, checked, o);
   const location = await startUpload(ctx, o);
   if (desc.size >= ctx.chunkThreshold && !(body instanceof Uint8Array)) {
     await uploadChunked(ctx, location, desc, checked, o);
     return;
   }
+  await putUpload(ctx, location, desc, checked, body instanceof Uint8Array, o);
+}
+async function pushSmallBlob(ctx, desc, checked, o) {
+  const known = singlePost.get(ctx.transport);
+  if (known === false || known === "asking") {
+    const [location, bytes2] = await Promise.all([startUpload(ctx, o), collect(checked, desc.size)]);
+    return putUpload(ctx, location, desc, bytes2, true, o);
+  }
+  const bytes = await collect(checked, desc.size);
+  if (known === void 0) singlePost.set(ctx.transport, "asking");
+  const req = {
+    method: "POST",
+    url: `${ctx.base}/blobs/uploads/?digest=${encodeURIComponent(desc.digest)}`,
+    headers: { "content-type": "application/octet-stream", "content-length": String(desc.size) },
+    body: bytes,
+    scopes: ctx.pushScopes,
+    idempotent: true,
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
+  };
+  let res;
+  try {
+    res = await ctx.transport.send(req);
+  } catch (e) {
+    if (known === void 0) singlePost.delete(ctx.transport);
+    throw e;
+  }
+  if (res.status === 201) {
+    singlePost.set(ctx.transport, true);
+    await res.body.dump().catch(() => void 0);
+    return;
+  }
+  if (res.status === 202) {
+    singlePost.set(ctx.transport, false);
+    await res.body.dump().catch(() => void 0);
+    const location = header(res.headers, "location");
+    if (!location) throw new TransportError("REGISTRY_PROTOCOL", `${ctx.host} opened an upload without a Location header`);
+    return putUpload(ctx, uploadUrl(ctx.base, location), desc, bytes, true, o);
+  }
+  if (res.status === 401 || res.status === 403 || res.status === 429 || res.status >= 500) {
+    if (known === void 0) singlePost.delete(ctx.transport);
+    throw await ctx.transport.error(req, res);
+  }
+  singlePost.set(ctx.transport, false);
+  discard(res);
+  return putUpload(ctx, await startUpload(ctx, o), desc, bytes, true, o);
+}
+async function putUpload(ctx, location, desc, body, replayable, o) {
   const req = {
     method: "PUT",
     url: uploadUrl(ctx.base, location, { digest: desc.digest }),
     headers: { "content-type": "application/octet-stream", "content-length": String(desc.size) },
-    body: body instanceof Uint8Array && desc.size < 1024 * 1024 ? await collect(checked, desc.size) : checked,
+    body,
     scopes: ctx.pushScopes,
-    idempotent: body instanceof Uint8Array,
-    signal: o?.signal
+    idempotent: replayable,
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [201]);
@@ -35894,7 +36483,8 @@ async function uploadChunked(ctx, firstLocation, desc, src, o) {
     headers: { "content-length": "0" },
     scopes: ctx.pushScopes,
     idempotent: true,
-    signal: o?.signal
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [201]);
@@ -35962,7 +36552,8 @@ async function patchChunk(ctx, location, start, end, body, o) {
     body,
     scopes: ctx.pushScopes,
     idempotent: false,
-    signal: o?.signal
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [202]);
@@ -35972,7 +36563,14 @@ async function patchChunk(ctx, location, start, end, body, o) {
 }
 async function resumeChunk(ctx, location, start, end, bytes, o) {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const req = { method: "GET", url: location, scopes: ctx.pushScopes, idempotent: true, signal: o?.signal };
+    const req = {
+      method: "GET",
+      url: location,
+      scopes: ctx.pushScopes,
+      idempotent: true,
+      signal: o?.signal,
+      retryBudget: o?.retryBudget
+    };
     const res = await ctx.transport.send(req);
     await ctx.transport.expect(req, res, [204]);
     await res.body.dump().catch(() => void 0);
@@ -36006,7 +36604,8 @@ function manifestRequest(ctx, method, reference, o) {
     headers: { accept: ACCEPT },
     scopes: ctx.pullScopes,
     idempotent: true,
-    signal: o?.signal
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
 }
 function notFound(ctx, reference) {
@@ -36110,7 +36709,8 @@ async function putManifest(ctx, m, reference, o) {
     body: m.bytes,
     scopes: ctx.pushScopes,
     idempotent: true,
-    signal: o?.signal
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
   const res = await ctx.transport.send(req);
   await ctx.transport.expect(req, res, [200, 201]);
@@ -36130,7 +36730,8 @@ async function deleteManifest(ctx, reference, o) {
     url: `${ctx.base}/manifests/${reference}`,
     scopes: [`repository:${ctx.repository}:delete`, ...ctx.pushScopes],
     idempotent: true,
-    signal: o?.signal
+    signal: o?.signal,
+    retryBudget: o?.retryBudget
   };
   const res = await ctx.transport.send(req);
   if (res.status === 404) {
@@ -36162,9 +36763,16 @@ async function listTags(ctx, o) {
         `${ctx.host}: the tag list of ${ctx.repository} did not end after ${maxPages} pages (${new Set(tags).size} tags so far): the registry keeps sending a Link to a next page. gantry does not use a list it could not read to the end; check the registry's tags/list pagination`
       );
     }
-    const req = { method: "GET", url: url2, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+    const req = {
+      method: "GET",
+      url: url2,
+      scopes: ctx.pullScopes,
+      idempotent: true,
+      signal: o?.signal,
+      retryBudget: o?.retryBudget
+    };
     const res = await ctx.transport.send(req);
-    if (res.status === 404 && page === 0) {
+    if (res.status === 404 && page === 0 && o?.missingRepository !== "error") {
       await res.body.dump().catch(() => void 0);
       return [];
     }
@@ -36178,6 +36786,7 @@ async function listTags(ctx, o) {
           cause: e
         });
       }
+      if (!(e instanceof SyntaxError)) throw e;
       throw new TransportError("REGISTRY_PROTOCOL", `${ctx.host}: the tag list of ${ctx.repository} is not JSON`, { cause: e });
     }
     if (Array.isArray(body.tags)) {
@@ -36200,7 +36809,14 @@ async function listReferrers(ctx, subject, artifactType, o) {
   const found = [];
   let api = true;
   for (let page = 0; url2 && page < 1e3; page++) {
-    const req = { method: "GET", url: url2, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal };
+    const req = {
+      method: "GET",
+      url: url2,
+      scopes: ctx.pullScopes,
+      idempotent: true,
+      signal: o?.signal,
+      retryBudget: o?.retryBudget
+    };
     const res = await ctx.transport.send(req);
     const type = header(res.headers, "content-type")?.split(";")[0]?.trim();
     if (res.status !== 200 || type !== MediaType.OciIndex) {
@@ -36211,7 +36827,18 @@ async function listReferrers(ctx, subject, artifactType, o) {
       }
       await ctx.transport.expect(req, res, [200]);
     }
-    found.push(...descriptorsOf(await res.body.json()));
+    let pageBody;
+    try {
+      pageBody = await res.body.json();
+    } catch (e) {
+      if (!(e instanceof SyntaxError) && !(e instanceof HttpError && e.code === "BODY_TOO_LARGE")) throw e;
+      throw new TransportError(
+        "REGISTRY_PROTOCOL",
+        `${ctx.host}: the referrers of ${subject} in ${ctx.repository}: ${e instanceof HttpError ? e.message : "the answer is not JSON"}`,
+        { cause: e }
+      );
+    }
+    found.push(...descriptorsOf(pageBody ?? {}));
     url2 = nextLink(header(res.headers, "link"), url2);
   }
   if (!api) found.push(...await readFallback(ctx, subject, o));
@@ -36330,9 +36957,12 @@ var RegistryClient = class {
   constructor(o = {}) {
     this.#o = o;
     this.#own = o.dispatcher ? void 0 : new NodeHttpClient({
-      maxIdlePerOrigin: o.connectionsPerHost ?? 16,
+      // As many as a copy keeps busy (48 small blobs in flight): fewer would close and reopen connections between blobs.
+      maxIdlePerOrigin: o.connectionsPerHost ?? 64,
       bodyTimeoutMs: o.bodyTimeoutMs ?? 6e4,
-      headersTimeoutMs: o.headersTimeoutMs ?? 6e4
+      headersTimeoutMs: o.headersTimeoutMs ?? 6e4,
+      proxy: o.proxy,
+      trust: o.trust
     });
     this.#dispatcher = o.dispatcher ?? this.#own;
   }
@@ -36350,25 +36980,152 @@ var RegistryClient = class {
         credentials: this.#o.credentials ?? staticCredentials({}),
         userAgent: this.#o.userAgent ?? "gantry",
         retry: this.#o.retry ?? DEFAULT_RETRY,
+        deadlines: this.#o.deadlines,
         log: this.#o.log
       });
       this.#transports.set(registry2, t);
     }
     return t;
   }
-  /** A `Store` for `repository` in `registry` (as named in a reference: `docker.io`, `ghcr.io`, `localhost:5000`). */
-  repository(registry2, repository) {
-    return new RegistryRepository(
-      createRepoContext(this.#transport(registry2), this.schemeOf(registry2), apiHostOf(registry2), repository, {
-        chunkThreshold: this.#o.chunkThreshold ?? 256 * 1024 * 1024,
-        chunkSize: this.#o.chunkSize ?? 16 * 1024 * 1024
-      })
-    );
+  /**
+   * A `Store` for `repository` in `registry` (as named in a reference: `docker.io`, `ghcr.io`,
+   * `localhost:5000`). `push`: the caller will write to it. Every repository opened on a host is
+   * in the next token asked for there, so one token serves a copy or a release across them.
+   */
+  repository(registry2, repository, o = {}) {
+    const transport = this.#transport(registry2);
+    const ctx = createRepoContext(transport, this.schemeOf(registry2), apiHostOf(registry2), repository, {
+      chunkThreshold: this.#o.chunkThreshold ?? 256 * 1024 * 1024,
+      chunkSize: this.#o.chunkSize ?? 16 * 1024 * 1024
+    });
+    transport.expectScopes(o.push ? ctx.pushScopes : ctx.pullScopes);
+    return new RegistryRepository(ctx);
   }
   async close() {
     await this.#own?.close();
   }
 };
+
+// src/registry/tls-trust.ts
+import { readdirSync, readFileSync } from "node:fs";
+import { join as join13 } from "node:path";
+import { X509Certificate } from "node:crypto";
+import tls from "node:tls";
+var TlsTrustError = class extends GantryError {
+};
+var DEFAULT_CERTS_DIR = "/etc/docker/certs.d";
+var TlsTrust = class {
+  certsDir;
+  /** The roots every host trusts when gantry replaces Node's defaults; undefined: Node's defaults. */
+  #roots;
+  #hosts = /* @__PURE__ */ new Map();
+  /** Reads `--ca-file` and SSL_CERT_FILE now, so that a wrong path fails before any transfer. */
+  constructor(o = {}) {
+    this.certsDir = o.certsDir || DEFAULT_CERTS_DIR;
+    const extra = (o.caFiles ?? []).flatMap((f) => readCertificates(f, "--ca-file"));
+    const replaced = o.sslCertFile ? readCertificates(o.sslCertFile, "SSL_CERT_FILE") : void 0;
+    this.#roots = replaced || extra.length > 0 ? [...replaced ? [...replaced, ...extraOfNode()] : defaultRoots(), ...extra] : void 0;
+  }
+  /** The TLS options for a connection to `host` on `port` (read once per host; throws TlsTrustError). */
+  forHost(host, port) {
+    const key = `${host}:${port}`;
+    let t = this.#hosts.get(key);
+    if (!t) {
+      t = this.#load(host, port);
+      this.#hosts.set(key, t);
+    }
+    return t;
+  }
+  #load(host, port) {
+    const name = host.includes(":") ? `[${host}]` : host;
+    const dirs = [`${name}:${port}`, ...port === 443 ? [name] : []].map((d) => join13(this.certsDir, d));
+    for (const dir of dirs) {
+      const files = listDir(dir);
+      if (files === void 0) continue;
+      const cas = files.filter((f) => f.endsWith(".crt")).flatMap((f) => readCertificates(join13(dir, f), `certs.d (${dir})`));
+      const pairs2 = clientPairs(dir, files);
+      if (cas.length === 0 && pairs2.length === 0) continue;
+      const ca = [...this.#roots ?? defaultRoots(), ...cas];
+      try {
+        return { secureContext: tls.createSecureContext({ ca, ...pairs2[0] ?? {} }) };
+      } catch (e) {
+        throw new TlsTrustError(
+          "TLS_CLIENT_CERT_INVALID",
+          `${dir}: the client certificate and its key do not belong together (${e.message}); put a matching client.cert and client.key there`,
+          { cause: e, userError: true }
+        );
+      }
+    }
+    return this.#roots ? { secureContext: tls.createSecureContext({ ca: [...this.#roots] }) } : {};
+  }
+};
+function defaultRoots() {
+  return typeof tls.getCACertificates === "function" ? tls.getCACertificates("default") : [...tls.rootCertificates];
+}
+function extraOfNode() {
+  return typeof tls.getCACertificates === "function" ? tls.getCACertificates("extra") : [];
+}
+function listDir(dir) {
+  try {
+    return readdirSync(dir).sort();
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+    throw new TlsTrustError("TLS_FILE_INVALID", `cannot read the certificate directory ${dir}: ${e.message}`, {
+      cause: e,
+      userError: true
+    });
+  }
+}
+function clientPairs(dir, files) {
+  const pairs2 = [];
+  for (const f of files) {
+    if (f.endsWith(".cert")) {
+      const key = `${f.slice(0, -".cert".length)}.key`;
+      if (!files.includes(key)) throw missing(dir, f, key, "key");
+      pairs2.push({ cert: readText(join13(dir, f), "client certificate"), key: readText(join13(dir, key), "client key") });
+    } else if (f.endsWith(".key")) {
+      const cert = `${f.slice(0, -".key".length)}.cert`;
+      if (!files.includes(cert)) throw missing(dir, f, cert, "certificate");
+    }
+  }
+  return pairs2;
+}
+function missing(dir, have, want, what) {
+  return new TlsTrustError(
+    "TLS_CLIENT_CERT_INVALID",
+    `${join13(dir, have)} has no ${what} (docker pairs <name>.cert with <name>.key): put ${want} next to it, or remove it`,
+    {
+      userError: true
+    }
+  );
+}
+function readText(path6, what) {
+  try {
+    return readFileSync(path6, "utf8");
+  } catch (e) {
+    throw new TlsTrustError("TLS_FILE_INVALID", `cannot read the ${what} ${path6}: ${e.message}`, { cause: e, userError: true });
+  }
+}
+function readCertificates(path6, source) {
+  const pems = readText(path6, `CA file (${source})`).match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (pems.length === 0) {
+    throw new TlsTrustError("TLS_FILE_INVALID", `${path6} (${source}) holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`, {
+      userError: true
+    });
+  }
+  for (const pem of pems) {
+    try {
+      new X509Certificate(pem);
+    } catch (e) {
+      throw new TlsTrustError("TLS_FILE_INVALID", `${path6} (${source}): a certificate in it cannot be read (${e.message})`, {
+        cause: e,
+        userError: true
+      });
+    }
+  }
+  return pems;
+}
 
 // src/release/connection.ts
 function hostsOf(locations) {
@@ -36397,7 +37154,11 @@ var Connection = class _Connection {
     const log = o.log ?? (() => void 0);
     const timeout = Number(o.env["GANTRY_BODY_TIMEOUT_MS"] ?? "") || void 0;
     const credentials = chainCredentials(...sources);
+    const proxy = proxyConfigFromEnv(o.env);
+    const trust = new TlsTrust({ certsDir: o.env["GANTRY_CERTS_D"], caFiles: o.caFiles, sslCertFile: o.env["SSL_CERT_FILE"] });
     const client = new RegistryClient({
+      proxy,
+      trust,
       credentials,
       userAgent: "gantry/0.1",
       insecureRegistries: o.insecureRegistries ?? [],
@@ -36413,7 +37174,7 @@ var Connection = class _Connection {
   /** Opens the store of a location; a layout is created when `create` (copy destinations). */
   async store(l, create = false) {
     if (l.kind === "layout") return openLayout(l.path, { create });
-    return this.#client.repository(l.ref.registry, formatRepository(l.ref).slice(l.ref.registry.length + 1));
+    return this.#client.repository(l.ref.registry, formatRepository(l.ref).slice(l.ref.registry.length + 1), { push: create });
   }
   async close() {
     await this.#client.close();
@@ -36455,7 +37216,7 @@ function locationReference(l) {
 // src/release/record-files.ts
 import { randomBytes as randomBytes3 } from "node:crypto";
 import { mkdir as mkdir4, readdir as readdir3, readFile as readFile6, rename as rename3, rm as rm7, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { join as join14, resolve as resolve6, sep as sep4 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -37625,8 +38386,8 @@ function prefixIssues(path6, issues) {
     return iss;
   });
 }
-function unwrapMessage(message) {
-  return typeof message === "string" ? message : message?.message;
+function unwrapMessage(message2) {
+  return typeof message2 === "string" ? message2 : message2?.message;
 }
 function sizeCaps(defChecks) {
   const caps = [];
@@ -37656,7 +38417,7 @@ function finalizeIssue(iss, ctx, config2) {
       iss.schema = iss.inst;
   }
   const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
-  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const message2 = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
   const full = {};
   for (const k of Object.keys(iss)) {
     if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
@@ -37664,7 +38425,7 @@ function finalizeIssue(iss, ctx, config2) {
     full[k] = iss[k];
   }
   full.path ?? (full.path = []);
-  full.message = message;
+  full.message = message2;
   if (ctx?.reportInput) {
     full.input = iss.input;
   }
@@ -41524,7 +42285,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve9) {
+function isRecursive(inst, stack, resolve11) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -41534,7 +42295,7 @@ function isRecursive(inst, stack, resolve9) {
   let result = NONE;
   const check2 = (child2) => {
     if (result !== PROVEN && child2?._zod) {
-      const answer = isRecursive(child2, stack, resolve9);
+      const answer = isRecursive(child2, stack, resolve11);
       if (answer > result)
         result = answer;
     }
@@ -41545,7 +42306,7 @@ function isRecursive(inst, stack, resolve9) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve9) : NONE;
+      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve11) : NONE;
       if (child2 > answer)
         answer = child2;
     }
@@ -41609,7 +42370,7 @@ function isRecursive(inst, stack, resolve9) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve9 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve11 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -49403,8 +50164,8 @@ var globalRegistry = globalThis.__zod_globalRegistry;
 var INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
 var FALLBACK_FLAG = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
 var ZodCompileAsyncError = class extends Error {
-  constructor(message = "z.compile does not support async refinements, transforms, or checks") {
-    super(message);
+  constructor(message2 = "z.compile does not support async refinements, transforms, or checks") {
+    super(message2);
     this.name = "ZodCompileAsyncError";
   }
 };
@@ -52104,12 +52865,12 @@ function initializeContext(params) {
     external: params?.external ?? void 0
   };
 }
-function handleUnrepresentable(schema, ctx, json2, params, message) {
-  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
+function handleUnrepresentable(schema, ctx, json2, params, message2) {
+  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message: message2 }) : ctx.unrepresentable;
   if (result === "any")
     return false;
   if (result === void 0 || result === "throw")
-    throw new Error(message);
+    throw new Error(message2);
   Object.assign(json2, result);
   return true;
 }
@@ -56212,6 +56973,7 @@ function parseDigestRecord(text3) {
 }
 
 // src/release/record-files.ts
+var DEFAULT_RECORD_DIR = ".gantry/records";
 function makeRecord(image, repository, revision, version2, r) {
   return {
     schema: DIGEST_RECORD_SCHEMA,
@@ -56228,9 +56990,19 @@ function makeRecord(image, repository, revision, version2, r) {
     timings: { seconds: Number(r.seconds.toFixed(3)) }
   };
 }
+var WORKING_DIR = ".gantry";
+async function makeRecordDir(dir) {
+  const abs = resolve6(dir);
+  const parts = abs.split(sep4);
+  const at = parts.lastIndexOf(WORKING_DIR);
+  const gantryDir = at < 0 ? void 0 : parts.slice(0, at + 1).join(sep4);
+  const created = gantryDir !== void 0 && await mkdir4(gantryDir, { recursive: true }) !== void 0;
+  if (created) await writeFile2(join14(gantryDir, ".gitignore"), "# gantry's working files (digest records): not for git\n*\n");
+  await mkdir4(abs, { recursive: true });
+}
 async function writeRecord(dir, record2) {
-  await mkdir4(dir, { recursive: true });
-  const path6 = join13(dir, recordFileName(record2.image, record2.platform));
+  await makeRecordDir(dir);
+  const path6 = join14(dir, recordFileName(record2.image, record2.platform));
   const tmp = `${path6}.${randomBytes3(6).toString("hex")}.tmp`;
   try {
     await writeFile2(tmp, `${JSON.stringify(record2, null, 2)}
@@ -56250,9 +57022,9 @@ async function recordFiles(dir) {
   }
   const files = [];
   for (const e of entries) {
-    if (e.isFile() && e.name.endsWith(".json")) files.push(join13(dir, e.name));
+    if (e.isFile() && e.name.endsWith(".json")) files.push(join14(dir, e.name));
     else if (e.isDirectory()) {
-      for (const f of await readdir3(join13(dir, e.name))) if (f.endsWith(".json")) files.push(join13(dir, e.name, f));
+      for (const f of await readdir3(join14(dir, e.name))) if (f.endsWith(".json")) files.push(join14(dir, e.name, f));
     }
   }
   return files.sort();
@@ -56273,6 +57045,38 @@ async function readRecords(dir) {
   if (records.length === 0)
     throw new ReleaseError("RECORDS_MISSING", `--records ${dir}: no build records (*.json) found`, { userError: true });
   return records;
+}
+async function workingCopyRecords(dir, plan) {
+  const files = await recordFiles(dir) ?? [];
+  const records = [];
+  const notes = [];
+  const ignored = { revisions: /* @__PURE__ */ new Set(), files: 0 };
+  for (const file2 of files) {
+    let r;
+    try {
+      r = await readRecord(file2);
+    } catch (e) {
+      notes.push(`ignoring ${file2}: ${e.message.replace(`${file2}: `, "")}`);
+      continue;
+    }
+    if (r.revision !== plan.revision) {
+      ignored.revisions.add(r.revision.slice(0, 12));
+      ignored.files++;
+    } else if ((r.version ?? void 0) !== plan.version) {
+      notes.push(`ignoring ${file2}: built as version ${r.version ?? "(none)"}, this release is ${plan.version ?? "not a version"}`);
+    } else if (!plan.images.some((i) => i.name === r.image && i.platforms.includes(r.platform))) {
+      notes.push(`ignoring ${file2}: ${r.image} ${r.platform} is not one of the release's images and platforms`);
+    } else records.push(r);
+  }
+  if (ignored.files > 0) {
+    notes.push(
+      `ignoring ${ignored.files} build record(s) in ${dir} of other revisions (${[...ignored.revisions].join(", ")}), not this revision ${plan.revision.slice(0, 12)}`
+    );
+  }
+  const wanted = plan.images.flatMap((i) => i.platforms.map((p) => `${i.name} ${p}`));
+  const have = records.map((r) => `${r.image} ${r.platform}`);
+  const complete = records.length > 0 && wanted.every((w) => have.filter((h) => h === w).length === 1);
+  return { records, complete, notes };
 }
 
 // src/release/build-platforms.ts
@@ -56322,7 +57126,7 @@ async function buildPlatforms(release, o) {
     const staging = async (image) => {
       const l = to ?? parseStagingLocation(image.repositories[0]);
       if (l.kind === "layout") {
-        const dir = resolve6(to ? o.cwd : configDir, l.path);
+        const dir = resolve7(to ? o.cwd : configDir, l.path);
         return { kind: "layout", path: dir, store: await connection.store({ ...l, path: dir }, true) };
       }
       const host = l.ref.registry;
@@ -56339,7 +57143,7 @@ async function buildPlatforms(release, o) {
         await copyImage(src, digest, [{ store: target }], { signal: so.signal });
       },
       resolveBase: async (b) => {
-        if (b.kind === "layout") return { store: await openLayout(resolve6(configDir, b.path)), reference: b.tag ?? "latest" };
+        if (b.kind === "layout") return { store: await openLayout(resolve7(configDir, b.path)), reference: b.tag ?? "latest" };
         return openBase(connection, parseLocation(b.reference));
       },
       tmpDir,
@@ -56354,7 +57158,7 @@ async function buildPlatforms(release, o) {
       selection: { images: o.images, platforms },
       builders,
       staging,
-      recordDir: resolve6(o.cwd, o.recordDir),
+      recordDir: resolve7(o.cwd, o.recordDir),
       log: o.progress ?? connection.log,
       signal: o.signal
     });
@@ -56379,6 +57183,7 @@ function parseStagingLocation(text3) {
 // src/publish/image-policy.ts
 async function checkImage(store, reference, o = {}) {
   const co = { signal: o.signal };
+  const describe3 = o.describeError ?? ((e) => e.message);
   const checks = [];
   let top;
   try {
@@ -56389,7 +57194,7 @@ async function checkImage(store, reference, o = {}) {
       digest: "",
       passed: false,
       platforms: [],
-      checks: [{ check: `${store.name}:${reference} pullable`, passed: false, detail: e.message }]
+      checks: [{ check: `${store.name}:${reference} pullable`, passed: false, detail: describe3(e) }]
     };
   }
   const parsed = parseManifest(top.bytes, top.descriptor.mediaType);
@@ -56409,12 +57214,12 @@ async function checkImage(store, reference, o = {}) {
       const m = await store.fetchManifest(c, co);
       const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest;
       const config2 = parseImageConfig(await readAll(await store.fetchBlob(manifest.config, co), 4 * 1024 * 1024));
-      const missing = [];
-      for (const l of manifest.layers) if (!await store.blobExists(l, co)) missing.push(l.digest);
+      const missing2 = [];
+      for (const l of manifest.layers) if (!await store.blobExists(l, co)) missing2.push(l.digest);
       checks.push({
         check: `${name} pullable`,
-        passed: missing.length === 0,
-        detail: missing.length ? `layers missing: ${missing.join(", ")}` : `manifest, config and ${manifest.layers.length} layers reachable`
+        passed: missing2.length === 0,
+        detail: missing2.length ? `layers missing: ${missing2.join(", ")}` : `manifest, config and ${manifest.layers.length} layers reachable`
       });
       const labels = config2.config?.Labels ?? {};
       for (const [k, v] of Object.entries(o.labels ?? {})) {
@@ -56427,7 +57232,7 @@ async function checkImage(store, reference, o = {}) {
         });
       }
     } catch (e) {
-      checks.push({ check: `${name} pullable`, passed: false, detail: e.message });
+      checks.push({ check: `${name} pullable`, passed: false, detail: describe3(e) });
     }
   }
   return { reference, digest: top.descriptor.digest, passed: checks.every((c) => c.passed), platforms: found, checks };
@@ -56443,9 +57248,15 @@ async function verifyImage(ref, o) {
     async (connection) => checkImage(await connection.store(loc), reference, {
       ...o.platforms ? { platforms: o.platforms } : {},
       ...o.labels ? { labels: o.labels } : {},
+      ...o.anonymous === true ? { describeError: anonymousFailure } : {},
       ...o.signal ? { signal: o.signal } : {}
     })
   );
+}
+function anonymousFailure(e) {
+  const auth = e instanceof RegistryError && e.status === 401 || e instanceof TransportError && e.code === "REGISTRY_AUTH";
+  if (!auth) return e.message;
+  return "the registry asks for credentials, so anonymous users cannot pull it (it is not public): make it public, or drop --anonymous to verify with your credentials (log in first if need be)";
 }
 function imageReference(l) {
   const reference = locationReference(l);
@@ -56483,8 +57294,8 @@ var PlanError = class extends GantryError {
 var TagError = class extends GantryError {
   /** Line of the rule or flavor entry at fault (as numbered for the parser), when there is one. */
   line;
-  constructor(code, message, line) {
-    super(code, message, { userError: true });
+  constructor(code, message2, line) {
+    super(code, message2, { userError: true });
     this.line = line;
   }
 };
@@ -56776,7 +57587,7 @@ var SHORT_SHA = 7;
 function readFacts(c) {
   const tag = c.tag ?? strip(c.ref, "refs/tags/");
   const branch = c.branch ?? strip(c.ref, "refs/heads/");
-  const kind = kindOf2(c.event, tag, branch);
+  const kind = c.version !== void 0 ? "tag" : kindOf2(c.event, tag, branch);
   const pr = c.prNumber ?? Number(/^refs\/pull\/(\d+)\//.exec(c.ref ?? "")?.[1] ?? Number.NaN);
   const onBranch = kind === "branch" ? branch : void 0;
   const onTag = kind === "tag" ? tag : void 0;
@@ -56930,7 +57741,12 @@ function makeTag(rule, f, release, note) {
     case "ref":
       if (rule.event === "branch") return f.branch === void 0 ? void 0 : { value: f.branch };
       if (rule.event === "pr") return f.pr === void 0 ? void 0 : { value: String(f.pr) };
-      return f.tag === void 0 ? void 0 : { value: f.tag, release: releaseKind(release, f.versionText) };
+      if (f.tag === void 0) return void 0;
+      return {
+        value: f.tag,
+        release: releaseKind(release, f.versionText),
+        ...release.parsed === void 0 ? {} : { exact: true }
+      };
     case "sha":
       return { value: rule.format === "long" ? f.sha : f.shortSha };
     case "raw":
@@ -56967,12 +57783,12 @@ function makeSemver(rule, f, note) {
     if (range !== void 0) note(`${templateText(rule.pattern)}: no floating tag for pre-release ${v.version}${why}`);
     const whole = placeholderNames(rule.pattern);
     const value = whole.has("version") || whole.has("raw") ? renderSemver(rule.pattern, v) : v.version;
-    return { value, release: { kind: "prerelease", version: v.version } };
+    return { value, release: { kind: "prerelease", version: v.version }, exact: true };
   }
   return {
     value: renderSemver(rule.pattern, v),
     release: { kind: "stable", version: v },
-    ...range === void 0 ? {} : { float: { range, version: v } }
+    ...range === void 0 ? { exact: true } : { float: { range, version: v } }
   };
 }
 function renderSemver(pattern, v) {
@@ -57010,6 +57826,7 @@ function planTags(input2) {
   });
   const registry2 = input2.existingTags === void 0 ? void 0 : readRegistryVersions(input2.existingTags, rules.filter((r) => r.type === "semver").map(affixes));
   const tags = [];
+  const versionTags = [];
   let first;
   for (const rule of [...rules].sort((a, b) => b.priority - a.priority)) {
     if (typeof rule.enable === "string" && facts.branch !== void 0 && facts.defaultBranch === void 0) {
@@ -57031,6 +57848,7 @@ function planTags(input2) {
       if (!judged.moves) continue;
     }
     add(tags, checkTag(tag, label(rule), defaults ? void 0 : rule.line));
+    if (made.exact) add(versionTags, tag);
   }
   const onLatest = (on, t) => on ? renderGlobal(t, facts) : "";
   const latestName = sanitize(`${onLatest(flavor.prefixLatest, flavor.prefix)}latest${onLatest(flavor.suffixLatest, flavor.suffix)}`);
@@ -57040,6 +57858,7 @@ function planTags(input2) {
   if (tags.length === 0) note(`no rule makes a tag for this ${input2.context.event} event`);
   return {
     tags,
+    versionTags,
     ...release.version === void 0 ? {} : { version: release.version },
     prerelease: release.prerelease,
     decisions: [...decisions]
@@ -57142,6 +57961,7 @@ function planImage(image, ctx, o) {
       optionalRepositories: optional3,
       tags: repositories.flatMap((r) => t.tags.map((tag) => `${r}:${tag}`)),
       tagNames: t.tags,
+      versionTags: t.versionTags,
       platforms: image.platforms,
       labels,
       annotations: { ...annotations, ...image.annotations },
@@ -57179,48 +57999,45 @@ function planMatrix(plan) {
   return plan.images.flatMap((i) => [...i.builds]);
 }
 
-// src/github/workflow.ts
-var RECORDS_ARTIFACT_PREFIX = "gantry-records-";
-
-// src/release/inputs.ts
-var import_semver4 = __toESM(require_semver2(), 1);
-import { access as access2, readFile as readFile7 } from "node:fs/promises";
-import { join as join14, resolve as resolve7 } from "node:path";
-
-// src/plan/config/load.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-
-// src/plan/config/errors.ts
-function formatConfigIssue(file2, issue3) {
-  return `${file2}:${issue3.line}:${issue3.column}: ${issue3.path === "" ? "" : `${issue3.path}: `}${issue3.message}`;
+// src/github/workflow-requirements.ts
+function registrySecretNames(host) {
+  const base = host.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+  const name = /^[0-9]/.test(base) ? `REGISTRY_${base}` : base;
+  return { username: `${name}_USERNAME`, password: `${name}_PASSWORD` };
 }
-var ConfigError = class extends GantryError {
-  /** The file as the user named it. */
-  file;
-  issues;
-  constructor(code, file2, issues, options) {
-    super(code, options?.message ?? issues.map((i) => formatConfigIssue(file2, i)).join("\n"), {
-      userError: true,
-      ...options?.cause === void 0 ? {} : { cause: options.cause }
-    });
-    this.file = file2;
-    this.issues = issues;
-  }
-};
+var ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
+var GAR_HOST = /^(?:[a-z0-9-]+-docker\.pkg\.dev|(?:[a-z]+\.)?gcr\.io)$/;
+var LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/;
+function loginOf(host, optional3 = false, staging = false) {
+  if (host === "ghcr.io" || host === "docker.io" || LOOPBACK_HOST.test(host)) return void 0;
+  const base = { host, optional: optional3, staging };
+  const ecr = ECR_HOST.exec(host);
+  if (ecr) return { ...base, kind: "ecr", account: ecr[1], region: ecr[2] };
+  if (host === "public.ecr.aws") return { ...base, kind: "ecr-public" };
+  if (GAR_HOST.test(host)) return { ...base, kind: "gar" };
+  return { ...base, kind: "secrets", ...registrySecretNames(host), azure: host.endsWith(".azurecr.io") };
+}
+
+// src/github/workflow.ts
+var GANTRY_ACTION_PLACEHOLDER = "OWNER/gantry@REF";
+var RECORDS_ARTIFACT_PREFIX = "gantry-records-";
 
 // src/plan/config/values.ts
 import { posix as posix2 } from "node:path";
 
 // src/plan/config/suggest.ts
 function editDistance(a, b) {
+  let before = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost));
+      let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      row.push(d);
     }
-    prev = row;
+    [before, prev] = [prev, row];
   }
   return prev[b.length];
 }
@@ -57243,7 +58060,7 @@ function didYouMean(word, candidates) {
 
 // src/plan/config/values.ts
 var ok = (value) => ({ ok: true, value });
-var fail = (message) => ({ ok: false, message });
+var fail = (message2) => ({ ok: false, message: message2 });
 var quote2 = (s) => JSON.stringify(s);
 function parseWith(parse3) {
   try {
@@ -57454,8 +58271,8 @@ function parseImagePath(s) {
 }
 
 // src/plan/config/zod-parse.ts
-function report(ctx, message, path6 = [], params) {
-  ctx.addIssue({ code: "custom", message, path: [...path6], ...params === void 0 ? {} : { params: { ...params } } });
+function report(ctx, message2, path6 = [], params) {
+  ctx.addIssue({ code: "custom", message: message2, path: [...path6], ...params === void 0 ? {} : { params: { ...params } } });
 }
 function via(parse3) {
   return (v, ctx) => {
@@ -57827,8 +58644,8 @@ var imageSchema = external_exports.strictObject({
   for (const p of Object.keys(image.build.platform)) {
     if (!image.platforms.includes(p)) {
       const listed = image.platforms.join(", ");
-      const message = `override for platform ${p}, which this image does not build (platforms: ${listed}); add ${p} to platforms or remove the override`;
-      report(ctx, message, ["build", "platform", p], { at: "key" });
+      const message2 = `override for platform ${p}, which this image does not build (platforms: ${listed}); add ${p} to platforms or remove the override`;
+      report(ctx, message2, ["build", "platform", p], { at: "key" });
     }
   }
 });
@@ -57839,6 +58656,14 @@ var chartSchema = external_exports.strictObject({
   }).transform(via(parseChartRepository)).describe("OCI repository to push the chart to, e.g. oci://ghcr.io/acme/charts."),
   image: text("Name of the image whose version and digest the chart follows. Required when there are several images.").optional()
 }).describe("Helm chart to bump and push after the image is published.");
+var ACTION_REFERENCE_RE = /^(?:[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*@[A-Za-z0-9._/-]+|\.\/[A-Za-z0-9._/-]*)$/;
+var ciSchema = external_exports.strictObject({
+  action: external_exports.string().regex(ACTION_REFERENCE_RE, {
+    error: (i) => `invalid Action reference ${JSON.stringify(i.input)}: expected OWNER/REPO@REF as a workflow's uses: takes it, e.g. "acme/gantry@v1" or a commit SHA after the @`
+  }).describe(
+    "The gantry Action the workflow `gantry init github` writes uses (`uses:`), e.g. acme/gantry@v1: the repository that holds gantry's action.yml, at a tag or commit. `gantry init github --action` overrides it."
+  ).optional()
+}).describe("Settings of the CI workflow `gantry init github` writes.");
 function uniqueNames(images, ctx) {
   const names = images.map((i) => typeof i === "object" && i !== null && "name" in i ? i.name : void 0);
   names.forEach((n, i) => {
@@ -57853,7 +58678,8 @@ var configInputSchema = external_exports.strictObject({
   images: external_exports.array(imageSchema).min(1, { error: "list at least one image, e.g. images: [{ name: app, repositories: [ghcr.io/OWNER/app] }]" }).superRefine(uniqueNames, { when: (payload) => Array.isArray(payload.value) }).optional().describe(
     "Images to release. Default: one image built from ./Dockerfile, named after the repository, published to ghcr.io/OWNER/REPO."
   ),
-  chart: chartSchema.optional()
+  chart: chartSchema.optional(),
+  ci: ciSchema.optional()
 }).describe("gantry.yml: what gantry releases.");
 var configSchema = configInputSchema.transform((c, ctx) => {
   if (c.images === void 0) {
@@ -57861,7 +58687,8 @@ var configSchema = configInputSchema.transform((c, ctx) => {
     return external_exports.NEVER;
   }
   const names = c.images.map((i) => i.name);
-  if (c.chart === void 0) return { version: 1, images: c.images };
+  const ci = c.ci?.action === void 0 ? {} : { ci: { action: c.ci.action } };
+  if (c.chart === void 0) return { version: 1, images: c.images, ...ci };
   let image = c.chart.image;
   if (image === void 0) {
     if (names.length > 1) {
@@ -57876,8 +58703,34 @@ var configSchema = configInputSchema.transform((c, ctx) => {
     ]);
     return external_exports.NEVER;
   }
-  return { version: 1, images: c.images, chart: { path: c.chart.path, repository: c.chart.repository, image } };
+  return { version: 1, images: c.images, chart: { path: c.chart.path, repository: c.chart.repository, image }, ...ci };
 });
+
+// src/release/inputs.ts
+var import_semver4 = __toESM(require_semver2(), 1);
+import { access as access2, readFile as readFile7 } from "node:fs/promises";
+import { join as join15, resolve as resolve8 } from "node:path";
+
+// src/plan/config/load.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
+// src/plan/config/errors.ts
+function formatConfigIssue(file2, issue3) {
+  return `${file2}:${issue3.line}:${issue3.column}: ${issue3.path === "" ? "" : `${issue3.path}: `}${issue3.message}`;
+}
+var ConfigError = class extends GantryError {
+  /** The file as the user named it. */
+  file;
+  issues;
+  constructor(code, file2, issues, options) {
+    super(code, options?.message ?? issues.map((i) => formatConfigIssue(file2, i)).join("\n"), {
+      userError: true,
+      ...options?.cause === void 0 ? {} : { cause: options.cause }
+    });
+    this.file = file2;
+    this.issues = issues;
+  }
+};
 
 // src/plan/config/default-config.ts
 var GITHUB_URL_RE = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?(?:www\.)?github\.com(?::\d+)?\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/i;
@@ -57919,12 +58772,51 @@ function exampleConfig(owner = "OWNER", name = "app") {
 function defaultConfig(input2) {
   const image = defaultImageInput(input2);
   if (!image.ok) {
-    const message = `no gantry.yml, and gantry cannot make a default configuration: ${image.message}. Write a gantry.yml, for example:
+    const message2 = `no gantry.yml, and gantry cannot make a default configuration: ${image.message}. Write a gantry.yml, for example:
 
 ${exampleConfig()}`;
-    throw new ConfigError("CONFIG_MISSING", "gantry.yml", [], { message });
+    throw new ConfigError("CONFIG_MISSING", "gantry.yml", [], { message: message2 });
   }
   return configSchema.parse({ images: [{ ...image.value, repositories: [...image.value.repositories] }] });
+}
+
+// src/plan/config/unavailable.ts
+var UNAVAILABLE_KEYS = [
+  {
+    path: ["images", "*", "gates", "vulnerabilities"],
+    issue: 16,
+    instead: "scan the published digest with Trivy or Grype after publishing"
+  },
+  {
+    path: ["images", "*", "sign"],
+    issue: 15,
+    instead: "sign with cosign after publishing (cosign sign IMAGE@DIGEST)"
+  },
+  {
+    path: ["images", "*", "attest"],
+    issue: 14,
+    instead: "attach an SBOM or provenance with your current tools after publishing (e.g. cosign attest IMAGE@DIGEST)"
+  },
+  {
+    path: ["chart"],
+    issue: 18,
+    instead: "package and push the chart with helm after publishing"
+  }
+];
+function unavailableMessage(key) {
+  return `not available in this version of gantry (issue ${key.issue}); remove it, or ${key.instead}`;
+}
+function unavailableAt(path6) {
+  return UNAVAILABLE_KEYS.find(
+    (k) => k.path.length === path6.length && k.path.every((s, i) => s === "*" ? typeof path6[i] === "number" : s === path6[i])
+  );
+}
+var isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function occurrences(data, key, at = []) {
+  const [head, ...rest] = key;
+  if (head === void 0) return [at];
+  if (head === "*") return Array.isArray(data) ? data.flatMap((item, i) => occurrences(item, rest, [...at, i])) : [];
+  return isRecord(data) && data[head] !== void 0 ? occurrences(data[head], rest, [...at, head]) : [];
 }
 
 // src/plan/config/issues.ts
@@ -57993,7 +58885,7 @@ function flatten(issue3, prefix) {
   return [{ issue: issue3, path: path6, expected }];
 }
 function unknownKeyMessage(schema, path6, key) {
-  const allowed = allowedKeys(schema, path6);
+  const allowed = allowedKeys(schema, path6).filter((k) => unavailableAt([...path6, k]) === void 0);
   let hint = didYouMean(key, allowed);
   if (hint === "") {
     const home = allowed.find((k) => (allowedKeys(schema, [...path6, k]) ?? allowedKeys(schema, [...path6, k, 0]) ?? []).includes(key));
@@ -58003,10 +58895,10 @@ function unknownKeyMessage(schema, path6, key) {
 }
 function problems(flat, schema, locator) {
   const { issue: issue3, path: path6 } = flat;
-  const at = (p, message, params = {}) => ({
+  const at = (p, message2, params = {}) => ({
     path: formatPath(p),
     ...locator.locate(p, params),
-    message
+    message: message2
   });
   if (flat.expected !== void 0) {
     return [at(path6, `expected ${orList(flat.expected.map((e) => EXPECTED[e] ?? e))}, got ${describeValue(issue3.input)}`)];
@@ -58148,8 +59040,8 @@ function keyIssues(doc, locator) {
           seen.set(key, offset);
         } else {
           const at = locator.position(first);
-          const message = `duplicate key ${JSON.stringify(key)} (first set at line ${at.line}, column ${at.column}); remove one of them`;
-          out.push({ path: formatPath([...path6, key]), ...locator.position(offset), message });
+          const message2 = `duplicate key ${JSON.stringify(key)} (first set at line ${at.line}, column ${at.column}); remove one of them`;
+          out.push({ path: formatPath([...path6, key]), ...locator.position(offset), message: message2 });
         }
         walk(pair.value, [...path6, key]);
       }
@@ -58160,12 +59052,23 @@ function keyIssues(doc, locator) {
   walk(doc.contents, []);
   return out;
 }
+function refusedKeys(data, locator) {
+  return UNAVAILABLE_KEYS.flatMap(
+    (key) => occurrences(data, key.path).map((at) => {
+      const path6 = formatPath(at);
+      return { path: path6, issue: { path: path6, ...locator.locate(at, { at: "key" }), message: unavailableMessage(key) } };
+    })
+  );
+}
+function isInside(path6, refused) {
+  return refused.some((r) => path6 === r.path || path6.startsWith(`${r.path}.`) || path6.startsWith(`${r.path}[`));
+}
 function unresolvedAliases(doc, locator) {
   const out = [];
   const walk = (node2) => {
     if ((0, import_yaml2.isAlias)(node2) && node2.resolve(doc) === void 0) {
-      const message = `invalid YAML: alias *${node2.source} has no anchor &${node2.source} before it`;
-      out.push({ path: "", ...locator.position(node2.range[0]), message });
+      const message2 = `invalid YAML: alias *${node2.source} has no anchor &${node2.source} before it`;
+      out.push({ path: "", ...locator.position(node2.range[0]), message: message2 });
     } else if ((0, import_yaml2.isMap)(node2)) {
       for (const pair of node2.items) walk(pair.value);
     } else if ((0, import_yaml2.isSeq)(node2)) {
@@ -58186,15 +59089,15 @@ function syntaxIssues(doc, locator) {
   const [first] = doc.errors;
   if (first !== void 0) {
     const hint = YAML_HINTS[first.code];
-    const message = `invalid YAML: ${first.message.replace(/; please use YAML\.parseAllDocuments\(\)$/, "")}${hint === void 0 ? "" : ` (${hint})`}`;
-    return [{ path: "", ...locator.position(first.pos[0]), message }];
+    const message2 = `invalid YAML: ${first.message.replace(/; please use YAML\.parseAllDocuments\(\)$/, "")}${hint === void 0 ? "" : ` (${hint})`}`;
+    return [{ path: "", ...locator.position(first.pos[0]), message: message2 }];
   }
   const warnings = doc.warnings.map((w) => ({ path: "", ...locator.position(w.pos[0]), message: `invalid YAML: ${w.message}` }));
   return [...warnings, ...keyIssues(doc, locator), ...unresolvedAliases(doc, locator)].sort(
     (a, b) => a.line - b.line || a.column - b.column
   );
 }
-var isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var isRecord2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function parseConfig2(text3, path6, options = {}) {
   const lineCounter = new import_yaml2.LineCounter();
   const doc = (0, import_yaml2.parseDocument)(text3, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true, logLevel: "error" });
@@ -58205,25 +59108,34 @@ function parseConfig2(text3, path6, options = {}) {
   try {
     data = doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (cause) {
-    const message = `invalid YAML: ${cause.message}`;
-    throw new ConfigError("CONFIG_INVALID", path6, [{ path: "", line: 1, column: 1, message }], { cause });
+    const message2 = `invalid YAML: ${cause.message}`;
+    throw new ConfigError("CONFIG_INVALID", path6, [{ path: "", line: 1, column: 1, message: message2 }], { cause });
   }
-  if (isRecord(data)) {
+  if (isRecord2(data)) {
     data = Object.fromEntries(Object.entries(data).filter(([k]) => !k.startsWith(EXTENSION_PREFIX)));
   }
-  if (isRecord(data) && data.images === void 0 && options.defaults !== void 0) {
+  if (isRecord2(data) && data.images === void 0 && options.defaults !== void 0) {
     const image = defaultImageInput(options.defaults);
     if (!image.ok) {
-      const message = `missing key "images", and there is no default image: ${image.message}; list the images to release, e.g.
+      const message2 = `missing key "images", and there is no default image: ${image.message}; list the images to release, e.g.
 ${exampleConfig()}`;
-      throw new ConfigError("CONFIG_INVALID", path6, [{ path: "", ...locator.locate([]), message }]);
+      throw new ConfigError("CONFIG_INVALID", path6, [{ path: "", ...locator.locate([]), message: message2 }]);
     }
     data = { ...data, images: [{ ...image.value, repositories: [...image.value.repositories] }] };
   }
+  const refused = refusedKeys(data, locator);
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError("CONFIG_INVALID", path6, toConfigIssues(result.error.issues, configSchema, locator), { cause: result.error });
+    const schemaIssues = toConfigIssues(result.error.issues, configSchema, locator).filter((i) => !isInside(i.path, refused));
+    const issues = [...refused.map((r) => r.issue), ...schemaIssues].sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new ConfigError("CONFIG_INVALID", path6, issues, { cause: result.error });
   }
+  if (refused.length > 0)
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      path6,
+      refused.map((r) => r.issue)
+    );
   const config2 = result.data;
   if (options.checkTags !== void 0) {
     const check2 = options.checkTags;
@@ -58240,8 +59152,8 @@ ${exampleConfig()}`;
 
 // src/github/event-context.ts
 var str = (v) => typeof v === "string" && v !== "" ? v : void 0;
-function fail2(message) {
-  throw new PlanError("CONTEXT_INVALID", message, { userError: true });
+function fail2(message2) {
+  throw new PlanError("CONTEXT_INVALID", message2, { userError: true });
 }
 function contextFromGitHub(env, payload, commitTime) {
   const p = typeof payload === "object" && payload !== null ? payload : {};
@@ -58305,9 +59217,9 @@ function repositoryFromRemote(url2) {
 import { execFile } from "node:child_process";
 var GIT_TIMEOUT_MS = 6e4;
 function git(cwd, args) {
-  return new Promise((resolve9, reject) => {
+  return new Promise((resolve11, reject) => {
     execFile("git", args, { cwd, timeout: GIT_TIMEOUT_MS }, (err, stdout) => {
-      if (err === null) return resolve9(stdout.trim());
+      if (err === null) return resolve11(stdout.trim());
       if (err.killed || typeof err.code !== "number") {
         const why = err.killed ? `did not answer within ${GIT_TIMEOUT_MS / 1e3} s` : `could not run (${err.message})`;
         return reject(
@@ -58316,7 +59228,7 @@ function git(cwd, args) {
           })
         );
       }
-      resolve9(void 0);
+      resolve11(void 0);
     });
   });
 }
@@ -58360,6 +59272,13 @@ async function commitTimeOf(cwd, sha) {
   const t = await git(cwd, ["show", "-s", "--format=%ct", sha]);
   return t ? epochToRfc3339(t) : void 0;
 }
+async function readTagAndHead(cwd, tag) {
+  const [tagCommit, head] = await Promise.all([
+    git(cwd, ["rev-parse", "--verify", "--quiet", `refs/tags/${tag}^{commit}`]),
+    git(cwd, ["rev-parse", "--verify", "--quiet", "HEAD"])
+  ]);
+  return { tag: tagCommit || void 0, head: head || void 0 };
+}
 
 // src/release/inputs.ts
 async function exists2(p) {
@@ -58369,12 +59288,12 @@ async function exists2(p) {
   );
 }
 async function loadConfig(cwd, o, env) {
-  const path6 = o.config ? resolve7(cwd, o.config) : await exists2(join14(cwd, "gantry.yml")) ? join14(cwd, "gantry.yml") : await exists2(join14(cwd, "gantry.yaml")) ? join14(cwd, "gantry.yaml") : void 0;
+  const path6 = o.config ? resolve8(cwd, o.config) : await exists2(join15(cwd, "gantry.yml")) ? join15(cwd, "gantry.yml") : await exists2(join15(cwd, "gantry.yaml")) ? join15(cwd, "gantry.yaml") : void 0;
   const remote = await readRemoteRepository(cwd);
   const defaults = {
     ...remote ? { remoteRepository: remote.url } : {},
     ...env.GITHUB_ACTIONS === "true" && env.GITHUB_REPOSITORY ? { github: { repository: env.GITHUB_REPOSITORY } } : {},
-    hasDockerfile: await exists2(join14(cwd, "Dockerfile"))
+    hasDockerfile: await exists2(join15(cwd, "Dockerfile"))
   };
   if (!path6) return { config: defaultConfig(defaults) };
   let text3;
@@ -58426,8 +59345,30 @@ async function loadContext(cwd, o, env) {
     ctx = contextFromGit(epoch ? { ...facts, commitTime: epoch } : facts, pickReleaseTag);
   }
   if (o.ref) ctx = withRef(ctx, o.ref);
+  const named = ctx.event === "dispatch" || o.ref !== void 0 && ctx.event === "tag";
+  if (env.GITHUB_ACTIONS === "true" && named && ctx.tag !== void 0 && o.sha === void 0)
+    ctx = await atCheckedOutTag(cwd, ctx, ctx.tag, epoch);
   if (o.version) ctx = { ...ctx, version: o.version.replace(/^v(?=\d)/, "") };
   return ctx;
+}
+async function atCheckedOutTag(cwd, ctx, tag, epoch) {
+  const at = await readTagAndHead(cwd, tag);
+  if (at.tag === void 0) {
+    throw new ReleaseError(
+      "CONTEXT_INVALID",
+      `this run releases tag ${tag}, which does not exist in the checkout at ${cwd}: name an existing tag as git spells it (e.g. v1.2.3), or push it first (git push origin ${tag})`,
+      { userError: true }
+    );
+  }
+  if (at.tag !== at.head) {
+    throw new ReleaseError(
+      "CONTEXT_INVALID",
+      `this run releases tag ${tag} (commit ${at.tag.slice(0, 12)}), but the checkout is at ${at.head?.slice(0, 12) ?? "no commit"}: gantry would release other code as ${tag}. Check out the tag in every job (actions/checkout with ref: \${{ inputs.tag || github.ref }}); gantry init github --force writes a workflow that does`,
+      { userError: true }
+    );
+  }
+  const commitTime = epoch ?? await commitTimeOf(cwd, at.head) ?? ctx.commitTime;
+  return { ...ctx, sha: at.head, commitTime, ref: `refs/tags/${tag}` };
 }
 function headCommitTime(payload) {
   const t = payload?.head_commit?.timestamp;
@@ -58443,9 +59384,12 @@ function withRef(ctx, ref) {
   return { ...rest, event: ctx.event === "local" ? "local" : "tag", ref: `refs/tags/${tag}`, tag };
 }
 
+// src/release/init-workflow.ts
+var ACTION_PLACEHOLDER_WARNING = `the workflow uses ${GANTRY_ACTION_PLACEHOLDER}, a placeholder: set the gantry Action before committing it, with --action OWNER/REPO@REF (the repository that holds gantry's action.yml, at a tag or commit) or ci.action in gantry.yml, then run gantry init github --force`;
+
 // src/release/plan-release.ts
 import { stat as stat3 } from "node:fs/promises";
-import { dirname as dirname4 } from "node:path";
+import { dirname as dirname4, resolve as resolve9 } from "node:path";
 var LATEST_MODES = ["auto", "always", "never"];
 async function planRelease(o) {
   if (o.latest !== void 0 && !LATEST_MODES.includes(o.latest)) {
@@ -58454,7 +59398,33 @@ async function planRelease(o) {
   const [{ config: config2, path: configPath }, context] = await Promise.all([loadConfig(o.cwd, o, o.env), loadContext(o.cwd, o, o.env)]);
   const existingTags = o.registryCheck === false ? void 0 : await readExistingTags(config2, o);
   const plan = makePlan(config2, context, { ...o.latest ? { latest: o.latest } : {}, ...existingTags ? { existingTags } : {} });
-  return { config: config2, configPath, configDir: configPath ? dirname4(configPath) : o.cwd, context, plan };
+  const configDir = configPath ? dirname4(configPath) : o.cwd;
+  if (o.checkDockerfiles === true) await checkDockerfiles(plan, configDir);
+  return { config: config2, configPath, configDir, context, plan };
+}
+async function planBuild(o) {
+  return planRelease({ ...o, registryCheck: false });
+}
+async function checkDockerfiles(plan, configDir) {
+  const missing2 = [];
+  for (const image of plan.images) {
+    for (const b of image.builds) {
+      if (b.dockerfile === "") continue;
+      const path6 = resolve9(configDir, b.dockerfile);
+      const found = await stat3(path6).then(
+        (s) => s.isFile(),
+        () => false
+      );
+      if (!found) missing2.push(`image "${b.image}" ${b.platform}: no Dockerfile at ${b.dockerfile} (${path6})`);
+    }
+  }
+  if (missing2.length === 0) return;
+  throw new ReleaseError(
+    "USAGE",
+    `${missing2.join("\n")}
+  the Dockerfile is set by build.dockerfile (default Dockerfile) or build.platform.<platform>.dockerfile in gantry.yml, relative to it; add the file or fix the path`,
+    { userError: true }
+  );
 }
 async function readExistingTags(config2, o) {
   const firsts = config2.images.map((i) => parseLocation(i.repositories.find((r) => !r.optional).name));
@@ -58486,7 +59456,7 @@ async function isDirectory2(path6) {
 // src/release/publish-release.ts
 import { mkdtemp as mkdtemp4, rm as rm8 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join15, resolve as resolve8 } from "node:path";
+import { join as join16, resolve as resolve10 } from "node:path";
 
 // src/plan/publish-plan.ts
 function planPublish(plan, records) {
@@ -58549,6 +59519,7 @@ function planPublish(plan, records) {
     repositories: img.repositories,
     optionalRepositories: img.optionalRepositories,
     tags: img.tagNames,
+    versionTags: img.versionTags,
     push: img.push
   }));
 }
@@ -58570,6 +59541,8 @@ function liveTargets(w) {
 }
 
 // src/publish/content.ts
+var PLATFORMS_AT_ONCE = 4;
+var CHECKS_AT_ONCE = 16;
 async function pushContent(work, stores, o) {
   const changed = await Promise.all(work.map((w) => pushImage(w, stores, o)));
   return changed.includes(true);
@@ -58578,10 +59551,10 @@ async function pushImage(w, stores, o) {
   const live = liveTargets(w).map((t) => ({ store: t.store }));
   if (!live.length) return false;
   let changed = false;
-  const copies = await Promise.all(
-    w.plan.platforms.map(
-      async (pl) => copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent })
-    )
+  const copies = await mapLimit(
+    w.plan.platforms,
+    PLATFORMS_AT_ONCE,
+    async (pl) => copyImage(await stores.open(pl.repository), pl.digest, live, { signal: o.signal, onEvent: o.onCopyEvent })
   );
   if (copies.some((r) => r.bytesTransferred > 0 || r.blobs.mounted > 0)) changed = true;
   await Promise.all(
@@ -58596,22 +59569,22 @@ async function pushImage(w, stores, o) {
   return changed;
 }
 async function confirm(store, p, signal) {
-  await Promise.all(
-    p.platforms.map(async (pl) => {
-      const m = await store.fetchManifest(pl.descriptor, { signal });
-      const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest;
-      const present = await Promise.all(
-        [manifest.config, ...manifest.layers].map(async (b) => [b, await store.blobExists(b, { signal })])
+  await mapLimit(p.platforms, PLATFORMS_AT_ONCE, async (pl) => {
+    const m = await store.fetchManifest(pl.descriptor, { signal });
+    const manifest = parseManifest(m.bytes, m.descriptor.mediaType).manifest;
+    const present = await mapLimit(
+      [manifest.config, ...manifest.layers],
+      CHECKS_AT_ONCE,
+      async (b) => [b, await store.blobExists(b, { signal })]
+    );
+    const missing2 = present.find(([, ok2]) => !ok2);
+    if (missing2) {
+      throw new OciError(
+        "NOT_FOUND",
+        `${store.name}: blob ${missing2[0].digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`
       );
-      const missing = present.find(([, ok2]) => !ok2);
-      if (missing) {
-        throw new OciError(
-          "NOT_FOUND",
-          `${store.name}: blob ${missing[0].digest} of ${p.name} ${pl.platform} is missing after the copy; not tagging`
-        );
-      }
-    })
-  );
+    }
+  });
 }
 
 // src/publish/gates.ts
@@ -58639,9 +59612,9 @@ function requiredLabelsGate(labels) {
     async check(_image, platforms) {
       const details = [];
       for (const p of platforms) {
-        const missing = labels.filter((l) => !(l in p.labels));
+        const missing2 = labels.filter((l) => !(l in p.labels));
         details.push(
-          missing.length ? `${p.platform}: missing ${missing.join(", ")}` : `${p.platform}: all ${labels.length} required labels present`
+          missing2.length ? `${p.platform}: missing ${missing2.join(", ")}` : `${p.platform}: all ${labels.length} required labels present`
         );
       }
       return { gate: "labels", passed: details.every((d) => !d.includes("missing")), details };
@@ -58661,7 +59634,7 @@ async function platformFacts(store, platform2, desc, o = {}) {
   const config2 = parseImageConfig(await readAll(await store.fetchBlob(manifest.config), 4 * 1024 * 1024));
   let uncompressed;
   if (o.uncompressed) {
-    const sizes = await Promise.all(manifest.layers.map((l) => uncompressedSizeOf(store, l)));
+    const sizes = await mapLimit(manifest.layers, 4, (l) => uncompressedSizeOf(store, l));
     uncompressed = manifest.config.size + sizes.reduce((a, b) => a + b, 0);
   }
   return {
@@ -58674,8 +59647,8 @@ async function platformFacts(store, platform2, desc, o = {}) {
 }
 var GateRefused = class extends GantryError {
   results;
-  constructor(message, results) {
-    super("GATE_REFUSED", message);
+  constructor(message2, results) {
+    super("GATE_REFUSED", message2);
     this.results = results;
   }
 };
@@ -58701,37 +59674,188 @@ ${refused.map(({ image, g }) => `  - ${image}: ${g.gate}: ${g.details.join("; ")
   );
 }
 
-// src/publish/move-tags.ts
-async function moveTags(work, o) {
-  let changed = false;
-  const images = await Promise.all(
-    work.map(async (w) => {
-      const repositories = await Promise.all(
-        w.targets.map(async (t) => {
-          if (!t.store || !w.plan.push) return { repository: t.repository, skipped: t.skipped ?? "not pushed (pull request)", tags: [] };
-          const store = t.store;
-          const readable = o.dryRun ? await canRead(store) : true;
-          const tags = await Promise.all(
-            w.plan.tags.map(async (tag) => {
-              const was = readable ? await currentDigest(store, tag) : void 0;
-              const now = w.plan.index.descriptor.digest;
-              if (was === now) return { tag, how: "unchanged" };
-              if (!o.dryRun) await store.pushManifest(w.plan.index, tag, { signal: o.signal });
-              changed = true;
-              return { tag, how: was ? "moved" : "created", ...was ? { was } : {} };
-            })
-          );
-          return { repository: t.repository, tags };
-        })
-      );
-      return { name: w.plan.name, digest: w.plan.index.descriptor.digest, platforms: w.facts, repositories, gates: w.gates };
+// src/publish/rollback-tags.ts
+async function rollBackTags(moves, o) {
+  const log = o.log ?? (() => void 0);
+  const call = { signal: o.signal };
+  return Promise.all(
+    moves.map(async (m) => {
+      const where = m.repository;
+      const problems2 = [];
+      const created = [];
+      for (const c of [...m.applied].reverse()) {
+        if (c.how === "created") created.push(c.tag);
+        if (c.how !== "moved") continue;
+        try {
+          await m.store.pushManifest(await m.store.fetchManifest(c.was, call), c.tag, call);
+          log(`rollback: ${where}:${c.tag} back at ${c.was}`);
+        } catch (e) {
+          problems2.push(`${c.tag}: not put back at ${c.was}: ${message(e)}`);
+        }
+      }
+      if (created.length > 0) problems2.push(...await deleteCreated(m, created, call, log));
+      const tags = await Promise.all(m.changes.map((c) => readState(m.store, c, m.index.descriptor.digest, call)));
+      return { repository: where, tags, problems: problems2, summary: summarize(tags, problems2) };
     })
   );
-  return { images, changed };
 }
-async function currentDigest(store, tag) {
+async function deleteCreated(m, created, call, log) {
+  const where = m.repository;
+  const store = m.store;
+  if (!isManifestDeleter(store)) return [`${created.join(", ")}: left in place (this store cannot delete tags)`];
+  let refused;
+  for (const tag of created) {
+    try {
+      await store.deleteManifest(tag, call);
+      log(`rollback: ${where}:${tag} deleted`);
+    } catch (e) {
+      if (e instanceof OciError && e.code === "NOT_FOUND") continue;
+      refused = e;
+      break;
+    }
+  }
+  if (refused === void 0) return [];
+  const left = [];
+  for (const tag of created) if (await exists3(store, tag, call)) left.push(tag);
+  if (left.length === 0) return [];
+  if (!m.indexExisted) {
+    const digest = m.index.descriptor.digest;
+    try {
+      await store.deleteManifest(digest, call);
+      log(
+        `rollback: ${where}: the registry deletes no tag by name, so the new index ${digest} was deleted, and with it ${left.join(", ")}`
+      );
+      return [];
+    } catch (e) {
+      return [
+        `${left.join(", ")}: left in place: the registry deletes neither the tag (${message(refused)}) nor the index (${message(e)})`
+      ];
+    }
+  }
+  return [`${left.join(", ")}: left in place: the registry does not delete tags (${message(refused)})`];
+}
+async function readState(store, c, index, call) {
+  const before = c.how === "moved" ? c.was : c.how === "unchanged" ? index : void 0;
   try {
-    return (await store.resolve(tag)).digest;
+    return { tag: c.tag, digest: (await store.resolve(c.tag, call)).digest, ...before ? { before } : {} };
+  } catch (e) {
+    if (e instanceof OciError && e.code === "NOT_FOUND") return { tag: c.tag, ...before ? { before } : {} };
+    return { tag: c.tag, ...before ? { before } : {}, error: message(e) };
+  }
+}
+function summarize(tags, problems2) {
+  const asBefore = tags.every((t) => t.error === void 0 && t.digest === t.before);
+  const each = tags.map((t) => {
+    const now = t.error !== void 0 ? `unknown (${t.error})` : t.digest === void 0 ? "absent" : `at ${t.digest}`;
+    return `${t.tag} ${now}${asBefore || t.digest === t.before ? "" : " (NOT as before)"}`;
+  });
+  return `${asBefore ? "as before publishing" : "NOT as before publishing"}: ${each.join(", ")}${problems2.length ? `; ${problems2.join("; ")}` : ""}`;
+}
+async function exists3(store, tag, call) {
+  try {
+    await store.resolve(tag, call);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function isManifestDeleter(s) {
+  return typeof s.deleteManifest === "function";
+}
+function message(e) {
+  return e instanceof Error ? e.message.split("\n")[0] : String(e);
+}
+
+// src/publish/move-tags.ts
+async function readTags(work, o) {
+  return Promise.all(
+    work.map(async (w) => {
+      const live = new Set(liveTargets(w).map((t) => t.repository));
+      const now = w.plan.index.descriptor.digest;
+      const order = [...w.plan.versionTags, ...w.plan.tags.filter((t) => !w.plan.versionTags.includes(t))];
+      const repositories = await Promise.all(
+        w.targets.map(async (t) => {
+          if (!t.store || !live.has(t.repository)) {
+            return { repository: t.repository, skipped: t.skipped ?? "not pushed (pull request)", changes: [], indexExisted: false };
+          }
+          const store = t.store;
+          const readable = o.dryRun ? await canRead(store) : true;
+          const changes = await Promise.all(
+            order.map(async (tag) => {
+              const was = readable ? await currentDigest(store, tag, o.signal) : void 0;
+              if (was === now) return { tag, how: "unchanged" };
+              return was === void 0 ? { tag, how: "created" } : { tag, how: "moved", was };
+            })
+          );
+          const indexExisted = readable ? await store.manifestExists(w.plan.index.descriptor, { signal: o.signal }) : false;
+          return { repository: t.repository, store, changes, indexExisted };
+        })
+      );
+      return { work: w, repositories };
+    })
+  );
+}
+function versionTagConflicts(images) {
+  return images.flatMap(
+    ({ work: w, repositories }) => repositories.flatMap(
+      (r) => r.changes.filter((c) => c.how === "moved" && w.plan.versionTags.includes(c.tag)).map((c) => ({ image: w.plan.name, repository: r.repository, tag: c.tag, has: c.was, would: w.plan.index.descriptor.digest }))
+    )
+  );
+}
+function imageResults(images) {
+  return images.map(({ work: w, repositories }) => ({
+    name: w.plan.name,
+    digest: w.plan.index.descriptor.digest,
+    platforms: w.facts,
+    repositories: repositories.map((r) => ({ repository: r.repository, ...r.skipped ? { skipped: r.skipped } : {}, tags: r.changes })),
+    gates: w.gates
+  }));
+}
+var TagsNotMoved = class extends GantryError {
+  states;
+  constructor(message2, states, cause) {
+    super("TAGS_NOT_MOVED", message2, { cause });
+    this.states = states;
+  }
+};
+async function moveTags(images, o) {
+  const changed = images.some((i) => i.repositories.some((r) => r.changes.some((c) => c.how !== "unchanged")));
+  if (o.dryRun) return { images: imageResults(images), changed };
+  const moves = images.flatMap(
+    (i) => i.repositories.flatMap((r) => r.store ? [{ ...r, store: r.store, index: i.work.plan.index, applied: [] }] : [])
+  );
+  const failures = [];
+  await Promise.all(
+    moves.map(async (m) => {
+      for (const c of m.changes) {
+        if (c.how === "unchanged") continue;
+        try {
+          await m.store.pushManifest(m.index, c.tag, { signal: o.signal });
+        } catch (error63) {
+          failures.push({ repository: m.repository, tag: c.tag, error: error63 });
+          return;
+        }
+        m.applied.push(c);
+      }
+    })
+  );
+  if (failures.length === 0) return { images: imageResults(images), changed };
+  const states = await rollBackTags(moves, o);
+  const why = failures.map((f) => `  - ${f.repository}:${f.tag}: ${f.error.message ?? String(f.error)}`).join("\n");
+  const state = states.map((s) => `  - ${s.repository}: ${s.summary}`).join("\n");
+  throw new TagsNotMoved(
+    `tags not moved: ${failures.length === 1 ? "a repository" : "repositories"} refused a tag after retries, so the tags moved elsewhere were rolled back:
+${why}
+where every planned tag points now:
+${state}
+the content is in place; run the publish again to move the tags`,
+    states,
+    failures[0].error
+  );
+}
+async function currentDigest(store, tag, signal) {
+  try {
+    return (await store.resolve(tag, { signal })).digest;
   } catch (e) {
     if (e instanceof OciError && e.code === "NOT_FOUND") return void 0;
     throw e;
@@ -58747,11 +59871,19 @@ async function canRead(store) {
 }
 
 // src/release/publish-release.ts
+var RELEASED_VERSION_GATE = "released-version";
+var PublishRefused = class extends GateRefused {
+  result;
+  constructor(message2, results, result) {
+    super(message2, results);
+    this.result = result;
+  }
+};
 async function publishImages(plans, stores, o = {}) {
   const log = o.log ?? (() => void 0);
   const dryRun = o.dryRun ?? false;
   const gatesFor = o.gates ?? (() => []);
-  const work = [];
+  let work = [];
   for (const plan of plans) {
     const targets = await resolveTargets(plan, stores, log);
     const platforms = plan.platforms.map((p) => ({
@@ -58762,45 +59894,106 @@ async function publishImages(plans, stores, o = {}) {
     const { facts, results } = await runGates(plan.name, platforms, gatesFor(plan.name));
     work.push({ plan, targets, facts, gates: results });
   }
-  refuseIfAnyGateFailed(work.map((w) => ({ name: w.plan.name, gates: w.gates })));
+  let tags = await readTags(work, { dryRun, signal: o.signal });
+  const conflicts = versionTagConflicts(tags);
+  const overwrite = o.overwriteRelease ?? false;
+  if (conflicts.length > 0) {
+    work = work.map((w) => ({ ...w, gates: [...w.gates, ...releasedVersionGate(w.plan.name, conflicts, overwrite)] }));
+    tags = tags.map((t, n) => ({ ...t, work: work[n] }));
+    if (overwrite) {
+      for (const c of conflicts) {
+        log(`overwriting a published release (--overwrite-release): ${c.repository}:${c.tag} moves from ${c.has} to ${c.would}`);
+      }
+    }
+  }
+  refuseUnlessGatesPassed(tags, dryRun);
   const pushed = dryRun ? false : await pushContent(work, stores, { signal: o.signal, onCopyEvent: o.onCopyEvent });
   const subjects = work.map((w) => attachSubject(w.plan, liveTargets(w)));
   const attachments = await runAttachSteps(o.attach ?? [], subjects, { dryRun, log, signal: o.signal });
-  const tagged = await moveTags(work, { dryRun, signal: o.signal });
-  return { images: tagged.images, attachments, changed: pushed || tagged.changed || attachments.some((a) => a.pushed), dryRun };
+  const tagged = await moveTags(tags, { dryRun, signal: o.signal, log });
+  return {
+    images: tagged.images,
+    attachments,
+    changed: pushed || tagged.changed || attachments.some((a) => a.pushed),
+    dryRun,
+    overwritten: overwrite ? conflicts : []
+  };
+}
+function releasedVersionGate(image, conflicts, overwrite) {
+  const mine = conflicts.filter((c) => c.image === image);
+  if (mine.length === 0) return [];
+  const details = mine.map(
+    (c) => `${c.repository}:${c.tag} is ${c.has}, this release would make it ${c.would}${overwrite ? " (overwritten: --overwrite-release)" : ""}`
+  );
+  return [{ gate: RELEASED_VERSION_GATE, passed: overwrite, details }];
+}
+function refuseUnlessGatesPassed(tags, dryRun) {
+  try {
+    refuseIfAnyGateFailed(tags.map((t) => ({ name: t.work.plan.name, gates: t.work.gates })));
+  } catch (e) {
+    if (!(e instanceof GateRefused)) throw e;
+    const released = e.results.some((g) => g.gate === RELEASED_VERSION_GATE);
+    const message2 = released ? `${e.message}
+  a published version is immutable: release a new version, or pass --overwrite-release to move its tags on purpose` : e.message;
+    throw new PublishRefused(message2, e.results, {
+      images: imageResults(tags),
+      attachments: [],
+      changed: false,
+      dryRun,
+      overwritten: [],
+      refused: message2
+    });
+  }
 }
 async function publishRelease(release, o) {
   const { config: config2, configDir, plan } = release;
-  const scratch = await mkdtemp4(join15(o.tmpDir ?? tmpdir3(), "gantry-publish-"));
+  const scratch = await mkdtemp4(join16(o.tmpDir ?? tmpdir3(), "gantry-publish-"));
   try {
-    const records = await collectRecords(release, o, scratch);
+    const { records, source } = await collectRecords(release, o, scratch);
     const planned = planPublish(plan, records);
     const locate = (r) => {
       const l = parseLocation(r);
-      return l.kind === "layout" ? { ...l, path: resolve8(configDir, l.path) } : l;
+      return l.kind === "layout" ? { ...l, path: resolve10(configDir, l.path) } : l;
     };
     const hosts = hostsOf(planned.flatMap((p) => [...p.repositories, ...p.platforms.map((x) => x.repository)]).map(locate));
-    return await withConnection(
-      o,
-      hosts,
-      (connection) => publishImages(
-        planned,
-        { open: (r) => connection.store(locate(r), true), hasCredentials: (r) => connection.hasCredentials(locate(r)) },
-        { ...o, log: connection.log, gates: (image) => gatesOf(config2.images.find((i) => i.name === image)?.gates) }
-      )
+    const publish = (connection) => publishImages(
+      planned,
+      { open: (r) => connection.store(locate(r), true), hasCredentials: (r) => connection.hasCredentials(locate(r)) },
+      { ...o, log: connection.log, gates: (image) => gatesOf(config2.images.find((i) => i.name === image)?.gates) }
     );
+    try {
+      return { ...await withConnection(o, hosts, publish), records: source };
+    } catch (e) {
+      if (e instanceof PublishRefused) throw new PublishRefused(e.message, e.results, { ...e.result, records: source });
+      throw e;
+    }
   } finally {
     await rm8(scratch, { recursive: true, force: true });
   }
 }
 async function collectRecords(release, o, scratch) {
-  if (o.records !== void 0) return readRecords(resolve8(o.cwd, o.records));
+  const log = o.log ?? (() => void 0);
+  if (o.records !== void 0) {
+    const dir2 = resolve10(o.cwd, o.records);
+    return { records: await readRecords(dir2), source: { from: "records", dir: dir2, notes: [] } };
+  }
+  const dir = resolve10(o.cwd, DEFAULT_RECORD_DIR);
+  const local = await workingCopyRecords(dir, release.plan);
+  for (const n of local.notes) log(n);
+  if (local.complete) {
+    log(
+      `publishing the ${local.records.length} platform build(s) that gantry build left in ${DEFAULT_RECORD_DIR} for this revision; not building again`
+    );
+    return { records: local.records, source: { from: "working-copy", dir, notes: local.notes } };
+  }
+  if (local.records.length > 0)
+    log(`${DEFAULT_RECORD_DIR} covers ${local.records.length} of the release's platforms, not all: building every platform here`);
   const run = await buildPlatforms(release, {
     ...o,
-    ...o.dryRun ? { to: `oci:${join15(scratch, "staging")}` } : {},
-    recordDir: join15(scratch, "records")
+    ...o.dryRun ? { to: `oci:${join16(scratch, "staging")}` } : {},
+    recordDir: join16(scratch, "records")
   });
-  return [...run.records];
+  return { records: [...run.records], source: { from: "built", notes: local.notes } };
 }
 
 // src/github/step-output.ts
@@ -58904,7 +60097,10 @@ function formatPublishResult(r) {
         ])
       )
     );
-    for (const g of i.gates) out.push(`  gate ${g.gate}: ${g.passed ? "passed" : "REFUSED"}`);
+    for (const g of i.gates) {
+      out.push(`  gate ${g.gate}: ${g.passed ? "passed" : "REFUSED"}`);
+      if (g.gate === RELEASED_VERSION_GATE || !g.passed) for (const d of g.details) out.push(`    ${d}`);
+    }
     for (const a of r.attachments.filter((x) => x.subject.digest === i.digest || i.platforms.some((p) => p.digest === x.subject.digest))) {
       out.push(`  attached ${a.step}: ${a.descriptor.digest}${a.artifactType ? ` (${a.artifactType})` : ""}`);
     }
@@ -58919,7 +60115,10 @@ function formatPublishResult(r) {
       if (first && !repo.repository.startsWith("oci:")) out.push(`    pull: docker pull ${repo.repository}:${first.tag}`);
     }
   }
-  out.push(r.dryRun ? "dry run: nothing was pushed or tagged" : r.changed ? "published" : "nothing to do: already published");
+  for (const c of r.overwritten) out.push(`OVERWRITTEN (--overwrite-release): ${c.repository}:${c.tag} was ${c.has}, now ${c.would}`);
+  out.push(
+    r.refused !== void 0 ? "refused: nothing was pushed or tagged" : r.dryRun ? "dry run: nothing was pushed or tagged" : r.changed ? "published" : "nothing to do: already published"
+  );
   return out.join("\n");
 }
 function publishOutputs(r) {
@@ -58936,9 +60135,20 @@ function publishSummary(r) {
       (repo) => `| ${cell(i.name)} | ${cell(repo.repository)} | ${cell(repo.skipped ? `skipped: ${repo.skipped}` : repo.tags.map((t) => t.tag).join(", "))} | \`${i.digest}\` | ${cell(i.platforms.map((p) => `${p.platform} ${formatBytes(p.compressedSize)}`).join(", "))} |`
     )
   );
-  return [
-    `### gantry publish${r.dryRun ? " (dry run)" : ""}`,
+  const overwritten = r.overwritten.length ? [
+    "**Overwritten release** (`--overwrite-release`): these version tags now name other content than before.",
     "",
+    "| tag | was | now |",
+    "|---|---|---|",
+    ...r.overwritten.map((c) => `| ${cell(`${c.repository}:${c.tag}`)} | \`${c.has}\` | \`${c.would}\` |`),
+    ""
+  ] : [];
+  const refused = r.refused !== void 0 ? ["**Refused**: nothing was pushed or tagged.", "", "```", r.refused, "```", ""] : [];
+  return [
+    `### gantry publish${r.dryRun ? " (dry run)" : ""}${r.refused !== void 0 ? " (refused)" : ""}`,
+    "",
+    ...refused,
+    ...overwritten,
     "| image | repository | tags | digest | platforms |",
     "|---|---|---|---|---|",
     ...rows,
@@ -58951,6 +60161,31 @@ function formatVerifyReport(ref, report2, anonymous) {
     ...report2.checks.map((c) => `  ${c.passed ? "ok  " : "FAIL"}  ${c.check}: ${c.detail}`),
     report2.passed ? `verified${anonymous ? " (anonymously)" : ""}` : "refused"
   ].join("\n");
+}
+
+// src/github/login-hint.ts
+var DOCKER_HUB_HOSTS2 = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+function workflowLoginHint(host) {
+  if (host === "ghcr.io") {
+    return `ghcr.io is logged in to with the github-token input (default: the workflow's GITHUB_TOKEN): give the job permissions: packages: write (read for plan), and for a package that already exists, this repository access to it (the package's settings, "Manage Actions access")`;
+  }
+  if (DOCKER_HUB_HOSTS2.has(host)) {
+    return "Docker Hub is logged in to with the dockerhub-username and dockerhub-token inputs: set the repository secrets DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (an access token that may read and write) and pass them to this step, as gantry init github does";
+  }
+  const login = loginOf(host);
+  switch (login?.kind) {
+    case "ecr":
+    case "ecr-public":
+      return `${host} is logged in to by the aws-actions/configure-aws-credentials and aws-actions/amazon-ecr-login steps before this one: check the secret AWS_ROLE_ARN (a role that trusts GitHub's OIDC provider and may push to this repository) and that the job has permissions: id-token: write`;
+    case "gar":
+      return `${host} is logged in to by the google-github-actions/auth and docker/login-action steps before this one: check the secrets GCP_WORKLOAD_IDENTITY_PROVIDER and GCP_SERVICE_ACCOUNT (a service account that may write to this repository) and that the job has permissions: id-token: write`;
+    case "secrets":
+      return `${host} is logged in to by a docker/login-action step before this one, with the secrets ${login.username} and ${login.password}: check that both are set and valid (gantry init github writes that step)`;
+    case void 0: {
+      const { username, password } = registrySecretNames(host);
+      return `log in to ${host} in a step before this one, e.g. docker/login-action with the secrets ${username} and ${password}, or run it without authentication`;
+    }
+  }
 }
 
 // action/annotations.ts
@@ -58973,11 +60208,34 @@ function failureOf(command, e) {
     }));
     return { annotations, message: `${headline}: ${annotations.length} problem${annotations.length === 1 ? "" : "s"} in ${e.file}` };
   }
-  return { annotations: [], message: `${headline}: ${e.message}` };
+  return { annotations: [], message: `${headline}: ${forWorkflow(e)}` };
+}
+var CLI_REMEDY = /: (?:check them|log in) with `docker login ([^`\s]+)`, or pass --username and --password-stdin/;
+function forWorkflow(e) {
+  const refusal = authFailureIn(e);
+  if (refusal === void 0) return e.message;
+  const host = refusal instanceof RegistryError ? hostOf(refusal.url) : CLI_REMEDY.exec(refusal.message)?.[1];
+  if (host === void 0) return e.message;
+  return `${e.message.replace(CLI_REMEDY, "")}
+  ${workflowLoginHint(host)}`;
+}
+function authFailureIn(e) {
+  for (let c = e, depth = 0; c instanceof Error && depth < 8; c = c.cause, depth++) {
+    if (c instanceof RegistryError && (c.status === 401 || c.status === 403)) return c;
+    if (c instanceof GantryError && c.code === "REGISTRY_AUTH") return c;
+  }
+  return void 0;
+}
+function hostOf(url2) {
+  try {
+    return new URL(url2).host;
+  } catch {
+    return void 0;
+  }
 }
 
 // action/argv.ts
-var DEFAULT_RECORD_DIR = ".gantry/records";
+var DEFAULT_RECORD_DIR2 = ".gantry/records";
 function gantryArgv(i) {
   const config2 = i.config !== "" ? ["--config", i.config] : [];
   switch (i.command) {
@@ -58994,13 +60252,20 @@ function gantryArgv(i) {
         ...i.args
       ];
     case "publish":
-      return ["publish", ...config2, ...i.records !== "" ? ["--records", i.records] : [], ...i.dryRun ? ["--dry-run"] : [], ...i.args];
+      return [
+        "publish",
+        ...config2,
+        ...i.records !== "" ? ["--records", i.records] : [],
+        ...i.dryRun ? ["--dry-run"] : [],
+        ...i.overwriteRelease ? ["--overwrite-release"] : [],
+        ...i.args
+      ];
     case "verify":
       return ["verify", i.ref, ...i.platforms.length > 0 ? ["--platforms", i.platforms.join(",")] : [], ...i.args];
   }
 }
 function recordDir(i) {
-  return i.records !== "" ? i.records : DEFAULT_RECORD_DIR;
+  return i.records !== "" ? i.records : DEFAULT_RECORD_DIR2;
 }
 function formatArgv(argv) {
   return argv.map((a) => a === "" || /[\s'"\\$`]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a).join(" ");
@@ -59008,7 +60273,7 @@ function formatArgv(argv) {
 
 // action/docker-config.ts
 import { readdir as readdir4, readFile as readFile8, symlink as symlink2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 var DOCKER_HUB_KEY2 = "https://index.docker.io/v1/";
 function registryLogins(i, actor) {
   const logins = [];
@@ -59026,11 +60291,11 @@ function registryLogins(i, actor) {
 function authValue(l) {
   return Buffer.from(`${l.username}:${l.password}`, "utf8").toString("base64");
 }
-var isRecord2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var isRecord3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function mergeDockerConfig(existing, logins) {
-  const config2 = isRecord2(existing) ? { ...existing } : {};
-  const auths = isRecord2(config2.auths) ? { ...config2.auths } : {};
-  const helpers = isRecord2(config2.credHelpers) ? { ...config2.credHelpers } : {};
+  const config2 = isRecord3(existing) ? { ...existing } : {};
+  const auths = isRecord3(config2.auths) ? { ...config2.auths } : {};
+  const helpers = isRecord3(config2.credHelpers) ? { ...config2.credHelpers } : {};
   for (const l of logins) {
     auths[l.key] = { auth: authValue(l) };
     if (typeof config2.credsStore === "string" && config2.credsStore !== "") helpers[l.key] = "";
@@ -59043,14 +60308,14 @@ function mergeDockerConfig(existing, logins) {
 async function writeDockerConfig(source, target, logins) {
   const warnings = [];
   let existing;
-  const file2 = join16(source, "config.json");
+  const file2 = join17(source, "config.json");
   try {
     existing = JSON.parse(await readFile8(file2, "utf8"));
   } catch (e) {
     if (e.code !== "ENOENT")
       warnings.push(`cannot read ${file2} (${e.message}); starting from an empty docker config`);
   }
-  await writeFile3(join16(target, "config.json"), `${JSON.stringify(mergeDockerConfig(existing, logins), null, 2)}
+  await writeFile3(join17(target, "config.json"), `${JSON.stringify(mergeDockerConfig(existing, logins), null, 2)}
 `, { mode: 384 });
   let entries;
   try {
@@ -59060,7 +60325,7 @@ async function writeDockerConfig(source, target, logins) {
   }
   for (const name of entries) {
     if (name === "config.json") continue;
-    await symlink2(join16(source, name), join16(target, name));
+    await symlink2(join17(source, name), join17(target, name));
   }
   return warnings;
 }
@@ -59074,6 +60339,7 @@ var INPUTS = {
   platform: ["build", "verify"],
   records: ["build", "publish"],
   "dry-run": ["publish"],
+  "overwrite-release": ["publish"],
   ref: ["verify"],
   "github-token": void 0,
   "dockerhub-username": void 0,
@@ -59096,9 +60362,11 @@ function readInputs(get) {
   for (const [name, commands] of Object.entries(INPUTS)) {
     if (commands === void 0 || commands.includes(c)) continue;
     const v = value(name);
-    if (v !== "" && !(name === "dry-run" && v === "false")) warnings.push(`input ${name} is not used by the ${c} command; ignored`);
+    if (v !== "" && !((name === "dry-run" || name === "overwrite-release") && v === "false"))
+      warnings.push(`input ${name} is not used by the ${c} command; ignored`);
   }
   const dryRun = parseBoolean("dry-run", value("dry-run"));
+  const overwriteRelease = parseBoolean("overwrite-release", value("overwrite-release"));
   const ref = value("ref");
   if (c === "verify" && ref === "")
     throw new InputError("the verify command needs input ref: the image to check, e.g. ghcr.io/acme/api:1.2.3");
@@ -59110,6 +60378,7 @@ function readInputs(get) {
       platforms: list(value("platform")),
       records: value("records"),
       dryRun,
+      overwriteRelease,
       ref,
       githubToken: value("github-token"),
       dockerhubUsername: value("dockerhub-username"),
@@ -59172,6 +60441,7 @@ function splitArgs(s) {
 import { parseArgs } from "node:util";
 var CONNECTION = {
   "insecure-registry": { type: "string", multiple: true },
+  "ca-file": { type: "string", multiple: true },
   verbose: { type: "boolean" }
 };
 var RELEASE = {
@@ -59192,7 +60462,7 @@ var OPTIONS = {
     to: { type: "string" },
     "record-dir": { type: "string" }
   },
-  publish: { ...RELEASE, records: { type: "string" }, "dry-run": { type: "boolean" } },
+  publish: { ...RELEASE, records: { type: "string" }, "dry-run": { type: "boolean" }, "overwrite-release": { type: "boolean" } },
   verify: { ...CONNECTION, platforms: { type: "string" }, label: { type: "string", multiple: true }, anonymous: { type: "boolean" } }
 };
 function parseStepArgv(argv) {
@@ -59230,8 +60500,8 @@ async function runStep(command, flags, positionals, ctx) {
     }
     case "build": {
       const options = releaseOptions(flags, ctx);
-      const recordDir2 = text2(flags, "record-dir") ?? DEFAULT_RECORD_DIR;
-      const { records } = await buildPlatforms(await planRelease(options), {
+      const recordDir2 = text2(flags, "record-dir") ?? DEFAULT_RECORD_DIR2;
+      const { records } = await buildPlatforms(await planBuild(options), {
         ...options,
         images: list2(flags, "image"),
         platforms: list2(flags, "platform"),
@@ -59243,13 +60513,24 @@ async function runStep(command, flags, positionals, ctx) {
     }
     case "publish": {
       const options = releaseOptions(flags, ctx);
-      const result = await publishRelease(await planRelease(options), {
-        ...options,
-        records: text2(flags, "records"),
-        dryRun: flag(flags, "dry-run"),
-        tmpDir: ctx.tmpDir
-      });
-      return { outputs: publishOutputs(result), summary: publishSummary(result), log: formatPublishResult(result) };
+      try {
+        const result = await publishRelease(await planRelease(options), {
+          ...options,
+          records: text2(flags, "records"),
+          dryRun: flag(flags, "dry-run"),
+          overwriteRelease: flag(flags, "overwrite-release"),
+          tmpDir: ctx.tmpDir
+        });
+        return { outputs: publishOutputs(result), summary: publishSummary(result), log: formatPublishResult(result) };
+      } catch (e) {
+        if (!(e instanceof PublishRefused)) throw e;
+        return {
+          outputs: publishOutputs(e.result),
+          summary: publishSummary(e.result),
+          log: formatPublishResult(e.result),
+          refused: e.message
+        };
+      }
     }
     case "verify": {
       const ref = positionals[0];
@@ -59258,7 +60539,8 @@ async function runStep(command, flags, positionals, ctx) {
         ...ctx.connection,
         env: anonymous ? anonymousEnv(ctx.connection.env) : ctx.connection.env,
         platforms: parsePlatformList(text2(flags, "platforms")),
-        labels: parseLabelRequirements(list2(flags, "label"))
+        labels: parseLabelRequirements(list2(flags, "label")),
+        anonymous
       });
       const failed = report2.checks.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
       return {
@@ -59303,9 +60585,9 @@ async function runAction(d) {
   const { logins, warnings: loginWarnings } = registryLogins(inputs, d.env["GITHUB_ACTOR"]);
   for (const s of [inputs.githubToken, inputs.dockerhubToken, ...logins.map(authValue)]) if (s !== "") core.setSecret(s);
   for (const w of [...warnings, ...loginWarnings]) core.warning(w);
-  const dockerConfig = await mkdtemp5(join17(d.tmpDir, "gantry-docker-"));
+  const dockerConfig = await mkdtemp5(join18(d.tmpDir, "gantry-docker-"));
   try {
-    const source = d.env["DOCKER_CONFIG"] || join17(d.env["HOME"] || homedir(), ".docker");
+    const source = d.env["DOCKER_CONFIG"] || join18(d.env["HOME"] || homedir(), ".docker");
     for (const w of await writeDockerConfig(source, dockerConfig, logins)) core.warning(w);
     core.info(
       logins.length > 0 ? `registry credentials: ${logins.map((l) => `${l.host} as ${l.username}`).join(", ")}` : "registry credentials: none from inputs (the runner's docker config only)"
@@ -59314,6 +60596,7 @@ async function runAction(d) {
     const connection = {
       env: { ...d.env, DOCKER_CONFIG: dockerConfig },
       insecureRegistries: step2.flags["insecure-registry"] ?? [],
+      caFiles: step2.flags["ca-file"] ?? [],
       log: (line) => {
         if (verbose || !line.includes("retrying")) core.info(`gantry: ${line}`);
       }
