@@ -95,7 +95,8 @@ export async function inspect(ref: string, o: ConnectionOptions): Promise<ImageS
 /**
  * Every tag of a repository (all pages), and the repository's name as gantry prints it. A repository
  * the registry does not know is an error (REPOSITORY_UNKNOWN), not an empty list: "no tags" would
- * hide a misspelt name.
+ * hide a misspelt name. CNCF distribution gives the same 404 NAME_UNKNOWN for a repository that
+ * holds manifests by digest only, so the message names both (as skopeo and crane fail on both).
  */
 export async function listTags(repository: string, o: ConnectionOptions): Promise<{ repository: string; tags: string[] }> {
   const loc = parseLocation(repository);
@@ -107,10 +108,14 @@ export async function listTags(repository: string, o: ConnectionOptions): Promis
     } catch (e) {
       if (e instanceof RegistryError && e.status === 404) {
         const codes = e.diagnostics.map((d) => d.code).join(', ') || 'no error code';
-        throw new ReleaseError('REPOSITORY_UNKNOWN', `${name}: no such repository (the registry answers 404, ${codes}); check the name`, {
-          userError: true,
-          cause: e,
-        });
+        throw new ReleaseError(
+          'REPOSITORY_UNKNOWN',
+          `${name}: no such repository, or no tag in it (the registry answers 404, ${codes}; distribution answers so for both); check the name`,
+          {
+            userError: true,
+            cause: e,
+          },
+        );
       }
       throw e;
     }

@@ -53,7 +53,9 @@ describe('a first release (issue 12, part 4)', () => {
   it('gantry tags on a repository that does not exist says so, exit 2; an existing one lists its tags', async () => {
     const missing = await gantry(['tags', `${open.host}/acme/nothing-here`]);
     expectExit(missing, 2);
-    expect(missing.stderr).toContain(`${open.host}/acme/nothing-here: no such repository (the registry answers 404, NAME_UNKNOWN)`);
+    expect(missing.stderr).toContain(
+      `${open.host}/acme/nothing-here: no such repository, or no tag in it (the registry answers 404, NAME_UNKNOWN`,
+    );
     expect(missing.stdout).toBe('');
     const user = priv.defaultUser!;
     const found = await gantry(['tags', `${priv.host}/acme/api`, '--username', user.username, '--password-stdin'], {

@@ -83,9 +83,10 @@ describe('gantry build → publish across runners', () => {
     );
     expect(runners.flat().map((r) => r.platform)).toEqual(['linux/amd64', 'linux/arm64']);
     // Built by digest only: nothing tagged in staging.
+    // (distribution answers 404 NAME_UNKNOWN for a repository with no tag: gantry says so, exit 2)
     const staged = await gantry(['tags', `${staging.host}/acme/hello`, '--json']);
-    expectExit(staged, 0);
-    expect(staged.stdout).toContain('"tags": []');
+    expectExit(staged, 2);
+    expect(staged.stderr).toContain('acme/hello: no such repository, or no tag in it');
 
     const pub = await gantry(['publish', '--records', records, '--json'], { cwd: origin, env: { DOCKER_CONFIG: dockerConfig } });
     expectExit(pub, 0);
