@@ -66,7 +66,6 @@ export class Exchange {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.#startClocks();
     try {
       this.#req = this.#start(agent);
     } catch (e) {
@@ -169,6 +168,9 @@ export class Exchange {
 
   #onSocket(s: net.Socket): void {
     if (this.#over) return;
+    // The clocks start with the connection, not with the request: a request waits for one of the
+    // Agent's sockets (maxSockets per origin) while others transfer, and that wait is ours.
+    if (this.#socket === undefined) this.#startClocks();
     this.#socket = s;
     this.#bytesReadBefore = s.bytesRead;
     if (this.#req?.reusedSocket) this.#connected = true;

@@ -22,6 +22,8 @@ export interface NodeHttpClientOptions {
   readonly idleTimeoutMs?: number;
   /** Idle keep-alive connections kept per origin. */
   readonly maxIdlePerOrigin?: number;
+  /** Connections open at once per origin (default 64); more requests wait for one. */
+  readonly maxConnectionsPerOrigin?: number;
   /** The proxies to go through (proxy.ts: from HTTPS_PROXY, HTTP_PROXY, NO_PROXY); none: direct. */
   readonly proxy?: ProxyConfig | undefined;
   /** CAs and client certificates per host (tls-trust.ts); none: Node's defaults. */
@@ -65,7 +67,8 @@ export class NodeHttpClient implements HttpDispatcher {
     const agent = {
       keepAlive: true,
       maxFreeSockets: o.maxIdlePerOrigin ?? 16,
-      maxSockets: 64, // per origin; more requests wait for one (issue 11, finding 5: 20,000 at once ran out of file descriptors)
+      // Per origin; more requests wait for one (issue 11, finding 5: 20,000 at once ran out of file descriptors).
+      maxSockets: o.maxConnectionsPerOrigin ?? 64,
       timeout: o.idleTimeoutMs ?? 4_000,
       scheduling: 'lifo',
     } as const;

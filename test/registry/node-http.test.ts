@@ -535,3 +535,31 @@ describe('NodeHttpClient against real HTTP servers', () => {
     expect(untrusted.stderr).toMatch(/self[- ]signed|unable to verify/i);
   });
 });
+
+describe('deadlines count from the connection, not from the queue', () => {
+  it("a request waiting for one of the origin's connections is not failed by its deadline while it waits", async () => {
+    // One connection per origin: the second request waits 400 ms for the first to finish, longer
+    // than its own 250 ms deadline, which only starts when it gets the connection.
+    const { origin } = await serve(async (rq, res) => {
+      if (rq.url === '/slow') await new Promise((r) => setTimeout(r, 400));
+      res.end(rq.url);
+    });
+    const c = client({ maxConnectionsPerOrigin: 1 });
+    const get = (path: string): Promise<string> =>
+      c
+        .request({ origin, path, method: 'GET', headers: {}, body: null, signal: null, deadlineMs: path === '/slow' ? 5_000 : 250 })
+        .then((r) => r.body.text());
+    const [slow, queued] = await Promise.all([get('/slow'), get('/quick')]);
+    expect([slow, queued]).toEqual(['/slow', '/quick']);
+  });
+
+  it('still ends a request whose own exchange outlasts its deadline', async () => {
+    const { origin } = await serve(async (_rq, res) => {
+      await new Promise((r) => setTimeout(r, 600));
+      res.end('late');
+    });
+    const c = client({ maxConnectionsPerOrigin: 1 });
+    const r = c.request({ origin, path: '/', method: 'GET', headers: {}, body: null, signal: null, deadlineMs: 200 });
+    await expect(r).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+  });
+});
