@@ -51,7 +51,8 @@ export async function runStep(
 ): Promise<StepResult> {
   switch (command) {
     case 'plan': {
-      const { plan } = await planRelease(releaseOptions(flags, ctx));
+      // The plan job's matrix is what the build jobs run: a missing Dockerfile fails here, not in every build job.
+      const { plan } = await planRelease({ ...releaseOptions(flags, ctx), checkDockerfiles: true });
       return { outputs: planOutputs(plan), summary: planSummary(plan), log: formatPlan(plan) };
     }
     case 'build': {

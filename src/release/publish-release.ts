@@ -19,6 +19,7 @@ import {
   type ImageTags,
   type VersionTagConflict,
 } from '../publish/move-tags.js';
+import { alreadyReleased, type AlreadyReleased } from '../publish/released.js';
 import { liveTargets, resolveTargets, type ImageWork, type PublishStores } from '../publish/targets.js';
 import { attachSubject, runAttachSteps, type Attachment, type AttachStep } from './attach.js';
 import { buildPlatforms } from './build-platforms.js';
@@ -119,6 +120,15 @@ export async function publishImages(
 
   // Where every tag points now; a published version's tags stay where they are.
   let tags = await readTags(work, { dryRun, signal: o.signal });
+  // The second run of one release finds it done (published from this commit): nothing to do there.
+  const released = o.overwriteRelease === true ? [] : await alreadyReleased(tags, o.signal);
+  for (const r of released) {
+    log(`${r.image}: this version is already published from this commit (${r.revision.slice(0, 12)}), at ${r.digest}; nothing to do`);
+  }
+  const done = new Set(released.map((r) => r.image));
+  const finished = imageResults(tags.filter((t) => done.has(t.work.plan.name))).map((i) => settledAt(i, released));
+  work = work.filter((w) => !done.has(w.plan.name));
+  tags = tags.filter((t) => !done.has(t.work.plan.name));
   const conflicts = versionTagConflicts(tags);
   const overwrite = o.overwriteRelease ?? false;
   if (conflicts.length > 0) {
@@ -142,11 +152,21 @@ export async function publishImages(
   // Tags last.
   const tagged = await moveTags(tags, { dryRun, signal: o.signal, log });
   return {
-    images: tagged.images,
+    images: [...finished, ...tagged.images],
     attachments,
     changed: pushed || tagged.changed || attachments.some((a) => a.pushed),
     dryRun,
     overwritten: overwrite ? conflicts : [],
+  };
+}
+
+/** An image already released from this commit, as it stands: at the published index, every tag left where it is. */
+function settledAt(i: ImageResult, released: readonly AlreadyReleased[]): ImageResult {
+  const r = released.find((x) => x.image === i.name)!;
+  return {
+    ...i,
+    digest: r.digest,
+    repositories: i.repositories.map((repo) => ({ ...repo, tags: repo.tags.map((t) => ({ tag: t.tag, how: 'unchanged' as const })) })),
   };
 }
 

@@ -248,6 +248,7 @@ async function workspace(config: string): Promise<{ dir: string; env: Record<str
   const git = (...args: string[]) => gitIn(dir, ...args);
   git('init', '-q', '-b', 'main');
   await writeFile(join(dir, 'gantry.yml'), config);
+  await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\n');
   git('add', '.');
   git('commit', '-q', '-m', 'init');
   const event = join(dir, '.event.json');
@@ -323,6 +324,17 @@ describe('runAction, with the library in this process', () => {
         { title: 'gantry plan', file: 'gantry.yml', startLine: 4, startColumn: 5 },
       ],
       ['setFailed', 'gantry plan failed (usage or input error): 1 problem in gantry.yml'],
+    ]);
+    expect(calls.filter((c) => c[0] === 'setOutput')).toEqual([]);
+  });
+
+  it('plan: a platform whose Dockerfile is missing fails the plan step (not every build job after it)', async () => {
+    const ws = await workspace(GANTRY_YML);
+    gitIn(ws.dir, 'rm', '-q', 'Dockerfile');
+    const { calls } = await runIn(ws, { command: 'plan', args: '--no-registry-check' });
+    const failed = calls.filter((c) => c[0] === 'setFailed');
+    expect(failed).toEqual([
+      ['setFailed', expect.stringMatching(/^gantry plan failed \(usage or input error\): [\s\S]*no Dockerfile at Dockerfile/)],
     ]);
     expect(calls.filter((c) => c[0] === 'setOutput')).toEqual([]);
   });

@@ -143,6 +143,30 @@ describe('publish: released versions stay put; tags in every registry or none', 
     expect(again.images[0]!.gates).toEqual([]);
   });
 
+  it('the second run of one release (same commit, another index: a rebuild that is not reproducible) finds it done: nothing moves, exit 0', async () => {
+    fresh();
+    const one = await publishImages(await planned(release('v2.0.0')), stores);
+    const before = await state();
+    // Same commit, another index digest (here its created time differs, as a rebuild's layers would).
+    const again = await planned(release('v2.0.0', SHA, '2024-05-01T11:00:00Z'));
+    expect(again[0]!.index.descriptor.digest).not.toBe(one.images[0]!.digest);
+    const lines: string[] = [];
+    proxy.clear();
+    const second = await publishImages(again, stores, { log: (l) => lines.push(l) });
+    expect(second.changed).toBe(false);
+    expect(second.images[0]!.digest).toBe(one.images[0]!.digest);
+    expect(second.images[0]!.repositories.flatMap((r) => r.tags.map((t) => t.how))).toEqual(Array(12).fill('unchanged'));
+    expect(lines).toContainEqual(
+      `api: this version is already published from this commit (aaaaaaaaaaaa), at ${one.images[0]!.digest}; nothing to do`,
+    );
+    expect(await state()).toEqual(before);
+    expect(proxy.requests.filter((q) => q.method !== 'GET' && q.method !== 'HEAD')).toEqual([]);
+
+    // Another commit with the same version is still refused: the check is the commit, not the version alone.
+    await expect(publishImages(await planned(release('v2.0.0', LATER)), stores)).rejects.toBeInstanceOf(PublishRefused);
+    expect(await state()).toEqual(before);
+  });
+
   it('transient 500s on tag PUTs are retried', async () => {
     fresh();
     proxy.clear();
