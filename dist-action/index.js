@@ -35650,7 +35650,6 @@ var Exchange = class {
       this.#resolve = resolve11;
       this.#reject = reject;
     });
-    this.#startClocks();
     try {
       this.#req = this.#start(agent);
     } catch (e) {
@@ -35743,6 +35742,7 @@ var Exchange = class {
   );
   #onSocket(s) {
     if (this.#over) return;
+    if (this.#socket === void 0) this.#startClocks();
     this.#socket = s;
     this.#bytesReadBefore = s.bytesRead;
     if (this.#req?.reusedSocket) this.#connected = true;
@@ -35936,8 +35936,8 @@ var NodeHttpClient = class {
     const agent = {
       keepAlive: true,
       maxFreeSockets: o.maxIdlePerOrigin ?? 16,
-      maxSockets: 64,
-      // per origin; more requests wait for one (issue 11, finding 5: 20,000 at once ran out of file descriptors)
+      // Per origin; more requests wait for one (issue 11, finding 5: 20,000 at once ran out of file descriptors).
+      maxSockets: o.maxConnectionsPerOrigin ?? 64,
       timeout: o.idleTimeoutMs ?? 4e3,
       scheduling: "lifo"
     };
@@ -59870,6 +59870,32 @@ async function canRead(store) {
   }
 }
 
+// src/publish/released.ts
+var REVISION = "org.opencontainers.image.revision";
+var VERSION = "org.opencontainers.image.version";
+async function alreadyReleased(images, signal) {
+  const found = [];
+  for (const { work: w, repositories } of images) {
+    const live = repositories.filter((r) => r.store !== void 0);
+    if (w.plan.versionTags.length === 0 || live.length === 0) continue;
+    const named = live.flatMap((r) => r.changes.filter((c) => w.plan.versionTags.includes(c.tag)));
+    const digests = new Set(named.map((c) => c.how === "moved" ? c.was : void 0));
+    const digest = [...digests][0];
+    if (digests.size !== 1 || digest === void 0 || !isDigest(digest) || named.length !== live.length * w.plan.versionTags.length)
+      continue;
+    const mine = annotationsOf(w.plan.index.bytes);
+    const revision = mine[REVISION];
+    if (revision === void 0) continue;
+    const theirs = annotationsOf((await live[0].store.fetchManifest(digest, { signal })).bytes);
+    if (theirs[REVISION] === revision && theirs[VERSION] === mine[VERSION]) found.push({ image: w.plan.name, digest, revision });
+  }
+  return found;
+}
+function annotationsOf(bytes) {
+  const { manifest } = parseManifest(bytes);
+  return ("annotations" in manifest ? manifest.annotations : void 0) ?? {};
+}
+
 // src/release/publish-release.ts
 var RELEASED_VERSION_GATE = "released-version";
 var PublishRefused = class extends GateRefused {
@@ -59895,6 +59921,14 @@ async function publishImages(plans, stores, o = {}) {
     work.push({ plan, targets, facts, gates: results });
   }
   let tags = await readTags(work, { dryRun, signal: o.signal });
+  const released = o.overwriteRelease === true ? [] : await alreadyReleased(tags, o.signal);
+  for (const r of released) {
+    log(`${r.image}: this version is already published from this commit (${r.revision.slice(0, 12)}), at ${r.digest}; nothing to do`);
+  }
+  const done = new Set(released.map((r) => r.image));
+  const finished = imageResults(tags.filter((t) => done.has(t.work.plan.name))).map((i) => settledAt(i, released));
+  work = work.filter((w) => !done.has(w.plan.name));
+  tags = tags.filter((t) => !done.has(t.work.plan.name));
   const conflicts = versionTagConflicts(tags);
   const overwrite = o.overwriteRelease ?? false;
   if (conflicts.length > 0) {
@@ -59912,11 +59946,19 @@ async function publishImages(plans, stores, o = {}) {
   const attachments = await runAttachSteps(o.attach ?? [], subjects, { dryRun, log, signal: o.signal });
   const tagged = await moveTags(tags, { dryRun, signal: o.signal, log });
   return {
-    images: tagged.images,
+    images: [...finished, ...tagged.images],
     attachments,
     changed: pushed || tagged.changed || attachments.some((a) => a.pushed),
     dryRun,
     overwritten: overwrite ? conflicts : []
+  };
+}
+function settledAt(i, released) {
+  const r = released.find((x) => x.image === i.name);
+  return {
+    ...i,
+    digest: r.digest,
+    repositories: i.repositories.map((repo) => ({ ...repo, tags: repo.tags.map((t) => ({ tag: t.tag, how: "unchanged" })) }))
   };
 }
 function releasedVersionGate(image, conflicts, overwrite) {
@@ -60495,7 +60537,7 @@ function flag(flags, name) {
 async function runStep(command, flags, positionals, ctx) {
   switch (command) {
     case "plan": {
-      const { plan } = await planRelease(releaseOptions(flags, ctx));
+      const { plan } = await planRelease({ ...releaseOptions(flags, ctx), checkDockerfiles: true });
       return { outputs: planOutputs(plan), summary: planSummary(plan), log: formatPlan(plan) };
     }
     case "build": {
