@@ -16,8 +16,9 @@ interface Payload {
   number?: unknown;
   inputs?: Record<string, unknown>;
   release?: { tag_name?: unknown; prerelease?: unknown; draft?: unknown };
-  pull_request?: { number?: unknown; head?: { ref?: unknown } };
+  pull_request?: { number?: unknown; head?: { ref?: unknown }; base?: { ref?: unknown } };
   repository?: { default_branch?: unknown };
+  base_ref?: unknown;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -44,6 +45,7 @@ export function contextFromGitHub(env: GitHubEnv, payload: unknown, commitTime: 
     ...(ref ? { ref } : {}),
     ...(owner && name ? { repository: { owner, name, url: `${server}/${owner}/${name}` } } : {}),
     ...(str(p.repository?.default_branch) ? { defaultBranch: str(p.repository?.default_branch)! } : {}),
+    ...baseRefOf(ref, p),
   };
   const tagOfRef = ref?.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined;
   const branchOfRef = ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
@@ -66,11 +68,19 @@ export function contextFromGitHub(env: GitHubEnv, payload: unknown, commitTime: 
       if (tagOfRef) return { ...base, event: 'tag', tag: tagOfRef };
       return { ...base, event: 'branch', ...(branchOfRef ? { branch: branchOfRef } : {}) };
     }
-    default:
+    default: {
       // push, schedule, workflow_run, …: the ref says what was pushed.
-      if (tagOfRef) return { ...base, event: 'tag', tag: tagOfRef };
-      return { ...base, event: 'branch', ...(branchOfRef ? { branch: branchOfRef } : {}) };
+      const scheduled = event === 'schedule' ? { scheduled: true } : {};
+      if (tagOfRef) return { ...base, ...scheduled, event: 'tag', tag: tagOfRef };
+      return { ...base, ...scheduled, event: 'branch', ...(branchOfRef ? { branch: branchOfRef } : {}) };
+    }
   }
+}
+
+/** metadata-action's `{{base_ref}}`: a tag push's `base_ref`, or the branch a pull request targets. */
+function baseRefOf(ref: string | undefined, p: Payload): { baseRef?: string } {
+  const b = ref?.startsWith('refs/tags/') ? str(p.base_ref)?.replace(/^refs\/heads\//, '') : str(p.pull_request?.base?.ref);
+  return b ? { baseRef: b } : {};
 }
 
 /** Facts about a plain git checkout, read by the caller. */

@@ -7,8 +7,15 @@ export interface ReleaseContext {
   readonly event: 'release' | 'tag' | 'branch' | 'pull_request' | 'dispatch' | 'local';
   /** Full git ref, e.g. `refs/tags/v1.2.3`, `refs/heads/main`, `refs/pull/12/merge`. */
   readonly ref?: string;
-  /** Full commit SHA (40 hex). */
+  /** Full commit SHA (40 hex) of the commit built: the image's revision. */
   readonly sha: string;
+  /**
+   * The commit `type=sha` and `{{sha}}` name when it is not `sha`: a pull request's head commit under
+   * `DOCKER_METADATA_PR_HEAD_SHA=true` (as metadata-action), while the build is of the merge commit.
+   */
+  readonly tagSha?: string;
+  /** Length of the short SHA of `type=sha` and `{{sha}}` (`DOCKER_METADATA_SHORT_SHA_LENGTH`; default 7). */
+  readonly shortShaLength?: number;
   /** Commit time (or SOURCE_DATE_EPOCH) as RFC 3339 UTC; never the wall clock. */
   readonly commitTime: string;
   /** The git tag of the release (`v1.2.3`), for release/tag events and a dispatch with a tag input. */
@@ -28,4 +35,16 @@ export interface ReleaseContext {
    * tags only, never the branch's or the pull request's.
    */
   readonly version?: string;
+  /**
+   * metadata-action's `{{base_ref}}`: the branch a pull request targets, or the `base_ref` of a tag
+   * push's payload (the branch GitHub says the tag was pushed from).
+   */
+  readonly baseRef?: string;
+  /** A scheduled run (GitHub's `schedule` event): `type=schedule` rules make their tag. */
+  readonly scheduled?: boolean;
+  /**
+   * When the plan was made (RFC 3339 UTC), for `{{date 'FORMAT'}}`: read once by the plan job and
+   * passed to the jobs that re-plan (GANTRY_PLAN_TIME), so every job of a release renders the same date.
+   */
+  readonly planTime?: string;
 }
