@@ -37,7 +37,7 @@ function client(host?: string, o: { retry?: RetryPolicy; log?: (m: string) => vo
     userAgent: 'gantry-test',
     retry: o.retry ?? RETRY,
     deadlines: DEADLINES,
-    log: o.log,
+    ...(o.log ? { log: o.log } : {}),
   });
   closers.push(() => c.close());
   return c;

@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseDigest } from '../../src/oci/digest.js';
 import { DIGEST_RECORD_SCHEMA, type DigestRecord } from '../../src/plan/digest-record.js';
 import type { Plan } from '../../src/plan/release.js';
 import { workingCopyRecords, writeRecord } from '../../src/release/record-files.js';
@@ -22,7 +23,7 @@ function record(platform: string, extra: Partial<DigestRecord> = {}): DigestReco
     schema: DIGEST_RECORD_SCHEMA,
     image: 'api',
     platform,
-    digest: `sha256:${'1'.repeat(64)}`,
+    digest: parseDigest(`sha256:${'1'.repeat(64)}`),
     size: 100,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     repository: 'ghcr.io/acme/api',
