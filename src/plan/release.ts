@@ -98,10 +98,21 @@ function planImage(image: ImageSpec, ctx: ReleaseContext, o: PlanOptions): { pla
   // Like metadata-action, a build that is not a release is versioned by its first tag (edge, pr-42).
   const annotations = imageAnnotations(image, ctx, t.version ?? t.tags[0]);
   const labels = { ...annotations, ...image.labels };
-  const push = ctx.event !== 'pull_request' || image.push.pullRequests;
-  const decisions = [...t.decisions];
-  if (!push) decisions.push('pull request: built, not pushed (set push.pullRequests: true to push pr-N tags)');
-  if (t.tags.length === 0) {
+  const decisions = [
+    ...image.repositories.flatMap((r) =>
+      r.written === undefined
+        ? []
+        : [`repository ${r.written} written with capitals: lowercased to ${r.name}, as registries require (and metadata-action does)`],
+    ),
+    ...t.decisions,
+  ];
+  // A pull request whose rules make no tag is still built (a PR job that only checks the build must
+  // not fail); it has nothing to push. A release with no tag is refused below.
+  const untaggedPr = ctx.event === 'pull_request' && t.tags.length === 0;
+  const push = !untaggedPr && (ctx.event !== 'pull_request' || image.push.pullRequests);
+  if (untaggedPr) decisions.push('pull request: no rule makes a tag, so it is built, not pushed');
+  else if (!push) decisions.push('pull request: built, not pushed (set push.pullRequests: true to push pr-N tags)');
+  if (t.tags.length === 0 && !untaggedPr) {
     throw new PlanError(
       'PLAN_EMPTY',
       `image "${image.name}": no tag rule applies to this ${ctx.event} event, so there is nothing to publish; add a rule (e.g. type=sha) or run on a release`,

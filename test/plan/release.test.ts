@@ -136,4 +136,38 @@ describe('plan essentials (independent of the golden files)', () => {
     );
     expect(() => makePlan(custom, { ...base, event: 'branch', branch: 'main' })).toThrow(/no tag rule applies/);
   });
+  it('a pull request no rule makes a tag for is built, not pushed; the same rules on a release are refused', () => {
+    const semverOnly = parseConfig(
+      `images:\n  - name: api\n    repositories: [ghcr.io/acme/api]\n    tags: type=semver,pattern={{version}}\n    push: { pullRequests: true }\n`,
+      'gantry.yml',
+    );
+    const p = makePlan(semverOnly, { ...base, event: 'pull_request', prNumber: 7, ref: 'refs/pull/7/merge' });
+    expect(p.images[0]).toMatchObject({ push: false, tags: [], tagNames: [], platforms: ['linux/amd64', 'linux/arm64'] });
+    expect(p.images[0]!.builds).toHaveLength(2);
+    expect(p.images[0]!.decisions).toContain('pull request: no rule makes a tag, so it is built, not pushed');
+    expect(p.images[0]!.annotations['org.opencontainers.image.version']).toBeUndefined();
+    expect(() => makePlan(semverOnly, { ...base, event: 'release', tag: 'nightly', ref: 'refs/tags/nightly' })).toThrow(
+      /nothing to publish/,
+    );
+  });
+  it('a repository written with capitals is lowercased, and the plan says so', () => {
+    const p = makePlan(parseConfig('images:\n  - name: app\n    repositories: [ghcr.io/MyOrg/MyApp]\n', 'gantry.yml'), {
+      ...base,
+      tag: 'v1.0.0',
+    });
+    expect(p.images[0]!.tags).toContain('ghcr.io/myorg/myapp:1.0.0');
+    expect(p.images[0]!.decisions[0]).toBe(
+      'repository ghcr.io/MyOrg/MyApp written with capitals: lowercased to ghcr.io/myorg/myapp, as registries require (and metadata-action does)',
+    );
+  });
+  it("DOCKER_METADATA_PR_HEAD_SHA's head commit names the sha tag, the revision stays the commit built; the short SHA's length is the context's", () => {
+    const head = 'abcdef0123456789abcdef0123456789abcdef01';
+    const p = makePlan(cfg, { ...base, event: 'pull_request', prNumber: 42, tagSha: head, shortShaLength: 12 });
+    expect(p.images[0]!.tagNames).toEqual(['pr-42', 'sha-abcdef012345']);
+    expect(p.revision).toBe(SHA);
+    expect(p.images[0]!.annotations['org.opencontainers.image.revision']).toBe(SHA);
+    expect(
+      makePlan(cfg, { ...base, event: 'branch', branch: 'dev', ref: 'refs/heads/dev', shortShaLength: 40 }).images[0]!.tagNames,
+    ).toContain(`sha-${SHA}`);
+  });
 });

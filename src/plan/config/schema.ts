@@ -29,8 +29,12 @@ const repositorySchema = z
   ])
   .transform((r, ctx) => {
     const entry = typeof r === 'string' ? { name: r, optional: false } : r;
-    const name = parseRepositoryName(entry.name);
-    if (name.ok) return { name: name.value, optional: entry.optional };
+    // Registries take lowercase repository names only; `${{ github.repository }}` keeps the owner's
+    // capitals (ghcr.io/MyOrg/MyApp). metadata-action lowercases the name, so gantry does too, and says
+    // so in the plan's decisions. A layout directory (oci:PATH) is a path: its case is kept.
+    const lowered = entry.name.startsWith('oci:') ? entry.name : entry.name.toLowerCase();
+    const name = parseRepositoryName(lowered);
+    if (name.ok) return { name: name.value, optional: entry.optional, ...(lowered !== entry.name ? { written: entry.name } : {}) };
     report(ctx, name.message, typeof r === 'string' ? [] : ['name']);
     return z.NEVER;
   });

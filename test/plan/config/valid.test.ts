@@ -136,7 +136,7 @@ describe('parseConfig: valid configurations', () => {
     );
     const [image] = config.images;
     expect(image?.repositories.map((r) => r.name)).toEqual([
-      'Localhost:5000/team/multi',
+      'localhost:5000/team/multi',
       'docker.io/acme/multi',
       'docker.io/library/alpine',
     ]);
@@ -155,6 +155,18 @@ describe('parseConfig: valid configurations', () => {
     });
   });
 
+  it('lowercases repositories written with capitals, as metadata-action does, and keeps what was written', () => {
+    const config = parseConfig(
+      'images:\n  - name: app\n    repositories: [ghcr.io/MyOrg/MyApp, { name: MyOrg/App, optional: true }, oci:./Out/App]\n',
+      'gantry.yml',
+    );
+    expect(config.images[0]?.repositories).toEqual([
+      { name: 'ghcr.io/myorg/myapp', optional: false, written: 'ghcr.io/MyOrg/MyApp' },
+      { name: 'docker.io/myorg/app', optional: true, written: 'MyOrg/App' },
+      // A layout directory is a path: its case is the file system's.
+      { name: 'oci:./Out/App', optional: false },
+    ]);
+  });
   it('reads every layers setting', () => {
     const config = parseConfig(
       `images:
