@@ -9,6 +9,8 @@ export interface GitHubEnv {
   readonly GITHUB_REPOSITORY?: string | undefined;
   readonly GITHUB_SERVER_URL?: string | undefined;
   readonly GITHUB_HEAD_REF?: string | undefined;
+  /** metadata-action's setting: `type=sha` and `{{sha}}` name a pull request's head commit (metadata-env.ts). */
+  readonly DOCKER_METADATA_PR_HEAD_SHA?: string | undefined;
 }
 
 interface Payload {
@@ -16,12 +18,63 @@ interface Payload {
   number?: unknown;
   inputs?: Record<string, unknown>;
   release?: { tag_name?: unknown; prerelease?: unknown; draft?: unknown };
-  pull_request?: { number?: unknown; head?: { ref?: unknown }; base?: { ref?: unknown } };
+  pull_request?: { number?: unknown; head?: { ref?: unknown; sha?: unknown }; base?: { ref?: unknown } };
   repository?: { default_branch?: unknown };
+  /** The `create` event's name for the default branch. */
+  master_branch?: unknown;
   base_ref?: unknown;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * Events whose run is always on the last commit of the default branch (GITHUB_REF is that branch:
+ * https://docs.github.com/actions/reference/workflows-and-actions/events-that-trigger-workflows).
+ * A `schedule` payload has no `repository` at all; for these events the ref names the default branch
+ * when the payload does not. metadata-action's `{{is_default_branch}}` says true for `schedule`,
+ * `issues`, `discussion` and `create` on the same grounds; `create` is not in this list because its
+ * ref is the branch or tag created (its payload names the default branch: `master_branch`).
+ */
+const ON_DEFAULT_BRANCH = new Set([
+  'schedule',
+  'issues',
+  'issue_comment',
+  'discussion',
+  'discussion_comment',
+  'branch_protection_rule',
+  'check_run',
+  'check_suite',
+  'delete',
+  'fork',
+  'gollum',
+  'label',
+  'milestone',
+  'page_build',
+  'public',
+  'repository_dispatch',
+  'status',
+  'watch',
+  'workflow_run',
+]);
+
+/** The default branch: the payload's, else what the event says (see ON_DEFAULT_BRANCH). */
+function defaultBranchOf(event: string, p: Payload, branchOfRef: string | undefined): { defaultBranch?: string } {
+  const b = str(p.repository?.default_branch) ?? (event === 'create' ? str(p.master_branch) : undefined);
+  const known = b ?? (ON_DEFAULT_BRANCH.has(event) ? branchOfRef : undefined);
+  return known ? { defaultBranch: known } : {};
+}
+
+/** The pull request's head commit, for `type=sha` under DOCKER_METADATA_PR_HEAD_SHA=true (as metadata-action). */
+function tagShaOf(env: GitHubEnv, event: string, p: Payload): { tagSha?: string } {
+  if (!/^true$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? '')) return {};
+  const head = str(p.pull_request?.head?.sha);
+  if (head === undefined || !/^[0-9a-f]{40}$/.test(head)) {
+    fail(
+      `DOCKER_METADATA_PR_HEAD_SHA=true, but the ${event} event payload has no pull_request.head.sha (40 hex) to name the sha tag after; unset it, or run on a pull_request event`,
+    );
+  }
+  return { tagSha: head };
+}
 
 function fail(message: string): never {
   throw new PlanError('CONTEXT_INVALID', message, { userError: true });
@@ -44,7 +97,7 @@ export function contextFromGitHub(env: GitHubEnv, payload: unknown, commitTime: 
     commitTime,
     ...(ref ? { ref } : {}),
     ...(owner && name ? { repository: { owner, name, url: `${server}/${owner}/${name}` } } : {}),
-    ...(str(p.repository?.default_branch) ? { defaultBranch: str(p.repository?.default_branch)! } : {}),
+    ...defaultBranchOf(event, p, ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined),
     ...baseRefOf(ref, p),
   };
   const tagOfRef = ref?.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined;
@@ -60,7 +113,7 @@ export function contextFromGitHub(env: GitHubEnv, payload: unknown, commitTime: 
       const n = Number(p.pull_request?.number ?? p.number ?? /^refs\/pull\/(\d+)\//.exec(ref ?? '')?.[1]);
       if (!Number.isInteger(n) || n <= 0) fail(`a ${event} event without a pull request number`);
       const branch = str(env.GITHUB_HEAD_REF) ?? str(p.pull_request?.head?.ref);
-      return { ...base, event: 'pull_request', prNumber: n, ...(branch ? { branch } : {}) };
+      return { ...base, ...tagShaOf(env, event, p), event: 'pull_request', prNumber: n, ...(branch ? { branch } : {}) };
     }
     case 'workflow_dispatch': {
       const input = str(p.inputs?.tag) ?? str(p.inputs?.version);

@@ -17,7 +17,7 @@ export const CLI_TIMEOUT_MS = 150_000;
  * Variables of the test process that would change what the CLI does, so a run never inherits
  * them (a test that wants one passes it in `env`): being inside a GitHub Actions job, credentials.
  */
-const INHERITED_NOT = /^(GITHUB_|RUNNER_|ACTIONS_|DOCKER_AUTH_CONFIG$|REGISTRY_AUTH_FILE$|GANTRY_|SOURCE_DATE_EPOCH$)/;
+const INHERITED_NOT = /^(GITHUB_|RUNNER_|ACTIONS_|DOCKER_METADATA_|DOCKER_AUTH_CONFIG$|REGISTRY_AUTH_FILE$|GANTRY_|SOURCE_DATE_EPOCH$)/;
 
 export interface CliOptions {
   /** Added to (and overriding) the test process's environment. */
