@@ -83,3 +83,8 @@ export async function readTagAndHead(cwd: string, tag: string): Promise<{ tag: s
   ]);
   return { tag: tagCommit || undefined, head: head || undefined };
 }
+
+/** The commit HEAD points at in the checkout at `cwd`, or undefined when there is none (not a checkout). */
+export async function readHead(cwd: string): Promise<string | undefined> {
+  return (await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD'])) || undefined;
+}

@@ -5,9 +5,10 @@ import { ReleaseError } from './errors.js';
 import { defaultConfig, parseConfig, type GantryConfig } from '../plan/config/index.js';
 import type { ReleaseContext } from '../plan/release-context.js';
 import { contextFromGit, contextFromGitHub } from '../github/event-context.js';
+import { readMetadataSettings } from '../github/metadata-env.js';
 import { parseTagRules, TagError } from '../plan/tags/index.js';
 import type { Env } from './connection.js';
-import { commitTimeOf, epochToRfc3339, readGitFacts, readRemoteRepository, readTagAndHead } from './git.js';
+import { commitTimeOf, epochToRfc3339, readGitFacts, readHead, readRemoteRepository, readTagAndHead } from './git.js';
 
 export interface ReleaseInputOptions {
   readonly config?: string | undefined;
@@ -70,6 +71,8 @@ export function pickReleaseTag(tags: readonly string[]): string | undefined {
 
 /** Reads the release context: GitHub Actions' event when inside it, else plain git; flags override. */
 export async function loadContext(cwd: string, o: ReleaseInputOptions, env: Env): Promise<ReleaseContext> {
+  // metadata-action's DOCKER_METADATA_* settings: honoured or refused, before anything is read.
+  const metadata = readMetadataSettings(env);
   const epoch = env.SOURCE_DATE_EPOCH ? epochToRfc3339(env.SOURCE_DATE_EPOCH) : undefined;
   let ctx: ReleaseContext;
   if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_EVENT_NAME) {
@@ -88,10 +91,12 @@ export async function loadContext(cwd: string, o: ReleaseInputOptions, env: Env)
     const sha = o.sha ?? env.GITHUB_SHA ?? '';
     const time = epoch ?? (await commitTimeOf(cwd, sha)) ?? headCommitTime(payload) ?? epochToRfc3339('0');
     ctx = contextFromGitHub({ ...env, ...(o.sha ? { GITHUB_SHA: o.sha } : {}) }, payload, time);
+    if (ctx.tagSha !== undefined && o.sha === undefined) ctx = await atCheckedOutHead(cwd, ctx, ctx.tagSha, epoch);
   } else {
     const facts = await readGitFacts(cwd, o.sha);
     ctx = contextFromGit(epoch ? { ...facts, commitTime: epoch } : facts, pickReleaseTag);
   }
+  if (metadata.shortShaLength !== undefined) ctx = { ...ctx, shortShaLength: metadata.shortShaLength };
   if (o.ref) ctx = withRef(ctx, o.ref);
   // A tag named by hand (a dispatch's input, or --ref in a run): GITHUB_SHA is the branch the run
   // started on, not the tag. What is released is the checkout, which must be that tag.
@@ -99,7 +104,22 @@ export async function loadContext(cwd: string, o: ReleaseInputOptions, env: Env)
   if (env.GITHUB_ACTIONS === 'true' && named && ctx.tag !== undefined && o.sha === undefined)
     ctx = await atCheckedOutTag(cwd, ctx, ctx.tag, epoch);
   if (o.version) ctx = { ...ctx, version: o.version.replace(/^v(?=\d)/, '') };
-  return ctx;
+  return { ...ctx, planTime: readPlanTime(env) };
+}
+
+/** The time `{{date}}` renders: GANTRY_PLAN_TIME (RFC 3339, passed from the plan job), else now. */
+function readPlanTime(env: Env): string {
+  const given = env.GANTRY_PLAN_TIME;
+  if (given === undefined || given === '') return new Date().toISOString();
+  const t = Date.parse(given);
+  if (Number.isNaN(t)) {
+    throw new ReleaseError(
+      'CONTEXT_INVALID',
+      `GANTRY_PLAN_TIME=${JSON.stringify(given)} is not an RFC 3339 time (e.g. 2026-01-10T00:30:00Z); unset it to use the current time`,
+      { userError: true },
+    );
+  }
+  return new Date(t).toISOString();
 }
 
 /**
@@ -124,6 +144,17 @@ async function atCheckedOutTag(cwd: string, ctx: ReleaseContext, tag: string, ep
   }
   const commitTime = epoch ?? (await commitTimeOf(cwd, at.head)) ?? ctx.commitTime;
   return { ...ctx, sha: at.head, commitTime, ref: `refs/tags/${tag}` };
+}
+
+/**
+ * DOCKER_METADATA_PR_HEAD_SHA=true names the sha tag after the pull request's head. The revision stays
+ * the commit built: GITHUB_SHA (the merge commit actions/checkout checks out by default), unless the
+ * checkout is the head itself (actions/checkout with ref: the head's SHA), which is then what is built.
+ * (metadata-action puts the head in the revision label whatever was checked out.)
+ */
+async function atCheckedOutHead(cwd: string, ctx: ReleaseContext, head: string, epoch: string | undefined): Promise<ReleaseContext> {
+  if ((await readHead(cwd)) !== head) return ctx;
+  return { ...ctx, sha: head, commitTime: epoch ?? (await commitTimeOf(cwd, head)) ?? ctx.commitTime };
 }
 
 function headCommitTime(payload: unknown): string | undefined {
