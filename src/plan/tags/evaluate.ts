@@ -3,13 +3,12 @@
 // first, stable), each enabled rule makes at most one tag, prefix/suffix are added (the rule's
 // own, else the flavor's), the tag is sanitized, duplicates are dropped, and `latest` comes last,
 // decided by the first rule that made a tag. gantry's departures are marked "gantry:".
-import type { SemVer } from 'semver';
 import type { ReleaseContext } from '../release-context.js';
 import { isValidTag } from '../../oci/reference.js';
 import { DEFAULT_TAG_RULES } from './default-rules.js';
 import { TagError } from './errors.js';
 import { readFacts, readReleaseVersion } from './facts.js';
-import { judgeFloating, readRegistryVersions, type Affix } from './floating.js';
+import { judgeFloating, readRegistryVersions, type Affix, type StableVersion } from './floating.js';
 import { DEFAULT_FLAVOR, type Flavor } from './flavor.js';
 import { isEnabled, makeTag, renderGlobal, type Made } from './produce.js';
 import type { TagRule } from './rules.js';
@@ -70,7 +69,11 @@ export function planTags(input: PlanTagsInput): TagPlan {
   const registry =
     input.existingTags === undefined
       ? undefined
-      : readRegistryVersions(input.existingTags, rules.filter((r) => r.type === 'semver').map(affixes));
+      : readRegistryVersions(
+          input.existingTags,
+          rules.filter((r) => r.type === 'semver' || r.type === 'pep440').map(affixes),
+          rules.some((r) => r.type === 'pep440'),
+        );
 
   const tags: string[] = [];
   const versionTags: string[] = [];
@@ -141,7 +144,7 @@ interface LatestPlan {
  * gantry: under `auto` it needs a stable semver release that is the highest in the registry;
  * a pre-release or a tag that is not semver never takes `latest` by itself.
  */
-function planLatest(name: string, mode: LatestMode, first: Made | undefined, registry: readonly SemVer[] | undefined): LatestPlan {
+function planLatest(name: string, mode: LatestMode, first: Made | undefined, registry: readonly StableVersion[] | undefined): LatestPlan {
   if (first === undefined) return { add: false, decisions: [] };
   const r = first.release;
   switch (mode) {

@@ -3,7 +3,8 @@
 import semver, { type SemVer } from 'semver';
 import type { ReleaseContext } from '../release-context.js';
 import { TagError } from './errors.js';
-import { formatUtcDate, type Placeholder } from './template.js';
+import { formatMoment } from './moment.js';
+import type { Placeholder } from './template.js';
 
 /** The facts tag rules are evaluated against. */
 export interface RefFacts {
@@ -28,6 +29,12 @@ export interface RefFacts {
   /** GitHub's `release.prerelease` flag. */
   readonly flaggedPrerelease: boolean;
   readonly commitTime: string;
+  /** metadata-action's `{{base_ref}}` (see `ReleaseContext.baseRef`). */
+  readonly baseRef?: string;
+  /** A scheduled run: `type=schedule` rules apply. */
+  readonly scheduled: boolean;
+  /** When the plan was made, for `{{date}}`; absent when the caller did not say. */
+  readonly planTime?: string;
 }
 
 // metadata-action's short SHA length (DOCKER_METADATA_SHORT_SHA_LENGTH default).
@@ -56,6 +63,9 @@ export function readFacts(c: ReleaseContext): RefFacts {
     ...(versionText === undefined ? {} : { versionText }),
     flaggedPrerelease: c.prerelease === true,
     commitTime: c.commitTime,
+    ...(c.baseRef === undefined ? {} : { baseRef: c.baseRef }),
+    scheduled: c.scheduled === true,
+    ...(c.planTime === undefined ? {} : { planTime: c.planTime }),
   };
 }
 
@@ -91,15 +101,26 @@ export function globalValue(f: RefFacts, p: Placeholder): string {
       return String(f.isDefaultBranch);
     case 'is_not_default_branch':
       return String(!f.isDefaultBranch);
-    default: {
-      // commit_date: the parser lets no other name through.
-      const date = new Date(f.commitTime);
-      if (Number.isNaN(date.getTime())) {
-        throw new TagError('TAG_INVALID', `{{commit_date}}: the commit time ${JSON.stringify(f.commitTime)} is not an RFC 3339 time`);
+    case 'base_ref':
+      return f.baseRef ?? '';
+    case 'date': {
+      if (f.planTime === undefined) {
+        throw new TagError('TAG_INVALID', '{{date}}: the plan time is not known (the caller passes the time the plan was made)');
       }
-      return formatUtcDate(date, p.format!);
+      return formatMoment(readTime(f.planTime, 'plan time', p.name), p.format!, p.tz);
     }
+    default:
+      // commit_date: the parser lets no other name through.
+      return formatMoment(readTime(f.commitTime, 'commit time', p.name), p.format!, p.tz);
   }
+}
+
+function readTime(text: string, what: string, name: string): Date {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) {
+    throw new TagError('TAG_INVALID', `{{${name}}}: the ${what} ${JSON.stringify(text)} is not an RFC 3339 time`);
+  }
+  return date;
 }
 
 /** The release's version and whether it is a pre-release (semver pre-release or GitHub's flag). */

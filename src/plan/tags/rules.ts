@@ -4,7 +4,7 @@
 // keys, repeated keys, unknown placeholders and empty patterns are errors naming the line.
 import { TagError } from './errors.js';
 import { splitFields, splitLines, type Line } from './fields.js';
-import { GLOBAL_PLACEHOLDERS, SEMVER_PLACEHOLDERS, parseTemplate, type Template } from './template.js';
+import { GLOBAL_PLACEHOLDERS, SCHEDULE_PLACEHOLDERS, SEMVER_PLACEHOLDERS, parseTemplate, type Template } from './template.js';
 
 /** When a rule applies: always, never, or depending on whether this is the default branch. */
 export type Enable = boolean | 'is_default_branch' | 'is_not_default_branch';
@@ -31,6 +31,26 @@ export interface SemverRule extends RuleBase {
   /** Regular expression; its first group (or whole match) is taken from the version text. */
   readonly match?: string;
 }
+/** `type=pep440,pattern=…[,value=…][,match=…]`: tags from a PEP 440 version (the git tag by default). */
+export interface Pep440Rule extends RuleBase {
+  readonly type: 'pep440';
+  readonly pattern: Template;
+  readonly value?: Template;
+  readonly match?: string;
+}
+/** `type=match,pattern=REGEX[,group=N][,value=…]`: a group of a regular expression's match on the git tag (or `value`). */
+export interface MatchRule extends RuleBase {
+  readonly type: 'match';
+  /** The expression, or `/expression/flags`, as JavaScript's `String.prototype.match` takes it. */
+  readonly pattern: RegExp;
+  readonly group: number;
+  readonly value?: Template;
+}
+/** `type=schedule[,pattern=…]`: a tag on scheduled runs (`nightly` by default). */
+export interface ScheduleRule extends RuleBase {
+  readonly type: 'schedule';
+  readonly pattern: Template;
+}
 /** `type=ref,event=branch|tag|pr`: the branch name, the git tag, or `pr-<number>`. */
 export interface RefRule extends RuleBase {
   readonly type: 'ref';
@@ -52,11 +72,20 @@ export interface EdgeRule extends RuleBase {
   readonly branch?: string;
 }
 
-export type TagRule = SemverRule | RefRule | ShaRule | RawRule | EdgeRule;
+export type TagRule = SemverRule | Pep440Rule | MatchRule | ScheduleRule | RefRule | ShaRule | RawRule | EdgeRule;
 export type TagRuleType = TagRule['type'];
 
 /** metadata-action's default priorities (README "priority attribute"). */
-export const DEFAULT_PRIORITIES: Readonly<Record<TagRuleType, number>> = { semver: 900, edge: 700, ref: 600, raw: 200, sha: 100 };
+export const DEFAULT_PRIORITIES: Readonly<Record<TagRuleType, number>> = {
+  schedule: 1000,
+  semver: 900,
+  pep440: 900,
+  match: 800,
+  edge: 700,
+  ref: 600,
+  raw: 200,
+  sha: 100,
+};
 
 /** Where a rules text starts in its file, so messages and `TagError.line` point into it. */
 export interface ParseTagOptions {
@@ -67,16 +96,13 @@ export interface ParseTagOptions {
 const COMMON_KEYS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
 const KEYS: Readonly<Record<TagRuleType, readonly string[]>> = {
   semver: ['pattern', 'value', 'match'],
+  pep440: ['pattern', 'value', 'match'],
+  match: ['pattern', 'group', 'value'],
+  schedule: ['pattern'],
   ref: ['event'],
   sha: ['format'],
   raw: ['value'],
   edge: ['branch'],
-};
-const UNSUPPORTED: Readonly<Record<string, string>> = {
-  schedule:
-    'gantry plans releases from tags, branches and pull requests, not scheduled runs; for a nightly image use type=raw,value=nightly in the scheduled workflow',
-  pep440: 'gantry reads versions as semver; use type=semver',
-  match: 'use type=semver with match=REGEX, or type=raw',
 };
 const ENABLE: Readonly<Record<string, Enable>> = {
   true: true,
@@ -117,7 +143,6 @@ function parseRule(l: Line): TagRule {
   const attrs = readAttributes(l, fail);
   const type = attrs.get('type') ?? 'raw';
   if (!Object.hasOwn(KEYS, type)) {
-    if (Object.hasOwn(UNSUPPORTED, type)) fail(`type=${type} is not supported: ${UNSUPPORTED[type]}`);
     fail(`unknown type "${type}" (known: ${Object.keys(KEYS).join(', ')})`);
   }
   const t = type as TagRuleType;
@@ -141,11 +166,12 @@ function parseRule(l: Line): TagRule {
     ...optional('suffix', template('suffix')),
   };
   switch (t) {
-    case 'semver': {
+    case 'semver':
+    case 'pep440': {
       const pattern = attrs.get('pattern');
-      if (pattern === undefined || pattern === '') fail('type=semver needs pattern=, e.g. pattern={{version}}');
+      if (pattern === undefined || pattern === '') fail(`type=${t} needs pattern=, e.g. pattern={{version}}`);
       const match = attrs.get('match') || undefined; // metadata-action: an empty match= is none
-      if (match !== undefined) checkRegExp(match, fail);
+      if (match !== undefined) checkRegExp(match, '', fail);
       return {
         ...base,
         type: t,
@@ -154,6 +180,24 @@ function parseRule(l: Line): TagRule {
         ...optional('match', match),
       };
     }
+    case 'match': {
+      const pattern = attrs.get('pattern');
+      if (pattern === undefined || pattern === '')
+        fail('type=match needs pattern=, a regular expression, e.g. pattern=v(\\d+\\.\\d+),group=1');
+      // metadata-action: `/expression/flags`, else the whole text is the expression.
+      const slashed = /^\/(.+)\/(.*)$/.exec(pattern);
+      const group = attrs.get('group') ?? '0';
+      if (!/^\d+$/.test(group)) fail(`group must be a whole number, the index of a group in pattern (got "${group}")`);
+      return {
+        ...base,
+        type: t,
+        pattern: slashed ? checkRegExp(slashed[1]!, slashed[2]!, fail) : checkRegExp(pattern, '', fail),
+        group: Number(group),
+        ...optional('value', template('value')),
+      };
+    }
+    case 'schedule':
+      return { ...base, type: t, pattern: parseTemplate(attrs.get('pattern') ?? 'nightly', SCHEDULE_PLACEHOLDERS, 'pattern', fail) };
     case 'ref': {
       const event = attrs.get('event');
       if (event !== 'branch' && event !== 'tag' && event !== 'pr') {
@@ -193,11 +237,11 @@ function parseEnable(text: string | undefined, fail: (p: string) => never): Enab
   return ENABLE[key]!;
 }
 
-function checkRegExp(source: string, fail: (p: string) => never): void {
+function checkRegExp(source: string, flags: string, fail: (p: string) => never): RegExp {
   try {
-    new RegExp(source);
+    return new RegExp(source, flags);
   } catch (e) {
-    fail(`match is not a valid regular expression: ${(e as Error).message}`);
+    fail(`not a valid regular expression: ${(e as Error).message}`);
   }
 }
 

@@ -3,33 +3,42 @@
 // placeholder is checked when the rules are read, and an unknown one is an error there (in
 // Handlebars it silently renders as an empty string).
 // https://github.com/docker/metadata-action#global-expressions
+import { checkTimeZone, formatTokens, isUtcZone } from './moment.js';
 
-/** A `{{name}}` expression; `format` is the quoted argument of `{{commit_date 'FORMAT'}}`. */
+/**
+ * A `{{name}}` expression; `format` and `tz` are the arguments of `{{date 'FORMAT' tz='ZONE'}}`
+ * and `{{commit_date 'FORMAT' tz='ZONE'}}`.
+ */
 export interface Placeholder {
   readonly name: string;
   readonly format?: string;
+  readonly tz?: string;
 }
 
 /** A parsed template: literal text and placeholders, in order. */
 export type Template = readonly (string | Placeholder)[];
 
-/** The expressions of a `type=semver` pattern (the fields of the parsed version). */
+/** The expressions of a `type=semver` or `type=pep440` pattern (the fields of the parsed version). */
 export const SEMVER_PLACEHOLDERS: readonly string[] = ['raw', 'version', 'major', 'minor', 'patch'];
 
-/** The global expressions gantry supports in `value`, `prefix` and `suffix`. */
-export const GLOBAL_PLACEHOLDERS: readonly string[] = ['branch', 'tag', 'sha', 'is_default_branch', 'is_not_default_branch', 'commit_date'];
+/** The global expressions, in `value`, `prefix` and `suffix`, as metadata-action has them. */
+export const GLOBAL_PLACEHOLDERS: readonly string[] = [
+  'branch',
+  'tag',
+  'sha',
+  'base_ref',
+  'is_default_branch',
+  'is_not_default_branch',
+  'date',
+  'commit_date',
+];
 
-// Expressions metadata-action has that gantry refuses, and why.
-const REFUSED: Readonly<Record<string, string>> = {
-  date: "{{date}} reads the wall clock, which would make the plan differ on every run; use {{commit_date 'FORMAT'}}",
-  base_ref: "{{base_ref}} is not supported: gantry's release context does not carry a pull request's base branch",
-};
+/** The expressions of a `type=schedule` pattern (metadata-action renders only these two there). */
+export const SCHEDULE_PLACEHOLDERS: readonly string[] = ['date', 'commit_date'];
 
+const DATE_HELPERS = new Set(['date', 'commit_date']);
 const EXPR_RE = /^([A-Za-z_]+)(?:\s+(?:'([^']*)'|"([^"]*)"))?((?:\s+[A-Za-z_]+=(?:'[^']*'|"[^"]*"))*)$/;
-// A `[literal]`, a run of one letter (moment reads `MMM` as a month name, so runs are tokens),
-// other text, or a `[` that is never closed.
-const DATE_TOKEN_RE = /\[([^\]]*)\]|([A-Za-z])\2*|[^A-Za-z[]+|\[/g;
-const DATE_TOKENS = 'YYYY, YY, MM, M, DD, D, HH, H, mm, m, ss, s, SSS, T and [literal text]';
+const OPTION_RE = /([A-Za-z_]+)=(?:'([^']*)'|"([^"]*)")/g;
 
 /**
  * Parses `text` (a rule attribute) into a template. `known` lists the placeholders allowed here;
@@ -52,25 +61,38 @@ export function parseTemplate(text: string, known: readonly string[], where: str
 
 function parsePlaceholder(expr: string, known: readonly string[], where: string, fail: (problem: string) => never): Placeholder {
   const m = EXPR_RE.exec(expr);
-  const name = m ? m[1]! : expr;
-  if (Object.hasOwn(REFUSED, name)) fail(`${where}: ${REFUSED[name]}`);
+  const name = m ? m[1]! : (/^[A-Za-z_]+/.exec(expr)?.[0] ?? expr);
+  if (!m && DATE_HELPERS.has(name) && known.includes(name)) {
+    fail(
+      `${where}: {{${expr}}}: quote the format, as in {{${name} 'YYYYMMDD'}} (unquoted, metadata-action reads no format and renders an ISO time)`,
+    );
+  }
   if (!m || !known.includes(name)) {
     fail(`${where}: unknown placeholder {{${expr}}} (known here: ${known.map((k) => `{{${k}}}`).join(', ')})`);
   }
   const format = m[2] ?? m[3];
-  const options = m[4]!.trim();
-  if (name !== 'commit_date') {
-    if (format !== undefined || options !== '') fail(`${where}: {{${name}}} takes no arguments (got {{${expr}}})`);
+  const options = [...m[4]!.matchAll(OPTION_RE)].map((o) => [o[1]!, o[2] ?? o[3]!] as const);
+  if (!DATE_HELPERS.has(name)) {
+    if (format !== undefined || options.length > 0) fail(`${where}: {{${name}}} takes no arguments (got {{${expr}}})`);
     return { name };
   }
-  if (format === undefined) fail(`${where}: {{commit_date}} needs a format, e.g. {{commit_date 'YYYYMMDD'}}`);
-  // Only UTC: other zones need a time zone database, and UTC is what metadata-action defaults to.
-  if (options !== '' && !/^tz=(?:'UTC'|"UTC")$/.test(options)) {
-    fail(`${where}: {{commit_date}} supports only tz='UTC' (got {{${expr}}})`);
+  if (format === undefined) fail(`${where}: {{${name}}} needs a format, e.g. {{${name} 'YYYYMMDD'}}`);
+  let tz = 'UTC';
+  for (const [key, value] of options) {
+    if (key !== 'tz') fail(`${where}: {{${name}}} takes only tz= (got ${key}= in {{${expr}}})`);
+    try {
+      checkTimeZone(value);
+    } catch {
+      fail(`${where}: {{${name}}}: unknown time zone "${value}" (use an IANA name such as UTC or Europe/Paris)`);
+    }
+    tz = value;
   }
-  const bad = badDateToken(format);
-  if (bad !== undefined) fail(`${where}: {{commit_date}} format token "${bad}" is not supported (supported: ${DATE_TOKENS})`);
-  return { name, format };
+  // moment-timezone names zones from its own database (JST, CEST); Intl's names differ, so gantry
+  // renders z and zz only where both say UTC.
+  if (!isUtcZone(tz) && formatTokens(format).some((t) => t === 'z' || t === 'zz')) {
+    fail(`${where}: {{${name}}}: the format token z (zone name) is supported only with tz='UTC'; use Z for the offset (+09:00)`);
+  }
+  return { name, format, ...(tz === 'UTC' ? {} : { tz }) };
 }
 
 /** Renders `t`, asking `lookup` for the value of each placeholder. */
@@ -85,42 +107,7 @@ export function placeholderNames(t: Template): Set<string> {
 
 /** The template's text, as written in a rule (for messages). */
 export function templateText(t: Template): string {
-  return renderTemplate(t, (p) => (p.format === undefined ? `{{${p.name}}}` : `{{${p.name} '${p.format}'}}`));
-}
-
-function badDateToken(format: string): string | undefined {
-  for (const [token] of format.matchAll(DATE_TOKEN_RE)) {
-    if (formatToken(token, new Date(0)) === undefined) return token;
-  }
-  return undefined;
-}
-
-/**
- * Formats a moment.js-style date format in UTC, for `{{commit_date}}`.
- * https://momentjs.com/docs/#/displaying/format/
- */
-export function formatUtcDate(date: Date, format: string): string {
-  return [...format.matchAll(DATE_TOKEN_RE)].map(([token, literal]) => literal ?? formatToken(token, date) ?? token).join('');
-}
-
-function formatToken(token: string, d: Date): string | undefined {
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  // prettier-ignore
-  switch (token) {
-    case 'YYYY': return String(d.getUTCFullYear());
-    case 'YY': return pad(d.getUTCFullYear() % 100);
-    case 'MM': return pad(d.getUTCMonth() + 1);
-    case 'M': return String(d.getUTCMonth() + 1);
-    case 'DD': return pad(d.getUTCDate());
-    case 'D': return String(d.getUTCDate());
-    case 'HH': return pad(d.getUTCHours());
-    case 'H': return String(d.getUTCHours());
-    case 'mm': return pad(d.getUTCMinutes());
-    case 'm': return String(d.getUTCMinutes());
-    case 'ss': return pad(d.getUTCSeconds());
-    case 's': return String(d.getUTCSeconds());
-    case 'SSS': return pad(d.getUTCMilliseconds(), 3);
-    case 'T': return 'T';
-    default: return /^[A-Za-z[]/.test(token) ? undefined : token;
-  }
+  return renderTemplate(t, (p) =>
+    p.format === undefined ? `{{${p.name}}}` : `{{${p.name} '${p.format}'${p.tz === undefined ? '' : ` tz='${p.tz}'`}}}`,
+  );
 }
