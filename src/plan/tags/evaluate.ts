@@ -112,7 +112,8 @@ export function planTags(input: PlanTagsInput): TagPlan {
     tags,
     versionTags,
     ...(release.version === undefined ? {} : { version: release.version }),
-    prerelease: release.prerelease,
+    // A PEP 440 pre-release (1.2rc1) is no semver pre-release: the rule that made the first tag says so.
+    prerelease: release.prerelease || first?.release?.kind === 'prerelease',
     decisions: [...decisions],
   };
 }

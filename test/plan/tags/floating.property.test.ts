@@ -90,3 +90,54 @@ describe('registry-aware floating tags (property)', () => {
     expect(online.tags).not.toContain('latest');
   });
 });
+
+// The same property for PEP 440 versions (type=pep440): pre-, post- and development releases, in
+// PEP 440's many spellings, never take a floating tag or `latest`; stable ones move `latest`, `X` and
+// `X.Y` only when they are the highest in the range, so a backport never takes `latest`.
+describe('registry-aware floating tags for PEP 440 versions (property)', () => {
+  const rules = parseTagRules('type=pep440,pattern={{version}}\ntype=pep440,pattern={{major}}.{{minor}}\ntype=pep440,pattern={{major}}');
+  const pep = fc
+    .record({
+      major: fc.integer({ min: 0, max: 3 }),
+      minor: fc.integer({ min: 0, max: 3 }),
+      patch: fc.integer({ min: 0, max: 3 }),
+      extra: fc.option(fc.constantFrom('a1', 'b2', 'rc1', '-rc.1', 'beta2', '.post1', '-1', '.dev3', 'rc1.dev1'), { nil: undefined }),
+      v: fc.boolean(),
+    })
+    .map((r) => ({ ...r, tag: `${r.v ? 'v' : ''}${r.major}.${r.minor}.${r.patch}${r.extra ?? ''}` }));
+  type V = { readonly major: number; readonly minor: number; readonly patch: number };
+  const cmp = (a: V, b: V): number => a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+  const text = (a: V): string => `${a.major}.${a.minor}.${a.patch}`;
+  const top = (vs: readonly V[]): string | undefined => [...vs].sort((a, b) => cmp(b, a)).map(text)[0];
+
+  it('latest, X and X.Y name the highest stable release; nothing else takes them', () => {
+    fc.assert(
+      fc.property(fc.array(pep, { minLength: 1, maxLength: 25 }), (versions) => {
+        const registry = new Map<string, string>();
+        const stable: V[] = [];
+        for (const r of versions) {
+          const plan = planTags({ rules, context: release(r.tag), existingTags: [...registry.keys()] });
+          const floating = new Set(['latest', `${r.major}`, `${r.major}.${r.minor}`]);
+          if (r.extra !== undefined) {
+            expect(plan.tags.filter((t) => floating.has(t))).toEqual([]);
+            expect(plan.prerelease).toBe(true);
+          }
+          for (const t of plan.tags) registry.set(t, floating.has(t) ? text(r) : t);
+          if (r.extra === undefined) stable.push(r);
+          if (stable.length > 0) expect(registry.get('latest')).toBe(top(stable));
+          for (const s of stable) {
+            expect(registry.get(`${s.major}`)).toBe(top(stable.filter((x) => x.major === s.major)));
+            expect(registry.get(`${s.major}.${s.minor}`)).toBe(top(stable.filter((x) => x.major === s.major && x.minor === s.minor)));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a backport never takes latest; offline it does, as with metadata-action', () => {
+    const online = planTags({ rules, context: release('1.4.9'), existingTags: ['2.0', '2.0.0', 'latest'] });
+    expect(online.tags).toEqual(['1.4.9', '1.4', '1']);
+    expect(planTags({ rules, context: release('1.4.9') }).tags).toContain('latest');
+  });
+});
