@@ -328,6 +328,29 @@ describe('runAction, with the library in this process', () => {
     expect(calls.filter((c) => c[0] === 'setOutput')).toEqual([]);
   });
 
+  it("plan: metadata-action's DOCKER_METADATA_* settings reach the Action: honoured, or the step fails naming the variable", async () => {
+    const ws = await workspace(GANTRY_YML);
+    const short = await runIn(
+      { ...ws, env: { ...ws.env, DOCKER_METADATA_SHORT_SHA_LENGTH: '10' } },
+      { command: 'plan', args: '--no-registry-check' },
+    );
+    const tags = short.calls.find((c) => c[0] === 'setOutput' && c[1] === 'tags')?.[2] as string;
+    expect(tags.split('\n')).toContain(`ghcr.io/acme/api:sha-${ws.env.GITHUB_SHA!.slice(0, 10)}`);
+    const refused = await runIn(
+      { ...ws, env: { ...ws.env, DOCKER_METADATA_SET_OUTPUT_ENV: 'true' } },
+      { command: 'plan', args: '--no-registry-check' },
+    );
+    expect(refused.calls.filter((c) => c[0] === 'setFailed')).toEqual([
+      [
+        'setFailed',
+        expect.stringMatching(
+          /^gantry plan failed \(usage or input error\): DOCKER_METADATA_SET_OUTPUT_ENV="true": gantry sets no DOCKER_METADATA_OUTPUT_\* variables/,
+        ),
+      ],
+    ]);
+    expect(refused.calls.filter((c) => c[0] === 'setOutput')).toEqual([]);
+  });
+
   it('plan: a platform whose Dockerfile is missing fails the plan step (not every build job after it)', async () => {
     const ws = await workspace(GANTRY_YML);
     gitIn(ws.dir, 'rm', '-q', 'Dockerfile');
