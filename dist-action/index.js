@@ -23830,7 +23830,7 @@ var require_schema = __commonJS({
     var _null4 = require_null();
     var seq = require_seq();
     var string4 = require_string();
-    var bool = require_bool();
+    var bool2 = require_bool();
     var float = require_float();
     var int2 = require_int();
     var schema = [
@@ -23838,7 +23838,7 @@ var require_schema = __commonJS({
       seq.seq,
       string4.string,
       _null4.nullTag,
-      bool.boolTag,
+      bool2.boolTag,
       int2.intOct,
       int2.int,
       int2.intHex,
@@ -24485,7 +24485,7 @@ var require_schema3 = __commonJS({
     var seq = require_seq();
     var string4 = require_string();
     var binary = require_binary();
-    var bool = require_bool2();
+    var bool2 = require_bool2();
     var float = require_float2();
     var int2 = require_int2();
     var merge2 = require_merge();
@@ -24498,8 +24498,8 @@ var require_schema3 = __commonJS({
       seq.seq,
       string4.string,
       _null4.nullTag,
-      bool.trueTag,
-      bool.falseTag,
+      bool2.trueTag,
+      bool2.falseTag,
       int2.intBin,
       int2.intOct,
       int2.int,
@@ -24528,7 +24528,7 @@ var require_tags = __commonJS({
     var _null4 = require_null();
     var seq = require_seq();
     var string4 = require_string();
-    var bool = require_bool();
+    var bool2 = require_bool();
     var float = require_float();
     var int2 = require_int();
     var schema = require_schema();
@@ -24549,7 +24549,7 @@ var require_tags = __commonJS({
     ]);
     var tagsByName = {
       binary: binary.binary,
-      bool: bool.boolTag,
+      bool: bool2.boolTag,
       float: float.float,
       floatExp: float.floatExp,
       floatNaN: float.floatNaN,
@@ -57342,16 +57342,291 @@ function toField(f) {
   return { key: f.slice(0, eq).trim().toLowerCase(), value: f.slice(eq + 1).trim() };
 }
 
+// src/plan/tags/moment.ts
+var LOCAL_TOKENS_RE = /(\[[^[]*\])|(\\)?(LTS|LT|LL?L?L?|l{1,4})/g;
+var TOKENS_RE = /(\[[^[]*\])|(\\)?([Hh]mm(ss)?|Mo|MM?M?M?|Do|DDDo|DD?D?D?|ddd?d?|do?|w[o|w]?|W[o|W]?|Qo?|N{1,5}|YYYYYY|YYYYY|YYYY|YY|y{2,4}|yo?|gg(ggg?)?|GG(GGG?)?|e|E|a|A|hh?|HH?|kk?|mm?|ss?|S{1,9}|x|X|zz?|ZZ?|.)/g;
+var LONG_FORMATS = {
+  LTS: "h:mm:ss A",
+  LT: "h:mm A",
+  L: "MM/DD/YYYY",
+  LL: "MMMM D, YYYY",
+  LLL: "MMMM D, YYYY h:mm A",
+  LLLL: "dddd, MMMM D, YYYY h:mm A",
+  l: "M/D/YYYY",
+  ll: "MMM D, YYYY",
+  lll: "MMM D, YYYY h:mm A",
+  llll: "ddd, MMM D, YYYY h:mm A"
+};
+var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+var DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+function checkTimeZone(zone) {
+  new Intl.DateTimeFormat("en-US", { timeZone: zone });
+}
+function isUtcZone(zone) {
+  return /^(?:Etc\/)?(?:UTC|UCT|Universal|Zulu|GMT|Greenwich|GMT[+-]?0)$/i.test(zone);
+}
+function formatTokens(format) {
+  const out = [];
+  for (const m of expandLongFormats(format).matchAll(TOKENS_RE)) if (m[1] === void 0 && m[2] === void 0) out.push(m[3]);
+  return out;
+}
+function formatMoment(date5, format, zone = "UTC") {
+  const t = zoned(date5, zone);
+  return expandLongFormats(format).replace(TOKENS_RE, (all, literal2, escaped, token) => {
+    if (literal2 !== void 0) return literal2.slice(1, -1);
+    if (escaped !== void 0) return all.replace(/\\/g, "");
+    return tokenValue(token, t) ?? token;
+  });
+}
+function expandLongFormats(format) {
+  let f = format;
+  for (let i = 0; i < 5; i++) {
+    const next = f.replace(
+      LOCAL_TOKENS_RE,
+      (all, literal2, escaped, token) => literal2 !== void 0 || escaped !== void 0 ? all : LONG_FORMATS[token]
+    );
+    if (next === f) break;
+    f = next;
+  }
+  return f;
+}
+function zoned(date5, zone) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+    era: "short"
+  }).formatToParts(date5);
+  const get = (type) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const bc = parts.find((p) => p.type === "era")?.value === "BC";
+  const year = bc ? 1 - get("year") : get("year");
+  const [month, day, hour, minute, second] = [get("month") - 1, get("day"), get("hour"), get("minute"), get("second")];
+  const ms = date5.getTime();
+  const millisecond = (ms % 1e3 + 1e3) % 1e3;
+  const local = Date.UTC(year, month, day, hour, minute, second, millisecond);
+  const shifted = new Date(local);
+  shifted.setUTCFullYear(year);
+  return {
+    ms,
+    year,
+    month,
+    day,
+    weekday: shifted.getUTCDay(),
+    hour,
+    minute,
+    second,
+    millisecond,
+    offset: Math.round((shifted.getTime() - ms) / 6e4),
+    zone
+  };
+}
+var pad = (n, w) => (n < 0 ? "-" : "") + String(Math.abs(n)).padStart(w, "0");
+var signedPad = (n, w) => (n >= 0 ? "+" : "-") + String(Math.abs(n)).padStart(w, "0");
+function ordinal(n) {
+  const b = n % 10;
+  const suffix2 = Math.floor(n % 100 / 10) === 1 ? "th" : b === 1 ? "st" : b === 2 ? "nd" : b === 3 ? "rd" : "th";
+  return `${n}${suffix2}`;
+}
+function dayOfYear(t) {
+  const d = /* @__PURE__ */ new Date(0);
+  d.setUTCFullYear(t.year, t.month, t.day);
+  const start = /* @__PURE__ */ new Date(0);
+  start.setUTCFullYear(t.year, 0, 1);
+  return Math.round((d.getTime() - start.getTime()) / 864e5) + 1;
+}
+function weekOfYear(t, dow, doy) {
+  const weekOfYearFor = (year, yday) => {
+    const weekOffset = firstWeekOffset(year, dow, doy);
+    const week = Math.floor((yday - weekOffset - 1) / 7) + 1;
+    if (week < 1) {
+      const prev = year - 1;
+      return { week: week + weeksInYear(prev, dow, doy), year: prev };
+    }
+    if (week > weeksInYear(year, dow, doy)) return { week: week - weeksInYear(year, dow, doy), year: year + 1 };
+    return { week, year };
+  };
+  return weekOfYearFor(t.year, dayOfYear(t));
+}
+function firstWeekOffset(year, dow, doy) {
+  const fwd = 7 + dow - doy;
+  const d = /* @__PURE__ */ new Date(0);
+  d.setUTCFullYear(year, 0, fwd);
+  const fwdlw = (7 + d.getUTCDay() - dow) % 7;
+  return -fwdlw + fwd - 1;
+}
+function weeksInYear(year, dow, doy) {
+  const leap = year % 4 === 0 && year % 100 !== 0 || year % 400 === 0;
+  const weekOffset = firstWeekOffset(year, dow, doy);
+  const weekOffsetNext = firstWeekOffset(year + 1, dow, doy);
+  return ((leap ? 366 : 365) - weekOffset + weekOffsetNext) / 7;
+}
+function tokenValue(token, t) {
+  const h12 = t.hour % 12 === 0 ? 12 : t.hour % 12;
+  const offset = (sep5) => (t.offset < 0 ? "-" : "+") + pad(Math.trunc(Math.abs(t.offset) / 60), 2) + sep5 + pad(Math.abs(t.offset) % 60, 2);
+  if (/^S{1,9}$/.test(token)) return String(t.millisecond).padStart(3, "0").padEnd(token.length, "0").slice(0, token.length);
+  switch (token) {
+    case "M":
+      return String(t.month + 1);
+    case "Mo":
+      return ordinal(t.month + 1);
+    case "MM":
+      return pad(t.month + 1, 2);
+    case "MMM":
+      return MONTHS[t.month].slice(0, 3);
+    case "MMMM":
+      return MONTHS[t.month];
+    case "Q":
+      return String(Math.floor(t.month / 3) + 1);
+    case "Qo":
+      return ordinal(Math.floor(t.month / 3) + 1);
+    case "D":
+      return String(t.day);
+    case "Do":
+      return ordinal(t.day);
+    case "DD":
+      return pad(t.day, 2);
+    case "DDD":
+      return String(dayOfYear(t));
+    case "DDDo":
+      return ordinal(dayOfYear(t));
+    case "DDDD":
+      return pad(dayOfYear(t), 3);
+    case "d":
+      return String(t.weekday);
+    case "do":
+      return ordinal(t.weekday);
+    case "dd":
+      return DAYS[t.weekday].slice(0, 2);
+    case "ddd":
+      return DAYS[t.weekday].slice(0, 3);
+    case "dddd":
+      return DAYS[t.weekday];
+    case "e":
+      return String(t.weekday);
+    // English locale: the week starts on Sunday
+    case "E":
+      return String(t.weekday === 0 ? 7 : t.weekday);
+    case "w":
+      return String(weekOfYear(t, 0, 6).week);
+    case "wo":
+      return ordinal(weekOfYear(t, 0, 6).week);
+    case "ww":
+      return pad(weekOfYear(t, 0, 6).week, 2);
+    case "W":
+      return String(weekOfYear(t, 1, 4).week);
+    case "Wo":
+      return ordinal(weekOfYear(t, 1, 4).week);
+    case "WW":
+      return pad(weekOfYear(t, 1, 4).week, 2);
+    case "YY":
+      return pad((t.year % 100 + 100) % 100, 2);
+    case "YYYY":
+      return pad(t.year, 4);
+    case "YYYYY":
+      return pad(t.year, 5);
+    case "YYYYYY":
+      return signedPad(t.year, 6);
+    case "Y":
+      return t.year <= 9999 ? pad(t.year, 4) : `+${t.year}`;
+    case "y":
+    case "yyyy":
+      return String(t.year > 0 ? t.year : 1 - t.year);
+    case "yy":
+      return pad(t.year > 0 ? t.year : 1 - t.year, 2);
+    case "yyy":
+      return String(t.year > 0 ? t.year : 1 - t.year).padStart(3, "0");
+    case "yo":
+      return ordinal(t.year > 0 ? t.year : 1 - t.year);
+    case "N":
+    case "NN":
+    case "NNN":
+      return t.year > 0 ? "AD" : "BC";
+    case "NNNN":
+      return t.year > 0 ? "Anno Domini" : "Before Christ";
+    case "NNNNN":
+      return t.year > 0 ? "AD" : "BC";
+    case "gg":
+      return pad(weekOfYear(t, 0, 6).year % 100, 2);
+    case "gggg":
+      return pad(weekOfYear(t, 0, 6).year, 4);
+    case "ggggg":
+      return pad(weekOfYear(t, 0, 6).year, 5);
+    case "GG":
+      return pad(weekOfYear(t, 1, 4).year % 100, 2);
+    case "GGGG":
+      return pad(weekOfYear(t, 1, 4).year, 4);
+    case "GGGGG":
+      return pad(weekOfYear(t, 1, 4).year, 5);
+    case "A":
+      return t.hour < 12 ? "AM" : "PM";
+    case "a":
+      return t.hour < 12 ? "am" : "pm";
+    case "H":
+      return String(t.hour);
+    case "HH":
+      return pad(t.hour, 2);
+    case "h":
+      return String(h12);
+    case "hh":
+      return pad(h12, 2);
+    case "k":
+      return String(t.hour === 0 ? 24 : t.hour);
+    case "kk":
+      return pad(t.hour === 0 ? 24 : t.hour, 2);
+    case "hmm":
+      return `${h12}${pad(t.minute, 2)}`;
+    case "hmmss":
+      return `${h12}${pad(t.minute, 2)}${pad(t.second, 2)}`;
+    case "Hmm":
+      return `${t.hour}${pad(t.minute, 2)}`;
+    case "Hmmss":
+      return `${t.hour}${pad(t.minute, 2)}${pad(t.second, 2)}`;
+    case "m":
+      return String(t.minute);
+    case "mm":
+      return pad(t.minute, 2);
+    case "s":
+      return String(t.second);
+    case "ss":
+      return pad(t.second, 2);
+    case "Z":
+      return offset(":");
+    case "ZZ":
+      return offset("");
+    case "z":
+    case "zz":
+      return "UTC";
+    // the parser allows z only with a UTC zone (see template.ts)
+    case "X":
+      return String(Math.floor(t.ms / 1e3));
+    case "x":
+      return String(t.ms);
+    default:
+      return void 0;
+  }
+}
+
 // src/plan/tags/template.ts
 var SEMVER_PLACEHOLDERS = ["raw", "version", "major", "minor", "patch"];
-var GLOBAL_PLACEHOLDERS = ["branch", "tag", "sha", "is_default_branch", "is_not_default_branch", "commit_date"];
-var REFUSED = {
-  date: "{{date}} reads the wall clock, which would make the plan differ on every run; use {{commit_date 'FORMAT'}}",
-  base_ref: "{{base_ref}} is not supported: gantry's release context does not carry a pull request's base branch"
-};
+var GLOBAL_PLACEHOLDERS = [
+  "branch",
+  "tag",
+  "sha",
+  "base_ref",
+  "is_default_branch",
+  "is_not_default_branch",
+  "date",
+  "commit_date"
+];
+var SCHEDULE_PLACEHOLDERS = ["date", "commit_date"];
+var DATE_HELPERS = /* @__PURE__ */ new Set(["date", "commit_date"]);
 var EXPR_RE = /^([A-Za-z_]+)(?:\s+(?:'([^']*)'|"([^"]*)"))?((?:\s+[A-Za-z_]+=(?:'[^']*'|"[^"]*"))*)$/;
-var DATE_TOKEN_RE = /\[([^\]]*)\]|([A-Za-z])\2*|[^A-Za-z[]+|\[/g;
-var DATE_TOKENS = "YYYY, YY, MM, M, DD, D, HH, H, mm, m, ss, s, SSS, T and [literal text]";
+var OPTION_RE = /([A-Za-z_]+)=(?:'([^']*)'|"([^"]*)")/g;
 function parseTemplate(text3, known, where, fail3) {
   const parts = [];
   let rest = text3;
@@ -57368,24 +57643,36 @@ function parseTemplate(text3, known, where, fail3) {
 }
 function parsePlaceholder(expr, known, where, fail3) {
   const m = EXPR_RE.exec(expr);
-  const name = m ? m[1] : expr;
-  if (Object.hasOwn(REFUSED, name)) fail3(`${where}: ${REFUSED[name]}`);
+  const name = m ? m[1] : /^[A-Za-z_]+/.exec(expr)?.[0] ?? expr;
+  if (!m && DATE_HELPERS.has(name) && known.includes(name)) {
+    fail3(
+      `${where}: {{${expr}}}: quote the format, as in {{${name} 'YYYYMMDD'}} (unquoted, metadata-action reads no format and renders an ISO time)`
+    );
+  }
   if (!m || !known.includes(name)) {
     fail3(`${where}: unknown placeholder {{${expr}}} (known here: ${known.map((k) => `{{${k}}}`).join(", ")})`);
   }
   const format = m[2] ?? m[3];
-  const options = m[4].trim();
-  if (name !== "commit_date") {
-    if (format !== void 0 || options !== "") fail3(`${where}: {{${name}}} takes no arguments (got {{${expr}}})`);
+  const options = [...m[4].matchAll(OPTION_RE)].map((o) => [o[1], o[2] ?? o[3]]);
+  if (!DATE_HELPERS.has(name)) {
+    if (format !== void 0 || options.length > 0) fail3(`${where}: {{${name}}} takes no arguments (got {{${expr}}})`);
     return { name };
   }
-  if (format === void 0) fail3(`${where}: {{commit_date}} needs a format, e.g. {{commit_date 'YYYYMMDD'}}`);
-  if (options !== "" && !/^tz=(?:'UTC'|"UTC")$/.test(options)) {
-    fail3(`${where}: {{commit_date}} supports only tz='UTC' (got {{${expr}}})`);
+  if (format === void 0) fail3(`${where}: {{${name}}} needs a format, e.g. {{${name} 'YYYYMMDD'}}`);
+  let tz = "UTC";
+  for (const [key, value] of options) {
+    if (key !== "tz") fail3(`${where}: {{${name}}} takes only tz= (got ${key}= in {{${expr}}})`);
+    try {
+      checkTimeZone(value);
+    } catch {
+      fail3(`${where}: {{${name}}}: unknown time zone "${value}" (use an IANA name such as UTC or Europe/Paris)`);
+    }
+    tz = value;
   }
-  const bad = badDateToken(format);
-  if (bad !== void 0) fail3(`${where}: {{commit_date}} format token "${bad}" is not supported (supported: ${DATE_TOKENS})`);
-  return { name, format };
+  if (!isUtcZone(tz) && formatTokens(format).some((t) => t === "z" || t === "zz")) {
+    fail3(`${where}: {{${name}}}: the format token z (zone name) is supported only with tz='UTC'; use Z for the offset (+09:00)`);
+  }
+  return { name, format, ...tz === "UTC" ? {} : { tz } };
 }
 function renderTemplate(t, lookup2) {
   return t.map((part) => typeof part === "string" ? part : lookup2(part)).join("");
@@ -57394,67 +57681,33 @@ function placeholderNames(t) {
   return new Set(t.flatMap((part) => typeof part === "string" ? [] : [part.name]));
 }
 function templateText(t) {
-  return renderTemplate(t, (p) => p.format === void 0 ? `{{${p.name}}}` : `{{${p.name} '${p.format}'}}`);
-}
-function badDateToken(format) {
-  for (const [token] of format.matchAll(DATE_TOKEN_RE)) {
-    if (formatToken(token, /* @__PURE__ */ new Date(0)) === void 0) return token;
-  }
-  return void 0;
-}
-function formatUtcDate(date5, format) {
-  return [...format.matchAll(DATE_TOKEN_RE)].map(([token, literal2]) => literal2 ?? formatToken(token, date5) ?? token).join("");
-}
-function formatToken(token, d) {
-  const pad = (n, w = 2) => String(n).padStart(w, "0");
-  switch (token) {
-    case "YYYY":
-      return String(d.getUTCFullYear());
-    case "YY":
-      return pad(d.getUTCFullYear() % 100);
-    case "MM":
-      return pad(d.getUTCMonth() + 1);
-    case "M":
-      return String(d.getUTCMonth() + 1);
-    case "DD":
-      return pad(d.getUTCDate());
-    case "D":
-      return String(d.getUTCDate());
-    case "HH":
-      return pad(d.getUTCHours());
-    case "H":
-      return String(d.getUTCHours());
-    case "mm":
-      return pad(d.getUTCMinutes());
-    case "m":
-      return String(d.getUTCMinutes());
-    case "ss":
-      return pad(d.getUTCSeconds());
-    case "s":
-      return String(d.getUTCSeconds());
-    case "SSS":
-      return pad(d.getUTCMilliseconds(), 3);
-    case "T":
-      return "T";
-    default:
-      return /^[A-Za-z[]/.test(token) ? void 0 : token;
-  }
+  return renderTemplate(
+    t,
+    (p) => p.format === void 0 ? `{{${p.name}}}` : `{{${p.name} '${p.format}'${p.tz === void 0 ? "" : ` tz='${p.tz}'`}}}`
+  );
 }
 
 // src/plan/tags/rules.ts
-var DEFAULT_PRIORITIES = { semver: 900, edge: 700, ref: 600, raw: 200, sha: 100 };
+var DEFAULT_PRIORITIES = {
+  schedule: 1e3,
+  semver: 900,
+  pep440: 900,
+  match: 800,
+  edge: 700,
+  ref: 600,
+  raw: 200,
+  sha: 100
+};
 var COMMON_KEYS = ["type", "enable", "priority", "prefix", "suffix"];
 var KEYS = {
   semver: ["pattern", "value", "match"],
+  pep440: ["pattern", "value", "match"],
+  match: ["pattern", "group", "value"],
+  schedule: ["pattern"],
   ref: ["event"],
   sha: ["format"],
   raw: ["value"],
   edge: ["branch"]
-};
-var UNSUPPORTED = {
-  schedule: "gantry plans releases from tags, branches and pull requests, not scheduled runs; for a nightly image use type=raw,value=nightly in the scheduled workflow",
-  pep440: "gantry reads versions as semver; use type=semver",
-  match: "use type=semver with match=REGEX, or type=raw"
 };
 var ENABLE = {
   true: true,
@@ -57484,7 +57737,6 @@ function parseRule(l) {
   const attrs = readAttributes(l, fail3);
   const type = attrs.get("type") ?? "raw";
   if (!Object.hasOwn(KEYS, type)) {
-    if (Object.hasOwn(UNSUPPORTED, type)) fail3(`type=${type} is not supported: ${UNSUPPORTED[type]}`);
     fail3(`unknown type "${type}" (known: ${Object.keys(KEYS).join(", ")})`);
   }
   const t = type;
@@ -57508,11 +57760,12 @@ function parseRule(l) {
     ...optional2("suffix", template("suffix"))
   };
   switch (t) {
-    case "semver": {
+    case "semver":
+    case "pep440": {
       const pattern = attrs.get("pattern");
-      if (pattern === void 0 || pattern === "") fail3("type=semver needs pattern=, e.g. pattern={{version}}");
+      if (pattern === void 0 || pattern === "") fail3(`type=${t} needs pattern=, e.g. pattern={{version}}`);
       const match = attrs.get("match") || void 0;
-      if (match !== void 0) checkRegExp(match, fail3);
+      if (match !== void 0) checkRegExp(match, "", fail3);
       return {
         ...base,
         type: t,
@@ -57521,6 +57774,23 @@ function parseRule(l) {
         ...optional2("match", match)
       };
     }
+    case "match": {
+      const pattern = attrs.get("pattern");
+      if (pattern === void 0 || pattern === "")
+        fail3("type=match needs pattern=, a regular expression, e.g. pattern=v(\\d+\\.\\d+),group=1");
+      const slashed = /^\/(.+)\/(.*)$/.exec(pattern);
+      const group2 = attrs.get("group") ?? "0";
+      if (!/^\d+$/.test(group2)) fail3(`group must be a whole number, the index of a group in pattern (got "${group2}")`);
+      return {
+        ...base,
+        type: t,
+        pattern: slashed ? checkRegExp(slashed[1], slashed[2], fail3) : checkRegExp(pattern, "", fail3),
+        group: Number(group2),
+        ...optional2("value", template("value"))
+      };
+    }
+    case "schedule":
+      return { ...base, type: t, pattern: parseTemplate(attrs.get("pattern") ?? "nightly", SCHEDULE_PLACEHOLDERS, "pattern", fail3) };
     case "ref": {
       const event = attrs.get("event");
       if (event !== "branch" && event !== "tag" && event !== "pr") {
@@ -57557,11 +57827,11 @@ function parseEnable(text3, fail3) {
   }
   return ENABLE[key];
 }
-function checkRegExp(source, fail3) {
+function checkRegExp(source, flags, fail3) {
   try {
-    new RegExp(source);
+    return new RegExp(source, flags);
   } catch (e) {
-    fail3(`match is not a valid regular expression: ${e.message}`);
+    fail3(`not a valid regular expression: ${e.message}`);
   }
 }
 function optional2(key, value) {
@@ -57599,11 +57869,14 @@ function readFacts(c) {
     ...kind === "pr" && !Number.isNaN(pr) ? { pr } : {},
     ...c.defaultBranch === void 0 ? {} : { defaultBranch: c.defaultBranch },
     isDefaultBranch: onBranch !== void 0 && onBranch === c.defaultBranch,
-    sha: c.sha,
-    shortSha: c.sha.slice(0, SHORT_SHA),
+    sha: c.tagSha ?? c.sha,
+    shortSha: (c.tagSha ?? c.sha).slice(0, c.shortShaLength ?? SHORT_SHA),
     ...versionText === void 0 ? {} : { versionText },
     flaggedPrerelease: c.prerelease === true,
-    commitTime: c.commitTime
+    commitTime: c.commitTime,
+    ...c.baseRef === void 0 ? {} : { baseRef: c.baseRef },
+    scheduled: c.scheduled === true,
+    ...c.planTime === void 0 ? {} : { planTime: c.planTime }
   };
 }
 function kindOf2(event, tag, branch) {
@@ -57635,14 +57908,24 @@ function globalValue(f, p) {
       return String(f.isDefaultBranch);
     case "is_not_default_branch":
       return String(!f.isDefaultBranch);
-    default: {
-      const date5 = new Date(f.commitTime);
-      if (Number.isNaN(date5.getTime())) {
-        throw new TagError("TAG_INVALID", `{{commit_date}}: the commit time ${JSON.stringify(f.commitTime)} is not an RFC 3339 time`);
+    case "base_ref":
+      return f.baseRef ?? "";
+    case "date": {
+      if (f.planTime === void 0) {
+        throw new TagError("TAG_INVALID", "{{date}}: the plan time is not known (the caller passes the time the plan was made)");
       }
-      return formatUtcDate(date5, p.format);
+      return formatMoment(readTime(f.planTime, "plan time", p.name), p.format, p.tz);
     }
+    default:
+      return formatMoment(readTime(f.commitTime, "commit time", p.name), p.format, p.tz);
   }
+}
+function readTime(text3, what, name) {
+  const date5 = new Date(text3);
+  if (Number.isNaN(date5.getTime())) {
+    throw new TagError("TAG_INVALID", `{{${name}}}: the ${what} ${JSON.stringify(text3)} is not an RFC 3339 time`);
+  }
+  return date5;
 }
 function readReleaseVersion(c, f) {
   const parsed = f.versionText === void 0 ? null : import_semver.default.parse(f.versionText);
@@ -57653,7 +57936,66 @@ function readReleaseVersion(c, f) {
 
 // src/plan/tags/floating.ts
 var import_semver2 = __toESM(require_semver2(), 1);
-function readRegistryVersions(tags, affixes) {
+
+// src/plan/tags/pep440.ts
+var PEP440_RE = new RegExp(
+  "^\\s*v?(?:(?<epoch>[0-9]+)!)?(?<release>[0-9]+(?:\\.[0-9]+)*)(?<pre>[-_.]?(?<preL>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?<preN>[0-9]+)?)?(?<post>(?:-(?<postN1>[0-9]+))|(?:[-_.]?(?<postL>post|rev|r)[-_.]?(?<postN2>[0-9]+)?))?(?<dev>[-_.]?(?<devL>dev)[-_.]?(?<devN>[0-9]+)?)?(?:\\+(?<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?\\s*$",
+  "i"
+);
+var PRE_LABELS = {
+  alpha: "a",
+  a: "a",
+  beta: "b",
+  b: "b",
+  c: "rc",
+  rc: "rc",
+  pre: "rc",
+  preview: "rc"
+};
+function parsePep440(text3) {
+  const g = PEP440_RE.exec(text3)?.groups;
+  if (g === void 0) return null;
+  const num = (s) => s === void 0 ? 0 : Number(s);
+  return {
+    raw: text3,
+    epoch: num(g.epoch),
+    release: g.release.split(".").map(Number),
+    ...g.pre === void 0 ? {} : { pre: [PRE_LABELS[g.preL.toLowerCase()], num(g.preN)] },
+    ...g.post === void 0 ? {} : { post: num(g.postN1 ?? g.postN2) },
+    ...g.dev === void 0 ? {} : { dev: num(g.devN) },
+    ...g.local === void 0 ? {} : { local: g.local.toLowerCase().replace(/[-_]/g, ".") }
+  };
+}
+function normalizePep440(v) {
+  return [
+    v.epoch === 0 ? "" : `${v.epoch}!`,
+    v.release.join("."),
+    v.pre === void 0 ? "" : `${v.pre[0]}${v.pre[1]}`,
+    v.post === void 0 ? "" : `.post${v.post}`,
+    v.dev === void 0 ? "" : `.dev${v.dev}`,
+    v.local === void 0 ? "" : `+${v.local}`
+  ].join("");
+}
+function isPep440Prerelease(v) {
+  return v.pre !== void 0 || v.post !== void 0 || v.dev !== void 0;
+}
+function pep440Part(v, i) {
+  return v.release[i] ?? 0;
+}
+
+// src/plan/tags/floating.ts
+function stableOfSemver(v) {
+  return { epoch: 0, release: [v.major, v.minor, v.patch], version: v.version };
+}
+function compareStable(a, b) {
+  if (a.epoch !== b.epoch) return a.epoch - b.epoch;
+  for (let i = 0; i < Math.max(a.release.length, b.release.length); i++) {
+    const d = (a.release[i] ?? 0) - (b.release[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+function readRegistryVersions(tags, affixes, pep440 = false) {
   const out = [];
   for (const tag of tags) {
     const inner = affixes.filter(
@@ -57661,7 +58003,12 @@ function readRegistryVersions(tags, affixes) {
     ).map((a) => tag.slice(a.prefix.length, tag.length - a.suffix.length));
     for (const text3 of [tag, ...inner]) {
       const v = import_semver2.default.parse(text3);
-      if (v !== null && v.prerelease.length === 0) out.push(v);
+      if (v !== null) {
+        if (v.prerelease.length === 0) out.push(stableOfSemver(v));
+        continue;
+      }
+      const p = pep440 ? parsePep440(text3) : null;
+      if (p !== null && !isPep440Prerelease(p)) out.push({ epoch: p.epoch, release: p.release, version: text3 });
     }
   }
   return out;
@@ -57677,16 +58024,19 @@ function judgeFloating(name, range, version2, registry2) {
   if (registry2 === void 0) {
     return { moves: true, decision: `${name}: not checked against the registry (--no-registry-check); moves to ${v}` };
   }
-  const where = range === "all" ? "the registry" : range === "major" ? `${version2.major}.x` : `${version2.major}.${version2.minor}.x`;
+  const [major = 0, minor = 0] = version2.release;
+  const epoch = version2.epoch === 0 ? "" : `${version2.epoch}!`;
+  const where = range === "all" ? "the registry" : range === "major" ? `${epoch}${major}.x` : `${epoch}${major}.${minor}.x`;
   let highest;
   for (const r of registry2) {
-    const inRange = range === "all" || r.major === version2.major && (range === "major" || r.minor === version2.minor);
-    if (inRange && (highest === void 0 || import_semver2.default.gt(r, highest))) highest = r;
+    const [rMajor = 0, rMinor = 0] = r.release;
+    const inRange = range === "all" || r.epoch === version2.epoch && rMajor === major && (range === "major" || rMinor === minor);
+    if (inRange && (highest === void 0 || compareStable(r, highest) > 0)) highest = r;
   }
   if (highest === void 0) {
     return { moves: true, decision: `${name}: moves to ${v} (no stable version in ${where} yet)` };
   }
-  const order = import_semver2.default.compare(version2, highest);
+  const order = compareStable(version2, highest);
   if (order > 0) return { moves: true, decision: `${name}: moves to ${v} (highest in ${where}; was ${highest.version})` };
   if (order === 0) return { moves: true, decision: `${name}: moves to ${v} (already the highest in ${where})` };
   return { moves: false, decision: `${name}: kept on ${highest.version}, which is newer than ${v}` };
@@ -57738,6 +58088,12 @@ function makeTag(rule, f, release, note) {
   switch (rule.type) {
     case "semver":
       return makeSemver(rule, f, note);
+    case "pep440":
+      return makePep440(rule, f, note);
+    case "match":
+      return makeMatch(rule, f, note);
+    case "schedule":
+      return f.scheduled ? { value: renderGlobal(rule.pattern, f) } : void 0;
     case "ref":
       if (rule.event === "branch") return f.branch === void 0 ? void 0 : { value: f.branch };
       if (rule.event === "pr") return f.pr === void 0 ? void 0 : { value: String(f.pr) };
@@ -57761,9 +58117,9 @@ function makeTag(rule, f, release, note) {
 }
 function releaseKind(r, text3) {
   if (r.parsed === void 0) return { kind: "not-semver", text: text3 };
-  return r.prerelease ? { kind: "prerelease", version: r.parsed.version } : { kind: "stable", version: r.parsed };
+  return r.prerelease ? { kind: "prerelease", version: r.parsed.version } : { kind: "stable", version: stableOfSemver(r.parsed) };
 }
-function makeSemver(rule, f, note) {
+function versionInput(rule, f, note) {
   let text3 = rule.value !== void 0 && rule.value.length > 0 ? renderGlobal(rule.value, f) : f.versionText;
   if (text3 === void 0) return void 0;
   if (rule.match !== void 0) {
@@ -57771,7 +58127,11 @@ function makeSemver(rule, f, note) {
     if (m) text3 = m[1] ?? m[0];
     else note(`match=${rule.match} does not match ${JSON.stringify(text3)}, so the whole text is read as the version`);
   }
-  text3 = text3.replace(/\//g, "-");
+  return text3.replace(/\//g, "-");
+}
+function makeSemver(rule, f, note) {
+  const text3 = versionInput(rule, f, note);
+  if (text3 === void 0) return void 0;
   const v = import_semver3.default.parse(text3);
   if (v === null) {
     note(`${JSON.stringify(text3)} is not a semver version, so type=semver rules make no tag`);
@@ -57785,11 +58145,73 @@ function makeSemver(rule, f, note) {
     const value = whole.has("version") || whole.has("raw") ? renderSemver(rule.pattern, v) : v.version;
     return { value, release: { kind: "prerelease", version: v.version }, exact: true };
   }
+  const stable = stableOfSemver(v);
   return {
     value: renderSemver(rule.pattern, v),
-    release: { kind: "stable", version: v },
-    ...range === void 0 ? { exact: true } : { float: { range, version: v } }
+    release: { kind: "stable", version: stable },
+    ...range === void 0 ? { exact: true } : { float: { range, version: stable } }
   };
+}
+function makePep440(rule, f, note) {
+  const text3 = versionInput(rule, f, note);
+  if (text3 === void 0) return void 0;
+  const v = parsePep440(text3);
+  if (v === null) {
+    note(`${JSON.stringify(text3)} is not a PEP 440 version, so type=pep440 rules make no tag`);
+    return void 0;
+  }
+  const range = floatRange(rule.pattern);
+  const clean = normalizePep440(v);
+  if (isPep440Prerelease(v) || f.flaggedPrerelease) {
+    const why = isPep440Prerelease(v) ? "" : " (GitHub marks the release as a pre-release)";
+    if (range !== void 0) note(`${templateText(rule.pattern)}: no floating tag for pre-release ${clean}${why}`);
+    const whole = placeholderNames(rule.pattern);
+    const value = whole.has("version") || whole.has("raw") ? renderPep440(rule.pattern, v) : clean;
+    return { value, release: { kind: "prerelease", version: clean }, exact: true };
+  }
+  const stable = { epoch: v.epoch, release: v.release, version: clean };
+  return {
+    value: renderPep440(rule.pattern, v),
+    release: { kind: "stable", version: stable },
+    ...range === void 0 ? { exact: true } : { float: { range, version: stable } }
+  };
+}
+function renderPep440(pattern, v) {
+  return renderTemplate(pattern, (p) => {
+    switch (p.name) {
+      case "raw":
+        return v.raw;
+      case "version":
+        return normalizePep440(v);
+      case "major":
+        return String(pep440Part(v, 0));
+      case "minor":
+        return String(pep440Part(v, 1));
+      default:
+        return String(pep440Part(v, 2));
+    }
+  });
+}
+function makeMatch(rule, f, note) {
+  const text3 = rule.value !== void 0 && rule.value.length > 0 ? renderGlobal(rule.value, f) : f.versionText;
+  if (text3 === void 0) return void 0;
+  rule.pattern.lastIndex = 0;
+  const m = text3.match(rule.pattern);
+  if (m === null) {
+    note(`type=match: ${String(rule.pattern)} does not match ${JSON.stringify(text3)}; no tag`);
+    return void 0;
+  }
+  const value = m[rule.group];
+  if (value === void 0) {
+    note(`type=match: ${String(rule.pattern)} has no group ${rule.group} in its match on ${JSON.stringify(text3)}; no tag`);
+    return void 0;
+  }
+  const input2 = import_semver3.default.parse(text3.replace(/\//g, "-"));
+  if (input2 !== null && input2.prerelease.length > 0 || f.flaggedPrerelease) {
+    return { value, release: { kind: "prerelease", version: input2?.version ?? text3 } };
+  }
+  const stable = [import_semver3.default.parse(value), input2].find((v) => v !== null && v.prerelease.length === 0);
+  return { value, release: stable === void 0 ? { kind: "not-semver", text: text3 } : { kind: "stable", version: stableOfSemver(stable) } };
 }
 function renderSemver(pattern, v) {
   return renderTemplate(pattern, (p) => {
@@ -57824,7 +58246,11 @@ function planTags(input2) {
     prefix: renderGlobal(r.prefix ?? flavor.prefix, facts),
     suffix: renderGlobal(r.suffix ?? flavor.suffix, facts)
   });
-  const registry2 = input2.existingTags === void 0 ? void 0 : readRegistryVersions(input2.existingTags, rules.filter((r) => r.type === "semver").map(affixes));
+  const registry2 = input2.existingTags === void 0 ? void 0 : readRegistryVersions(
+    input2.existingTags,
+    rules.filter((r) => r.type === "semver" || r.type === "pep440").map(affixes),
+    rules.some((r) => r.type === "pep440")
+  );
   const tags = [];
   const versionTags = [];
   let first;
@@ -57860,7 +58286,8 @@ function planTags(input2) {
     tags,
     versionTags,
     ...release.version === void 0 ? {} : { version: release.version },
-    prerelease: release.prerelease,
+    // A PEP 440 pre-release (1.2rc1) is no semver pre-release: the rule that made the first tag says so.
+    prerelease: release.prerelease || first?.release?.kind === "prerelease",
     decisions: [...decisions]
   };
 }
@@ -57942,10 +58369,17 @@ function planImage(image, ctx, o) {
   const repositories = [...required2, ...optional3];
   const annotations = imageAnnotations(image, ctx, t.version ?? t.tags[0]);
   const labels = { ...annotations, ...image.labels };
-  const push = ctx.event !== "pull_request" || image.push.pullRequests;
-  const decisions = [...t.decisions];
-  if (!push) decisions.push("pull request: built, not pushed (set push.pullRequests: true to push pr-N tags)");
-  if (t.tags.length === 0) {
+  const decisions = [
+    ...image.repositories.flatMap(
+      (r) => r.written === void 0 ? [] : [`repository ${r.written} written with capitals: lowercased to ${r.name}, as registries require (and metadata-action does)`]
+    ),
+    ...t.decisions
+  ];
+  const untaggedPr = ctx.event === "pull_request" && t.tags.length === 0;
+  const push = !untaggedPr && (ctx.event !== "pull_request" || image.push.pullRequests);
+  if (untaggedPr) decisions.push("pull request: no rule makes a tag, so it is built, not pushed");
+  else if (!push) decisions.push("pull request: built, not pushed (set push.pullRequests: true to push pr-N tags)");
+  if (t.tags.length === 0 && !untaggedPr) {
     throw new PlanError(
       "PLAN_EMPTY",
       `image "${image.name}": no tag rule applies to this ${ctx.event} event, so there is nothing to publish; add a rule (e.g. type=sha) or run on a release`,
@@ -58592,8 +59026,9 @@ var repositorySchema = external_exports.union([
   }).describe("A repository with options.")
 ]).transform((r, ctx) => {
   const entry = typeof r === "string" ? { name: r, optional: false } : r;
-  const name = parseRepositoryName(entry.name);
-  if (name.ok) return { name: name.value, optional: entry.optional };
+  const lowered = entry.name.startsWith("oci:") ? entry.name : entry.name.toLowerCase();
+  const name = parseRepositoryName(lowered);
+  if (name.ok) return { name: name.value, optional: entry.optional, ...lowered !== entry.name ? { written: entry.name } : {} };
   report(ctx, name.message, typeof r === "string" ? [] : ["name"]);
   return external_exports.NEVER;
 });
@@ -59152,6 +59587,42 @@ ${exampleConfig()}`;
 
 // src/github/event-context.ts
 var str = (v) => typeof v === "string" && v !== "" ? v : void 0;
+var ON_DEFAULT_BRANCH = /* @__PURE__ */ new Set([
+  "schedule",
+  "issues",
+  "issue_comment",
+  "discussion",
+  "discussion_comment",
+  "branch_protection_rule",
+  "check_run",
+  "check_suite",
+  "delete",
+  "fork",
+  "gollum",
+  "label",
+  "milestone",
+  "page_build",
+  "public",
+  "repository_dispatch",
+  "status",
+  "watch",
+  "workflow_run"
+]);
+function defaultBranchOf(event, p, branchOfRef) {
+  const b = str(p.repository?.default_branch) ?? (event === "create" ? str(p.master_branch) : void 0);
+  const known = b ?? (ON_DEFAULT_BRANCH.has(event) ? branchOfRef : void 0);
+  return known ? { defaultBranch: known } : {};
+}
+function tagShaOf(env, event, p) {
+  if (!/^true$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? "")) return {};
+  const head = str(p.pull_request?.head?.sha);
+  if (head === void 0 || !/^[0-9a-f]{40}$/.test(head)) {
+    fail2(
+      `DOCKER_METADATA_PR_HEAD_SHA=true, but the ${event} event payload has no pull_request.head.sha (40 hex) to name the sha tag after; unset it, or run on a pull_request event`
+    );
+  }
+  return { tagSha: head };
+}
 function fail2(message2) {
   throw new PlanError("CONTEXT_INVALID", message2, { userError: true });
 }
@@ -59167,7 +59638,8 @@ function contextFromGitHub(env, payload, commitTime) {
     commitTime,
     ...ref ? { ref } : {},
     ...owner && name ? { repository: { owner, name, url: `${server}/${owner}/${name}` } } : {},
-    ...str(p.repository?.default_branch) ? { defaultBranch: str(p.repository?.default_branch) } : {}
+    ...defaultBranchOf(event, p, ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : void 0),
+    ...baseRefOf(ref, p)
   };
   const tagOfRef = ref?.startsWith("refs/tags/") ? ref.slice("refs/tags/".length) : void 0;
   const branchOfRef = ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : void 0;
@@ -59181,7 +59653,7 @@ function contextFromGitHub(env, payload, commitTime) {
       const n = Number(p.pull_request?.number ?? p.number ?? /^refs\/pull\/(\d+)\//.exec(ref ?? "")?.[1]);
       if (!Number.isInteger(n) || n <= 0) fail2(`a ${event} event without a pull request number`);
       const branch = str(env.GITHUB_HEAD_REF) ?? str(p.pull_request?.head?.ref);
-      return { ...base, event: "pull_request", prNumber: n, ...branch ? { branch } : {} };
+      return { ...base, ...tagShaOf(env, event, p), event: "pull_request", prNumber: n, ...branch ? { branch } : {} };
     }
     case "workflow_dispatch": {
       const input2 = str(p.inputs?.tag) ?? str(p.inputs?.version);
@@ -59189,10 +59661,16 @@ function contextFromGitHub(env, payload, commitTime) {
       if (tagOfRef) return { ...base, event: "tag", tag: tagOfRef };
       return { ...base, event: "branch", ...branchOfRef ? { branch: branchOfRef } : {} };
     }
-    default:
-      if (tagOfRef) return { ...base, event: "tag", tag: tagOfRef };
-      return { ...base, event: "branch", ...branchOfRef ? { branch: branchOfRef } : {} };
+    default: {
+      const scheduled = event === "schedule" ? { scheduled: true } : {};
+      if (tagOfRef) return { ...base, ...scheduled, event: "tag", tag: tagOfRef };
+      return { ...base, ...scheduled, event: "branch", ...branchOfRef ? { branch: branchOfRef } : {} };
+    }
   }
+}
+function baseRefOf(ref, p) {
+  const b = ref?.startsWith("refs/tags/") ? str(p.base_ref)?.replace(/^refs\/heads\//, "") : str(p.pull_request?.base?.ref);
+  return b ? { baseRef: b } : {};
 }
 function contextFromGit(g, pickTag) {
   const tag = pickTag(g.tagsAtHead);
@@ -59211,6 +59689,66 @@ function repositoryFromRemote(url2) {
   if (!m) return void 0;
   const [, host, owner, name] = m;
   return { owner, name, url: `https://${host}/${owner}/${name}` };
+}
+
+// src/github/metadata-env.ts
+var PREFIX = "DOCKER_METADATA_";
+var OUTPUTS = /^DOCKER_METADATA_OUTPUT_/;
+var KNOWN = [
+  "DOCKER_METADATA_PR_HEAD_SHA",
+  "DOCKER_METADATA_SHORT_SHA_LENGTH",
+  "DOCKER_METADATA_ANNOTATIONS_LEVELS",
+  "DOCKER_METADATA_SET_OUTPUT_ENV"
+];
+var GANTRY_LEVELS = ["index", "manifest"];
+function refuse2(name, value, why) {
+  throw new PlanError("CONTEXT_INVALID", `${name}=${JSON.stringify(value)}: ${why}`, { userError: true });
+}
+function bool(name, value, meaning) {
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  return refuse2(name, value, `expected true or false (true: ${meaning}, as in metadata-action)`);
+}
+function readMetadataSettings(env) {
+  let prHeadSha = false;
+  let shortShaLength;
+  for (const name of Object.keys(env).sort()) {
+    const value = env[name];
+    if (!name.startsWith(PREFIX) || OUTPUTS.test(name) || value === void 0 || value === "") continue;
+    switch (name) {
+      case "DOCKER_METADATA_PR_HEAD_SHA":
+        prHeadSha = bool(name, value, "a pull request's type=sha and {{sha}} name its head commit, not the merge commit");
+        break;
+      case "DOCKER_METADATA_SHORT_SHA_LENGTH":
+        if (!/^\d+$/.test(value) || Number(value) < 1)
+          refuse2(name, value, "expected a whole number of hex digits, at least 1 (7 by default)");
+        shortShaLength = Number(value);
+        break;
+      case "DOCKER_METADATA_ANNOTATIONS_LEVELS": {
+        const levels = [...new Set(value.split(",").map((l) => l.trim().toLowerCase()))].filter(Boolean).sort();
+        if (levels.join(",") !== GANTRY_LEVELS.join(",")) {
+          refuse2(
+            name,
+            value,
+            "gantry writes the OCI annotations on every platform manifest and on the index, always (as manifest,index would): set it to manifest,index or unset it"
+          );
+        }
+        break;
+      }
+      case "DOCKER_METADATA_SET_OUTPUT_ENV":
+        if (bool(name, value, "export every output as a DOCKER_METADATA_OUTPUT_* variable")) {
+          refuse2(
+            name,
+            value,
+            "gantry sets no DOCKER_METADATA_OUTPUT_* variables; read its step outputs instead (steps.<id>.outputs.tags, …, docs/action.md), and unset it or set it to false"
+          );
+        }
+        break;
+      default:
+        refuse2(name, value, `metadata-action reads no such variable, and gantry does not know it (it knows ${KNOWN.join(", ")}); unset it`);
+    }
+  }
+  return { prHeadSha, ...shortShaLength === void 0 ? {} : { shortShaLength } };
 }
 
 // src/release/git.ts
@@ -59279,6 +59817,9 @@ async function readTagAndHead(cwd, tag) {
   ]);
   return { tag: tagCommit || void 0, head: head || void 0 };
 }
+async function readHead(cwd) {
+  return await git(cwd, ["rev-parse", "--verify", "--quiet", "HEAD"]) || void 0;
+}
 
 // src/release/inputs.ts
 async function exists2(p) {
@@ -59322,6 +59863,7 @@ function pickReleaseTag(tags) {
   return [...semverTags].sort((a, b) => (0, import_semver4.rcompare)(a.replace(/^v/, ""), b.replace(/^v/, "")))[0];
 }
 async function loadContext(cwd, o, env) {
+  const metadata = readMetadataSettings(env);
   const epoch = env.SOURCE_DATE_EPOCH ? epochToRfc3339(env.SOURCE_DATE_EPOCH) : void 0;
   let ctx;
   if (env.GITHUB_ACTIONS === "true" && env.GITHUB_EVENT_NAME) {
@@ -59340,16 +59882,31 @@ async function loadContext(cwd, o, env) {
     const sha = o.sha ?? env.GITHUB_SHA ?? "";
     const time3 = epoch ?? await commitTimeOf(cwd, sha) ?? headCommitTime(payload) ?? epochToRfc3339("0");
     ctx = contextFromGitHub({ ...env, ...o.sha ? { GITHUB_SHA: o.sha } : {} }, payload, time3);
+    if (ctx.tagSha !== void 0 && o.sha === void 0) ctx = await atCheckedOutHead(cwd, ctx, ctx.tagSha, epoch);
   } else {
     const facts = await readGitFacts(cwd, o.sha);
     ctx = contextFromGit(epoch ? { ...facts, commitTime: epoch } : facts, pickReleaseTag);
   }
+  if (metadata.shortShaLength !== void 0) ctx = { ...ctx, shortShaLength: metadata.shortShaLength };
   if (o.ref) ctx = withRef(ctx, o.ref);
   const named = ctx.event === "dispatch" || o.ref !== void 0 && ctx.event === "tag";
   if (env.GITHUB_ACTIONS === "true" && named && ctx.tag !== void 0 && o.sha === void 0)
     ctx = await atCheckedOutTag(cwd, ctx, ctx.tag, epoch);
   if (o.version) ctx = { ...ctx, version: o.version.replace(/^v(?=\d)/, "") };
-  return ctx;
+  return { ...ctx, planTime: readPlanTime(env) };
+}
+function readPlanTime(env) {
+  const given = env.GANTRY_PLAN_TIME;
+  if (given === void 0 || given === "") return (/* @__PURE__ */ new Date()).toISOString();
+  const t = Date.parse(given);
+  if (Number.isNaN(t)) {
+    throw new ReleaseError(
+      "CONTEXT_INVALID",
+      `GANTRY_PLAN_TIME=${JSON.stringify(given)} is not an RFC 3339 time (e.g. 2026-01-10T00:30:00Z); unset it to use the current time`,
+      { userError: true }
+    );
+  }
+  return new Date(t).toISOString();
 }
 async function atCheckedOutTag(cwd, ctx, tag, epoch) {
   const at = await readTagAndHead(cwd, tag);
@@ -59369,6 +59926,10 @@ async function atCheckedOutTag(cwd, ctx, tag, epoch) {
   }
   const commitTime = epoch ?? await commitTimeOf(cwd, at.head) ?? ctx.commitTime;
   return { ...ctx, sha: at.head, commitTime, ref: `refs/tags/${tag}` };
+}
+async function atCheckedOutHead(cwd, ctx, head, epoch) {
+  if (await readHead(cwd) !== head) return ctx;
+  return { ...ctx, sha: head, commitTime: epoch ?? await commitTimeOf(cwd, head) ?? ctx.commitTime };
 }
 function headCommitTime(payload) {
   const t = payload?.head_commit?.timestamp;
