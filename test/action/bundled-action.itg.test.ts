@@ -41,6 +41,7 @@ describe('the bundled Action, started as the runner starts it', () => {
     const dir = await tempDir('gantry-ws-');
     git(dir, 'init', '-q', '-b', 'main');
     await writeFile(join(dir, 'gantry.yml'), config);
+    await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\n');
     git(dir, 'add', '.');
     git(dir, 'commit', '-q', '-m', 'init');
     const output = join(dir, '..', `${dir.split('/').pop()}-output`);
