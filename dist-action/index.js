@@ -34929,6 +34929,9 @@ function uploadUrl(base, location, params = {}) {
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.toString();
 }
+function pullGet(ctx, url2, o) {
+  return { method: "GET", url: url2, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal, retryBudget: o?.retryBudget };
+}
 
 // src/registry/errors.ts
 import { stripVTControlCharacters } from "node:util";
@@ -36763,14 +36766,7 @@ async function listTags(ctx, o) {
         `${ctx.host}: the tag list of ${ctx.repository} did not end after ${maxPages} pages (${new Set(tags).size} tags so far): the registry keeps sending a Link to a next page. gantry does not use a list it could not read to the end; check the registry's tags/list pagination`
       );
     }
-    const req = {
-      method: "GET",
-      url: url2,
-      scopes: ctx.pullScopes,
-      idempotent: true,
-      signal: o?.signal,
-      retryBudget: o?.retryBudget
-    };
+    const req = pullGet(ctx, url2, o);
     const res = await ctx.transport.send(req);
     if (res.status === 404 && page === 0 && o?.missingRepository !== "error") {
       await res.body.dump().catch(() => void 0);
@@ -36809,14 +36805,7 @@ async function listReferrers(ctx, subject, artifactType, o) {
   const found = [];
   let api = true;
   for (let page = 0; url2 && page < 1e3; page++) {
-    const req = {
-      method: "GET",
-      url: url2,
-      scopes: ctx.pullScopes,
-      idempotent: true,
-      signal: o?.signal,
-      retryBudget: o?.retryBudget
-    };
+    const req = pullGet(ctx, url2, o);
     const res = await ctx.transport.send(req);
     const type = header(res.headers, "content-type")?.split(";")[0]?.trim();
     if (res.status !== 200 || type !== MediaType.OciIndex) {

@@ -3,12 +3,12 @@ import { digestHex, digestOf, digestAlgorithm, type Digest } from '../oci/digest
 import { OciError } from '../oci/errors.js';
 import { MediaType } from '../oci/media-types.js';
 import type { CallOptions } from '../oci/store.js';
-import type { RepoContext } from './repo-context.js';
+import { pullGet, type RepoContext } from './repo-context.js';
 import { fetchManifest, putManifest } from './manifests.js';
 import { nextLink } from './tags.js';
 import { TransportError } from './errors.js';
 import { HttpError } from './http-errors.js';
-import { header, type RegistryRequest } from './transport.js';
+import { header } from './transport.js';
 
 /** The referrers tag-schema fallback tag of a subject: `sha256-<hex>` (distribution-spec §referrers tag schema). */
 export function referrersTag(subject: Digest): string {
@@ -34,14 +34,7 @@ export async function listReferrers(ctx: RepoContext, subject: Digest, artifactT
   const found: Descriptor[] = [];
   let api = true;
   for (let page = 0; url && page < 1000; page++) {
-    const req: RegistryRequest = {
-      method: 'GET',
-      url,
-      scopes: ctx.pullScopes,
-      idempotent: true,
-      signal: o?.signal,
-      retryBudget: o?.retryBudget,
-    };
+    const req = pullGet(ctx, url, o);
     const res = await ctx.transport.send(req);
     const type = header(res.headers, 'content-type')?.split(';')[0]?.trim();
     if (res.status !== 200 || type !== MediaType.OciIndex) {

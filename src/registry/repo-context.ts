@@ -1,4 +1,5 @@
-import type { Transport } from './transport.js';
+import type { CallOptions } from '../oci/store.js';
+import type { RegistryRequest, Transport } from './transport.js';
 import { repositoryScope } from './challenge.js';
 
 /** What every request of one repository needs: its transport, base URL and token scopes. */
@@ -40,4 +41,9 @@ export function uploadUrl(base: string, location: string, params: Record<string,
   const u = new URL(location, base);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.toString();
+}
+
+/** A GET of the repository that only reads (pull scope), safe to send again: tag and referrer pages. */
+export function pullGet(ctx: RepoContext, url: string, o?: CallOptions): RegistryRequest {
+  return { method: 'GET', url, scopes: ctx.pullScopes, idempotent: true, signal: o?.signal, retryBudget: o?.retryBudget };
 }

@@ -1,8 +1,8 @@
 import type { CallOptions } from '../oci/store.js';
-import type { RepoContext } from './repo-context.js';
+import { pullGet, type RepoContext } from './repo-context.js';
 import { TransportError } from './errors.js';
 import { HttpError } from './http-errors.js';
-import { header, type RegistryRequest } from './transport.js';
+import { header } from './transport.js';
 
 /** Parses an RFC 8288 Link header and returns the `rel="next"` target, resolved against `base`. */
 export function nextLink(link: string | undefined, base: string): string | undefined {
@@ -48,14 +48,7 @@ export async function listTags(ctx: RepoContext, o?: ListTagsOptions): Promise<s
           "check the registry's tags/list pagination",
       );
     }
-    const req: RegistryRequest = {
-      method: 'GET',
-      url,
-      scopes: ctx.pullScopes,
-      idempotent: true,
-      signal: o?.signal,
-      retryBudget: o?.retryBudget,
-    };
+    const req = pullGet(ctx, url, o);
     const res = await ctx.transport.send(req);
     // A repository that does not exist yet has no tags.
     if (res.status === 404 && page === 0 && o?.missingRepository !== 'error') {
